@@ -1,0 +1,54 @@
+//! `cib-schema` is the CIB document and nothing else: the typed model of
+//! Pacemaker's Cluster Information Base (configuration and status), its lossless
+//! XML reader and deterministic writer, and errors that name line:column and the
+//! element path. It knows nothing of processes, sockets or time.
+//!
+//! ```
+//! let cib = cib_schema::parse("<cib epoch=\"3\"><configuration/><status/></cib>").unwrap();
+//! assert_eq!(cib.version(), (0, 3, 0));
+//! let again = cib_schema::parse(&cib_schema::to_xml(&cib)).unwrap();
+//! assert_eq!(cib, again);
+//! ```
+
+#[macro_use]
+mod macros;
+pub mod error;
+pub mod model;
+pub mod read;
+pub mod write;
+pub mod xml;
+
+pub use error::{CibError, ErrorKind, Pos};
+pub use model::*;
+pub use xml::Element;
+
+use read::FromElement;
+use write::ToElement;
+
+/// Parses a CIB document (the `<cib>` element and everything under it).
+pub fn parse(text: &str) -> Result<Cib, CibError> {
+    let root = Element::parse(text)?;
+    from_element(&root)
+}
+
+/// Builds the typed model from an already parsed element tree.
+pub fn from_element(root: &Element) -> Result<Cib, CibError> {
+    let mut ctx = read::ReadCtx::default();
+    if root.name != "cib" {
+        return Err(ctx.unexpected(root, "cib"));
+    }
+    let cib = Cib::from_element(root, &mut ctx)?;
+    ctx.finish()?;
+    cib.check_classes()?;
+    Ok(cib)
+}
+
+/// The element tree of a model.
+pub fn to_element(cib: &Cib) -> Element {
+    cib.to_element()
+}
+
+/// Writes a CIB as XML, deterministically (same model, same bytes).
+pub fn to_xml(cib: &Cib) -> String {
+    cib.to_element().to_xml()
+}

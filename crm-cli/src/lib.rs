@@ -1,0 +1,4 @@
+//! `crm-cli` holds the binaries that carry Pacemaker's names (`crm_simulate`,
+//! `crm`, `crm_mon`, `cibadmin`, `crmd`, ...) and the little they share: finding
+//! and loading the CIB (`CIB_file=`, `-x`, standard input). Decisions live in
+//! `crm-core`; this crate only parses arguments, does I/O and prints.
