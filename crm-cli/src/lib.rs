@@ -2,3 +2,5 @@
 //! `crm`, `crm_mon`, `cibadmin`, `crmd`, ...) and the little they share: finding
 //! and loading the CIB (`CIB_file=`, `-x`, standard input). Decisions live in
 //! `crm-core`; this crate only parses arguments, does I/O and prints.
+
+pub mod cibio;
