@@ -141,10 +141,6 @@ fn record_results(cib: &mut Cib, t: &Transition, now: i64) {
             inject::node_fenced(cib, &node);
             continue;
         }
-        if a.task == "do_shutdown" {
-            inject::node_down(cib, &node);
-            continue;
-        }
         let Some(r) = a.rsc else { continue };
         if a.pseudo {
             continue;
