@@ -189,7 +189,7 @@ impl ResourceVariant for Clone {
         let max = cluster.rsc(r).clone_max;
         let per_host = cluster.rsc(r).clone_node_max;
         let all_coloc = max < available;
-        let loop_max = if available > 0 { (max / available).max(1) } else { 1 };
+        let loop_max = max.checked_div(available).unwrap_or(1).max(1);
         cluster.rsc_mut(r).instance_count = vec![0; nodes.len()];
         let mut allocated = 0;
 

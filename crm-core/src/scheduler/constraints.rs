@@ -184,6 +184,7 @@ fn simple_regex_match(pattern: &str, text: &str) -> bool {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn new_colocation(
     cluster: &mut Cluster,
     id: &str,

@@ -319,18 +319,9 @@ pub fn fold_in_dependents(cluster: &mut Cluster, r: RscId, nonnegative: bool) {
         }
         let factor = c.score.0 as f64 / INFINITY as f64;
         let mut merging = vec![false; cluster.resources.len()];
-        let id = cluster.rsc(r).id.clone();
         let work = cluster.rsc(r).allowed.clone();
-        let work = add_colocated_scores(
-            cluster,
-            c.dependent,
-            &id,
-            work,
-            &c.node_attribute,
-            factor,
-            true,
-            &mut merging,
-        );
+        let work =
+            add_colocated_scores(cluster, c.dependent, work, &c.node_attribute, factor, true, &mut merging);
         cluster.rsc_mut(r).allowed = work;
     }
 }
@@ -348,8 +339,8 @@ fn best_score_matching(cluster: &Cluster, r: RscId, attr: &str, value: Option<&s
 }
 
 fn add_scores_matching_attr(cluster: &Cluster, r: RscId, work: &mut NodeScores, attr: &str, factor: f64) {
-    for i in 0..work.len() {
-        let Some(cur) = work[i] else { continue };
+    for (i, slot) in work.iter_mut().enumerate() {
+        let Some(cur) = *slot else { continue };
         let value = attr_value(cluster, NodeId(i), attr);
         let score = best_score_matching(cluster, r, attr, value);
         if factor < 0.0 && score < Score::ZERO {
@@ -366,7 +357,7 @@ fn add_scores_matching_attr(cluster: &Cluster, r: RscId, work: &mut NodeScores, 
                 0
             };
         }
-        work[i] = Some(Score(weight.clamp(-INFINITY, INFINITY)).plus(cur));
+        *slot = Some(Score(weight.clamp(-INFINITY, INFINITY)).plus(cur));
     }
 }
 
@@ -377,7 +368,6 @@ fn add_scores_matching_attr(cluster: &Cluster, r: RscId, work: &mut NodeScores, 
 fn add_colocated_scores(
     cluster: &Cluster,
     r: RscId,
-    log_id: &str,
     work: NodeScores,
     attr: &str,
     factor: f64,
@@ -392,7 +382,7 @@ fn add_colocated_scores(
     let new_work = if rsc.variant == Variant::Group {
         match rsc.children.first() {
             Some(&first) => {
-                add_colocated_scores(cluster, first, log_id, work.clone(), attr, factor, rollback, merging)
+                add_colocated_scores(cluster, first, work.clone(), attr, factor, rollback, merging)
             }
             None => {
                 merging[r.0] = false;
@@ -414,8 +404,7 @@ fn add_colocated_scores(
                 continue;
             }
             let f = multiplier * c.score.0 as f64 / INFINITY as f64;
-            acc =
-                add_colocated_scores(cluster, c.dependent, log_id, acc, &c.node_attribute, f, true, merging);
+            acc = add_colocated_scores(cluster, c.dependent, acc, &c.node_attribute, f, true, merging);
         }
         acc
     } else if rollback {
