@@ -28,6 +28,7 @@ pub mod variants;
 
 use cib_schema::Cib;
 
+pub use clone::instance_nodes as clone_nodes;
 pub use cluster::Cluster;
 pub use transition::Transition;
 

@@ -149,7 +149,7 @@ fn unpack_nodes(
             && cluster.options.startup_fencing
         {
             node.unclean = true;
-            node.fence_reason = Some("node is unseen".into());
+            node.fence_reason = Some("node is unclean".into());
         }
         let flag = |k: &str| node.attrs.get(k).map(|v| is_true(v)).unwrap_or(false);
         node.standby = flag("standby");
