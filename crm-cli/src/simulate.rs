@@ -206,6 +206,21 @@ fn record_results(cib: &mut Cib, t: &Transition, now: i64) {
             continue;
         }
         let rsc = c.rsc(r);
+        // Anonymous clone instances are recorded under their configured name.
+        let anonymous = rsc.base_id.is_some() && !c.rsc(c.top_of(r)).unique;
+        let hist_id = if anonymous { rsc.base_id.clone().unwrap() } else { rsc.id.clone() };
+        match a.task.as_str() {
+            "delete" => {
+                inject::delete_history(cib, &node, &hist_id);
+                continue;
+            }
+            "cancel" => {
+                inject::cancel_recurring(cib, &node, &hist_id, "monitor", a.interval_ms);
+                continue;
+            }
+            "reload-agent" => continue,
+            _ => {}
+        }
         let rc = if a.is_probe {
             7
         } else if a.task == "monitor" && rsc.next_role == crm_core::scheduler::cluster::Role::Promoted {
@@ -214,7 +229,7 @@ fn record_results(cib: &mut Cib, t: &Transition, now: i64) {
             0
         };
         call += 1;
-        inject::record_op(cib, &node, &rsc.id, &a.task, a.interval_ms, rc, call, now);
+        inject::record_op(cib, &node, &hist_id, &a.task, a.interval_ms, rc, call, now);
     }
 }
 

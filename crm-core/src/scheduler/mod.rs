@@ -11,6 +11,7 @@ pub mod actions;
 mod clone;
 pub mod cluster;
 mod constraints;
+pub mod digest;
 pub mod fencing;
 mod group;
 mod history;
@@ -39,6 +40,7 @@ pub fn schedule(cib: &Cib, now: i64) -> Transition {
     placement::assign_all(&mut cluster);
 
     let mut set = actions::ActionSet::default();
+    let config_actions = actions::create_config_change_actions(&cluster, &mut set);
     let probe_list = probes::create_probes(&cluster, &mut set);
     let all: Vec<cluster::RscId> = (0..cluster.resources.len()).map(cluster::RscId).collect();
     for &r in &all {
@@ -49,6 +51,7 @@ pub fn schedule(cib: &Cib, now: i64) -> Transition {
         variants::variant(cluster.rsc(r).variant).internal_ordering(&cluster, &mut set, r);
     }
     probes::order_probes(&mut set, &probe_list);
+    actions::order_config_change_actions(&cluster, &mut set, &config_actions);
     ordering::apply_order_constraints(&cluster, &mut set);
     fencing::create_shutdowns(&cluster, &mut set);
     ordering::propagate(&cluster, &mut set);

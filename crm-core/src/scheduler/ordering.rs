@@ -169,4 +169,16 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
             break;
         }
     }
+    // A required stop makes a reload pointless.
+    for i in 0..set.actions.len() {
+        if set.actions[i].task != "reload-agent" {
+            continue;
+        }
+        let (r, n) = (set.actions[i].rsc, set.actions[i].node);
+        if let Some(r) = r {
+            if set.find(r, "stop", n).into_iter().any(|s| !set.actions[s].optional) {
+                set.actions[i].optional = true;
+            }
+        }
+    }
 }

@@ -43,7 +43,16 @@ impl ResourceVariant for Primitive {
 
         // A start always exists, on no node when the resource cannot run; an
         // unrunnable start is what blocks resources ordered after it.
-        let mut start = ActionSet::new_action(Some(r), "start", 0, next);
+        let early =
+            set.actions.iter().position(|a| a.rsc == Some(r) && a.task == "start" && a.node.is_none());
+        let mut start = match early {
+            Some(i) => {
+                let mut a = set.actions[i].clone();
+                a.node = next;
+                a
+            }
+            None => ActionSet::new_action(Some(r), "start", 0, next),
+        };
         let already = next.is_some_and(|n| rsc.running_on == [n]);
         start.optional = !rsc.managed
             || !(next.is_some()
@@ -62,7 +71,13 @@ impl ResourceVariant for Primitive {
         if rsc.digest_changed_on.iter().any(|&d| Some(d) == next) && !rsc.failed {
             start.reason = Some("resource definition change".into());
         }
-        let start_id = set.add(start);
+        let start_id = match early {
+            Some(i) => {
+                set.actions[i] = start;
+                i
+            }
+            None => set.add(start),
+        };
 
         if let Some(n) = next {
             for op in &rsc.ops {
@@ -74,9 +89,20 @@ impl ResourceVariant for Primitive {
                 }
                 let active =
                     rsc.active_recurring.iter().any(|(node, _, iv)| *node == n && *iv == op.interval_ms);
-                let mut mon = ActionSet::new_action(Some(r), "monitor", op.interval_ms, Some(n));
-                mon.optional = active;
-                let mid = set.add(mon);
+                let existing = set.actions.iter().position(|a| {
+                    a.rsc == Some(r)
+                        && a.task == "monitor"
+                        && a.interval_ms == op.interval_ms
+                        && a.node == Some(n)
+                });
+                let mid = match existing {
+                    Some(i) => i,
+                    None => {
+                        let mut mon = ActionSet::new_action(Some(r), "monitor", op.interval_ms, Some(n));
+                        mon.optional = active;
+                        set.add(mon)
+                    }
+                };
                 set.edge(start_id, mid, MANDATORY);
             }
         }

@@ -81,6 +81,13 @@ fn primitive_row(cluster: &Cluster, set: &ActionSet, r: RscId) -> Option<(String
     if let (Some(_), Some(cur), false, true) = (next, current, moving, start.is_some_and(|s| s.node == next))
     {
         if !start_required {
+            let reload = set
+                .actions
+                .iter()
+                .any(|a| a.rsc == Some(r) && a.task == "reload-agent" && a.node == Some(cur) && !a.optional);
+            if reload {
+                return Some(("Reload".into(), id, name(cur), String::new()));
+            }
             return None;
         }
         if !start_runnable {

@@ -292,6 +292,8 @@ impl ResourceBuilder<'_, '_> {
                 if matches!(item, cs::Resource::Master(_)) {
                     r.meta.entry("promotable".into()).or_insert_with(|| "true".into());
                 }
+                // Clones stick to where they run unless told otherwise.
+                r.meta.entry("resource-stickiness".into()).or_insert_with(|| "1".into());
                 apply_common_meta(&mut r, &self.cluster.options);
                 apply_clone_meta(&mut r, nodes);
                 let max = r.clone_max;
@@ -364,6 +366,8 @@ impl ResourceBuilder<'_, '_> {
             for (k, v) in unpack_nvsets(&self.defaults.op, &op_ctx, None, self.resolve) {
                 meta.entry(k).or_insert(v);
             }
+            let op_inst: Vec<&NvSet> = op.instance.iter().collect();
+            let params = unpack_nvsets(&op_inst, &op_ctx, None, self.resolve);
             let on_fail =
                 op.on_fail.as_deref().or(meta.get("on-fail").map(String::as_str)).and_then(OnFail::parse);
             let enabled = op
@@ -383,6 +387,7 @@ impl ResourceBuilder<'_, '_> {
                 on_fail,
                 timeout_ms,
                 meta,
+                params,
             });
         }
         self.push(r)
