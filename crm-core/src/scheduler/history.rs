@@ -459,10 +459,11 @@ fn check_config(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord
         match o.task {
             "stop" if o.status == EXEC_DONE && o.rc == OCF_OK => stop_index = Some(i),
             "start" | "migrate_from" => start_index = Some(i),
-            "monitor" | "promote" if o.rc == OCF_OK || o.rc == OCF_RUNNING_PROMOTED => {
-                if implied.is_none_or(|x| stop_index.is_some_and(|s| x <= s)) {
-                    implied = Some(i);
-                }
+            "monitor" | "promote"
+                if (o.rc == OCF_OK || o.rc == OCF_RUNNING_PROMOTED)
+                    && implied.is_none_or(|x| stop_index.is_some_and(|s| x <= s)) =>
+            {
+                implied = Some(i);
             }
             _ => {}
         }
