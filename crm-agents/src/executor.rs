@@ -73,19 +73,30 @@ impl Executor {
                 } else {
                     (OcfRc::ErrInstalled, ExecStatus::NotInstalled)
                 };
-                return OpResult::not_run(rc, status, format!("{}: cannot run {}: {e}", req.spec, inv.program.display()));
+                return OpResult::not_run(
+                    rc,
+                    status,
+                    format!("{}: cannot run {}: {e}", req.spec, inv.program.display()),
+                );
             }
         };
         let exec_time_ms = fin.elapsed.as_millis() as u64;
         let (rc, status, reason) = match fin.end {
-            ProcessEnd::Exited(code) => (map(&req.action, code), ExecStatus::Done, exit_reason_from(&fin.stderr.bytes)),
+            ProcessEnd::Exited(code) => {
+                (map(&req.action, code), ExecStatus::Done, exit_reason_from(&fin.stderr.bytes))
+            }
             ProcessEnd::Signaled(sig) => {
                 (OcfRc::ErrGeneric, ExecStatus::Error, Some(format!("agent was killed by signal {sig}")))
             }
             ProcessEnd::TimedOut => (
                 OcfRc::ErrGeneric,
                 ExecStatus::Timeout,
-                Some(format!("{} {} timed out after {}ms", req.rsc_id, req.action, limits.timeout.as_millis())),
+                Some(format!(
+                    "{} {} timed out after {}ms",
+                    req.rsc_id,
+                    req.action,
+                    limits.timeout.as_millis()
+                )),
             ),
             ProcessEnd::NotStarted => unreachable!("process::run started it"),
         };
@@ -163,7 +174,11 @@ impl Executor {
             .map_err(|e| failed(format!("cannot run {}: {e}", self.cfg.stonith_command.display())))?;
         match fin.end {
             ProcessEnd::Exited(0) => Ok(fin.stdout.text()),
-            end => Err(failed(format!("{} ended with {end:?}: {}", self.cfg.stonith_command.display(), fin.stderr.text()))),
+            end => Err(failed(format!(
+                "{} ended with {end:?}: {}",
+                self.cfg.stonith_command.display(),
+                fin.stderr.text()
+            ))),
         }
     }
 }

@@ -85,8 +85,11 @@ fn entries(dir: &Path) -> Result<Vec<String>, AgentError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
         Err(source) => return Err(AgentError::Io { path: dir.to_path_buf(), source }),
     };
-    let mut out: Vec<String> =
-        rd.filter_map(|e| e.ok()).filter_map(|e| e.file_name().into_string().ok()).filter(|n| !n.starts_with('.')).collect();
+    let mut out: Vec<String> = rd
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
     out.sort();
     Ok(out)
 }

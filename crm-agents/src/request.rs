@@ -184,7 +184,10 @@ impl Notify {
     /// (`master`, `slave`) that most agents still read.
     pub fn meta_pairs(&self) -> Vec<(String, String)> {
         let mut out = vec![
-            ("notify_type".to_string(), if self.kind == NotifyType::Pre { "pre" } else { "post" }.to_string()),
+            (
+                "notify_type".to_string(),
+                if self.kind == NotifyType::Pre { "pre" } else { "post" }.to_string(),
+            ),
             ("notify_operation".to_string(), self.operation.clone()),
         ];
         let lists: [(&[&str], &Vec<NotifyEntry>); 8] = [

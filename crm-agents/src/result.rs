@@ -80,9 +80,11 @@ impl OcfRc {
 
     pub fn severity(self) -> Severity {
         match self {
-            OcfRc::Success | OcfRc::NotRunning | OcfRc::RunningPromoted | OcfRc::Degraded | OcfRc::DegradedPromoted => {
-                Severity::None
-            }
+            OcfRc::Success
+            | OcfRc::NotRunning
+            | OcfRc::RunningPromoted
+            | OcfRc::Degraded
+            | OcfRc::DegradedPromoted => Severity::None,
             OcfRc::ErrGeneric | OcfRc::FailedPromoted | OcfRc::Other(_) => Severity::Soft,
             OcfRc::ErrArgs | OcfRc::ErrUnimplemented | OcfRc::ErrPerm | OcfRc::ErrInstalled => Severity::Hard,
             OcfRc::ErrConfigured => Severity::Fatal,
@@ -209,7 +211,11 @@ impl OpResult {
 
 impl fmt::Display for OpResult {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "rc={} status={} exec={}ms queue={}ms", self.rc, self.status, self.exec_time_ms, self.queue_time_ms)?;
+        write!(
+            f,
+            "rc={} status={} exec={}ms queue={}ms",
+            self.rc, self.status, self.exec_time_ms, self.queue_time_ms
+        )?;
         if let Some(r) = &self.exit_reason {
             write!(f, " reason={r:?}")?;
         }

@@ -50,10 +50,11 @@ impl FromStr for Class {
     type Err = AgentError;
 
     fn from_str(s: &str) -> Result<Self, AgentError> {
-        Class::ALL
-            .into_iter()
-            .find(|c| c.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| AgentError::BadSpec(format!("unknown class {s:?} (expected one of ocf, lsb, service, systemd, stonith)")))
+        Class::ALL.into_iter().find(|c| c.as_str().eq_ignore_ascii_case(s)).ok_or_else(|| {
+            AgentError::BadSpec(format!(
+                "unknown class {s:?} (expected one of ocf, lsb, service, systemd, stonith)"
+            ))
+        })
     }
 }
 
@@ -88,7 +89,10 @@ impl AgentSpec {
             )));
         }
         let bad = |s: &str, slash_ok: bool| {
-            s.is_empty() || s.contains('\0') || s.split('/').any(|p| p == ".." || p == ".") || (!slash_ok && s.contains('/'))
+            s.is_empty()
+                || s.contains('\0')
+                || s.split('/').any(|p| p == ".." || p == ".")
+                || (!slash_ok && s.contains('/'))
         };
         // Only legacy stonith plugins have a slash (`external/ssh`).
         if bad(&self.agent, self.class == Class::Stonith) || self.agent.starts_with('/') {
@@ -143,7 +147,14 @@ mod tests {
 
     #[test]
     fn rejects_paths_and_missing_parts() {
-        for s in ["ocf:heartbeat", "ocf:../x:y", "ocf:heartbeat:../../bin/sh", "lsb:a/b", "nagios:x", "stonith:/bin/sh"] {
+        for s in [
+            "ocf:heartbeat",
+            "ocf:../x:y",
+            "ocf:heartbeat:../../bin/sh",
+            "lsb:a/b",
+            "nagios:x",
+            "stonith:/bin/sh",
+        ] {
             assert!(s.parse::<AgentSpec>().is_err(), "{s}");
         }
     }

@@ -32,7 +32,12 @@ pub fn lsb_metadata(cfg: &ExecutorConfig, spec: &AgentSpec) -> Result<String, Ag
         text.lines()
             .skip_while(|l| !l.starts_with("### BEGIN INIT INFO"))
             .take_while(|l| !l.starts_with("### END INIT INFO"))
-            .find_map(|l| l.strip_prefix('#').map(str::trim).and_then(|l| l.strip_prefix(key)).map(|v| v.trim().to_string()))
+            .find_map(|l| {
+                l.strip_prefix('#')
+                    .map(str::trim)
+                    .and_then(|l| l.strip_prefix(key))
+                    .map(|v| v.trim().to_string())
+            })
     };
     let short = field("Short-Description:").unwrap_or_else(|| spec.agent.clone());
     let long = field("Description:").unwrap_or_else(|| short.clone());
@@ -40,7 +45,14 @@ pub fn lsb_metadata(cfg: &ExecutorConfig, spec: &AgentSpec) -> Result<String, Ag
         &spec.agent,
         &short,
         &long,
-        &[("meta-data", ""), ("start", ""), ("stop", ""), ("status", ""), ("restart", ""), ("monitor", " interval=\"15s\"")],
+        &[
+            ("meta-data", ""),
+            ("start", ""),
+            ("stop", ""),
+            ("status", ""),
+            ("restart", ""),
+            ("monitor", " interval=\"15s\""),
+        ],
     ))
 }
 

@@ -18,7 +18,12 @@ pub fn prepare(cfg: &ExecutorConfig, req: &OpRequest) -> Prepared {
         return not_installed(format_args!("{} is not installed (no {})", req.spec, path.display()));
     }
     Prepared::Run {
-        inv: Invocation { program: path, args: vec![req.action.clone().into()], env: ocf_env(cfg, req), stdin: None },
+        inv: Invocation {
+            program: path,
+            args: vec![req.action.clone().into()],
+            env: ocf_env(cfg, req),
+            stdin: None,
+        },
         map: |_, code| OcfRc::from_code(code),
     }
 }

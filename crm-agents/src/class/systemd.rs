@@ -26,7 +26,11 @@ pub fn unit_name(agent: &str) -> String {
 
 pub fn prepare(cfg: &ExecutorConfig, req: &OpRequest) -> Prepared {
     if !cfg.systemd_running() {
-        return Prepared::Done(OpResult::not_run(OcfRc::ErrGeneric, ExecStatus::NotConnected, not_running_reason()));
+        return Prepared::Done(OpResult::not_run(
+            OcfRc::ErrGeneric,
+            ExecStatus::NotConnected,
+            not_running_reason(),
+        ));
     }
     let unit = unit_name(&req.spec.agent);
     let args: Vec<&str> = match req.action.as_str() {
