@@ -40,9 +40,11 @@ impl Executor {
     /// run is a result too (`not installed`, `not connected`, ...).
     pub async fn execute(&self, req: &OpRequest) -> OpResult {
         let queued = Instant::now();
+        // Before taking a slot: it may run the agent's meta-data, which needs one.
+        let host_arg = self.host_argument(req).await;
         let _slot = self.slots.acquire().await.expect("the executor never closes its semaphore");
         let queue_time_ms = queued.elapsed().as_millis() as u64;
-        let mut result = self.run_now(req).await;
+        let mut result = self.run_prepared(req, host_arg.as_deref()).await;
         result.queue_time_ms = queue_time_ms;
         tracing::debug!(rsc = %req.rsc_id, action = %req.action, interval_ms = req.interval_ms, %result, "operation finished");
         result
@@ -53,8 +55,8 @@ impl Executor {
         blocking_runtime().block_on(self.execute(req))
     }
 
-    async fn run_now(&self, req: &OpRequest) -> OpResult {
-        let (inv, map) = match class::prepare(&self.cfg, req) {
+    async fn run_prepared(&self, req: &OpRequest, host_arg: Option<&str>) -> OpResult {
+        let (inv, map) = match class::prepare(&self.cfg, req, host_arg) {
             Prepared::Run { inv, map } => (inv, map),
             Prepared::Done(r) => return r,
         };
@@ -112,6 +114,20 @@ impl Executor {
         }
     }
 
+    /// Which option tells a fence agent its target, as Pacemaker's fencer
+    /// decides: the device's `pcmk_host_argument`, else `port` or `plug` if the
+    /// agent's meta-data has one, else none.
+    async fn host_argument(&self, req: &OpRequest) -> Option<String> {
+        if req.spec.class != Class::Stonith || req.target.is_none() {
+            return None;
+        }
+        if let Some(a) = req.params.get("pcmk_host_argument") {
+            return Some(a.clone());
+        }
+        let md = self.metadata(&req.spec).await.ok()?;
+        ["port", "plug"].into_iter().find(|p| md.parameter(p).is_some()).map(str::to_string)
+    }
+
     /// The agent's parsed meta-data, from the cache or by asking the agent.
     pub async fn metadata(&self, spec: &AgentSpec) -> Result<Arc<AgentMetadata>, AgentError> {
         if let Some(md) = self.metadata.lock().expect("metadata cache lock").get(spec) {
@@ -142,7 +158,10 @@ impl Executor {
             Class::Ocf | Class::Stonith => {}
         }
         let req = OpRequest::new(spec.agent.clone(), spec.clone(), "meta-data").timeout_ms(30_000);
-        let r = self.execute(&req).await;
+        let r = {
+            let _slot = self.slots.acquire().await.expect("the executor never closes its semaphore");
+            self.run_prepared(&req, None).await
+        };
         if !r.is_success() {
             return Err(AgentError::MetadataFailed {
                 spec: spec.to_string(),

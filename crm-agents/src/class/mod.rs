@@ -32,12 +32,13 @@ pub fn resolve_service(cfg: &ExecutorConfig, class: Class) -> Class {
     }
 }
 
-pub fn prepare(cfg: &ExecutorConfig, req: &OpRequest) -> Prepared {
+/// `host_arg`: for fencing actions with a target, the option that names it.
+pub fn prepare(cfg: &ExecutorConfig, req: &OpRequest, host_arg: Option<&str>) -> Prepared {
     match resolve_service(cfg, req.spec.class) {
         Class::Ocf => ocf::prepare(cfg, req),
         Class::Lsb | Class::Service => lsb::prepare(cfg, req),
         Class::Systemd => systemd::prepare(cfg, req),
-        Class::Stonith => stonith::prepare(cfg, req),
+        Class::Stonith => stonith::prepare(cfg, req, host_arg),
     }
 }
 

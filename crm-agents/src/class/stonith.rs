@@ -56,7 +56,9 @@ fn fence_action(action: &str) -> Option<&str> {
     }
 }
 
-pub fn prepare(cfg: &ExecutorConfig, req: &OpRequest) -> Prepared {
+/// `host_arg` names the option that carries the target node (`port`, `plug`,
+/// or the device's `pcmk_host_argument`); `None` sends only `nodename`.
+pub fn prepare(cfg: &ExecutorConfig, req: &OpRequest, host_arg: Option<&str>) -> Prepared {
     let Some(action) = fence_action(&req.action) else {
         let mut r = OpResult::not_run(OcfRc::Success, ExecStatus::Done, "");
         r.exit_reason = None;
@@ -81,11 +83,12 @@ pub fn prepare(cfg: &ExecutorConfig, req: &OpRequest) -> Prepared {
     }
     if let Some(t) = &req.target {
         lines.push(("nodename".into(), t.clone()));
-        if !req.params.contains_key("port") && !req.params.contains_key("plug") {
-            lines.push(("port".into(), t.clone()));
+        if let Some(arg) = host_arg.filter(|a| *a != "none" && !req.params.contains_key(*a)) {
+            lines.push((arg.to_string(), t.clone()));
         }
     }
-    lines.extend(req.params.iter().map(|(k, v)| (k.clone(), v.clone())));
+    // `pcmk_*` options are the fencer's (host lists, delays, retries), not the agent's.
+    lines.extend(req.params.iter().filter(|(k, _)| !k.starts_with("pcmk_")).map(|(k, v)| (k.clone(), v.clone())));
     for (k, v) in &lines {
         if let Err(why) = line(k, v) {
             return Prepared::Done(OpResult::not_run(OcfRc::ErrConfigured, ExecStatus::ErrorFatal, why));
