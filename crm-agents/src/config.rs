@@ -34,6 +34,9 @@ pub struct ExecutorConfig {
     pub output_limit_bytes: usize,
     /// How long to read an exited agent's pipes that a child still holds.
     pub drain_after_exit_ms: u64,
+    /// Runs every agent through this command, e.g. `ip netns exec NS` to act
+    /// inside a network namespace; empty: agents run directly.
+    pub wrapper: Vec<std::ffi::OsString>,
     /// Operations running at once (Pacemaker's `node-action-limit`); more wait
     /// in the queue, which is what `queue_time_ms` measures.
     pub max_concurrent: usize,
@@ -54,6 +57,7 @@ impl Default for ExecutorConfig {
             kill_grace_ms: 5_000,
             output_limit_bytes: 64 * 1024,
             drain_after_exit_ms: 200,
+            wrapper: Vec::new(),
             max_concurrent: 2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }

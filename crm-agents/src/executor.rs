@@ -56,10 +56,15 @@ impl Executor {
     }
 
     async fn run_prepared(&self, req: &OpRequest, host_arg: Option<&str>) -> OpResult {
-        let (inv, map) = match class::prepare(&self.cfg, req, host_arg) {
+        let (mut inv, map) = match class::prepare(&self.cfg, req, host_arg) {
             Prepared::Run { inv, map } => (inv, map),
             Prepared::Done(r) => return r,
         };
+        if let Some((first, rest)) = self.cfg.wrapper.split_first() {
+            let program = std::mem::replace(&mut inv.program, first.into());
+            let args = std::mem::take(&mut inv.args);
+            inv.args = rest.iter().cloned().chain(std::iter::once(program.into_os_string())).chain(args).collect();
+        }
         let limits = Limits {
             timeout: self.cfg.timeout(req.timeout_ms),
             kill_grace: Duration::from_millis(self.cfg.kill_grace_ms),
