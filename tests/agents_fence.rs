@@ -29,13 +29,19 @@ fn fence_dummy_metadata_monitor_status_on_off() {
     let md = ex.metadata_blocking(&"stonith:fence_dummy".parse().unwrap()).unwrap();
     assert_eq!(md.name, "fence_dummy");
     assert!(md.parameter("action").is_some_and(|p| p.required));
-    assert_eq!(md.parameter("status_file").and_then(|p| p.default.as_deref()), Some("/tmp/fence_dummy.status"));
+    assert_eq!(
+        md.parameter("status_file").and_then(|p| p.default.as_deref()),
+        Some("/tmp/fence_dummy.status")
+    );
     assert!(md.actions.iter().any(|a| a.name == "monitor"));
 
     for action in ["start", "monitor"] {
         let r = ex.execute_blocking(&fence_dummy(&status, action));
         assert!(r.is_success(), "{action}: {r} {:?}", r.stderr);
-        assert!(!r.stderr.text().contains("pcmk_host_list"), "pcmk_* options are the fencer's, not the agent's");
+        assert!(
+            !r.stderr.text().contains("pcmk_host_list"),
+            "pcmk_* options are the fencer's, not the agent's"
+        );
     }
     let r = ex.execute_blocking(&fence_dummy(&status, "status").target("node1"));
     assert_eq!(r.rc, OcfRc::NotRunning, "status of a node that is off: {r} {:?}", r.stderr);

@@ -80,5 +80,8 @@ fn ipaddr2_adds_and_removes_the_address_in_a_namespace() {
     let r = op("monitor");
     assert_eq!((r.rc, r.status), (OcfRc::NotRunning, ExecStatus::Done), "monitor after stop: {r}");
     // IPaddr2 starts send_arp in the background; stop ends it.
-    assert!(wait_for(3_000, || live_processes_matching("send_arp-192.168.77.10").is_empty()), "send_arp left running");
+    assert!(
+        wait_for(3_000, || live_processes_matching("send_arp-192.168.77.10").is_empty()),
+        "send_arp left running"
+    );
 }

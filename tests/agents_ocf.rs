@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crm_agents::{
-    AgentSpec, Class, CloneMeta, ExecStatus, Executor, ExecutorConfig, Notify, NotifyEntry, NotifyType, OcfRc,
-    OpRequest,
+    AgentSpec, Class, CloneMeta, ExecStatus, Executor, ExecutorConfig, Notify, NotifyEntry, NotifyType,
+    OcfRc, OpRequest,
 };
 use support::*;
 
@@ -73,7 +73,8 @@ fn stateful(dir: &TempDir, action: &str) -> OpRequest {
 
 /// The transient attribute `name` of node 1, read back from the CIB file.
 fn transient_attr(cib_file: &Path, name: &str) -> Option<String> {
-    let cib = cib_schema::parse(&std::fs::read_to_string(cib_file).unwrap()).expect("our tools write a valid CIB");
+    let cib =
+        cib_schema::parse(&std::fs::read_to_string(cib_file).unwrap()).expect("our tools write a valid CIB");
     let ns = cib.status.as_ref()?.nodes.iter().find(|n| n.id.as_deref() == Some("1"))?;
     ns.transient.as_ref()?.sets.iter().rev().find_map(|s| s.get(name).map(str::to_string))
 }
@@ -99,7 +100,11 @@ fn stateful_promotion_score_lands_in_the_cib() {
     let r = ex.execute_blocking(&stateful(&dir, "start"));
     assert!(r.is_success(), "start: {r} {:?}", r.stderr);
     assert_eq!(std::fs::read_to_string(&state).unwrap().trim(), "Unpromoted");
-    assert_eq!(transient_attr(&cib, "master-st").as_deref(), Some("5"), "unpromoted score via our crm_attribute");
+    assert_eq!(
+        transient_attr(&cib, "master-st").as_deref(),
+        Some("5"),
+        "unpromoted score via our crm_attribute"
+    );
     assert_eq!(pacemaker_reads(&cib, "master-st"), "5", "Pacemaker's crm_attribute reads our CIB");
 
     let r = ex.execute_blocking(&stateful(&dir, "monitor").interval_ms(11_000));
@@ -159,7 +164,8 @@ fn test_ocf_root() -> std::path::PathBuf {
 }
 
 fn test_executor(tweak: impl FnOnce(&mut ExecutorConfig)) -> Executor {
-    let mut cfg = ExecutorConfig { ocf_root: test_ocf_root(), sbin_dir: Some(bin_dir()), ..Default::default() };
+    let mut cfg =
+        ExecutorConfig { ocf_root: test_ocf_root(), sbin_dir: Some(bin_dir()), ..Default::default() };
     tweak(&mut cfg);
     Executor::new(cfg)
 }
@@ -180,7 +186,8 @@ fn agents_see_the_ocf_environment_and_parameters_are_never_a_shell_line() {
     let ex = test_executor(|c| {
         c.extra_env.insert("CIB_file".into(), "/nonexistent/cib.xml".into());
     });
-    let evil = format!("x; touch {} $(touch {}) `touch {}`", pwned.display(), pwned.display(), pwned.display());
+    let evil =
+        format!("x; touch {} $(touch {}) `touch {}`", pwned.display(), pwned.display(), pwned.display());
     let req = OpRequest::new("web:1", "ocf:crmtest:envdump".parse().unwrap(), "monitor")
         .param("out", out.display().to_string())
         .param("evil", evil.clone())
@@ -213,7 +220,11 @@ fn agents_see_the_ocf_environment_and_parameters_are_never_a_shell_line() {
     for (k, v) in expect {
         assert_eq!(env.get(k), Some(&v), "{k} in the agent's environment");
     }
-    assert!(env["PATH"].starts_with(&format!("{}:", bin_dir().display())), "our tools first on PATH: {}", env["PATH"]);
+    assert!(
+        env["PATH"].starts_with(&format!("{}:", bin_dir().display())),
+        "our tools first on PATH: {}",
+        env["PATH"]
+    );
 }
 
 fn marker() -> String {
@@ -306,7 +317,10 @@ fn operations_queue_for_a_slot() {
         out
     });
     assert!(results.iter().all(|r| r.is_success()));
-    assert!(results.iter().any(|r| r.queue_time_ms > 0), "with one slot, some of 4 operations waited: {results:?}");
+    assert!(
+        results.iter().any(|r| r.queue_time_ms > 0),
+        "with one slot, some of 4 operations waited: {results:?}"
+    );
 }
 
 #[test]
@@ -336,7 +350,11 @@ fn lsb_scripts_and_their_status_codes() {
 #[test]
 fn systemd_says_clearly_when_it_is_not_running() {
     let ex = executor(None);
-    let r = ex.execute_blocking(&OpRequest::new("web", "systemd:crmtest-nonexistent".parse().unwrap(), "monitor"));
+    let r = ex.execute_blocking(&OpRequest::new(
+        "web",
+        "systemd:crmtest-nonexistent".parse().unwrap(),
+        "monitor",
+    ));
     if ex.config().systemd_running() {
         // Where systemd runs, an unknown unit is simply not running.
         assert_eq!((r.rc, r.status), (OcfRc::NotRunning, ExecStatus::Done), "{r}");
@@ -377,7 +395,10 @@ fn metadata_of_real_agents_is_parsed_and_cached() {
     let p = ip.parameter("ip").unwrap();
     assert!(p.required && p.unique, "IPaddr2 ip is required and unique");
     let st = ex.metadata_blocking(&"ocf:pacemaker:Stateful".parse().unwrap()).unwrap();
-    assert!(st.actions.iter().any(|a| a.name == "monitor" && a.role.as_deref().is_some()), "role-specific monitors");
+    assert!(
+        st.actions.iter().any(|a| a.name == "monitor" && a.role.as_deref().is_some()),
+        "role-specific monitors"
+    );
     assert!(ex.metadata_blocking(&"ocf:heartbeat:NoSuchAgent".parse().unwrap()).is_err());
 }
 
@@ -390,7 +411,10 @@ fn listing_classes_providers_agents() {
         assert!(classes.contains(&c), "{c} listed");
     }
     let providers = crm_agents::list::providers(cfg, None).unwrap();
-    assert!(providers.contains(&"heartbeat".to_string()) && providers.contains(&"pacemaker".to_string()), "{providers:?}");
+    assert!(
+        providers.contains(&"heartbeat".to_string()) && providers.contains(&"pacemaker".to_string()),
+        "{providers:?}"
+    );
     assert_eq!(crm_agents::list::providers(cfg, Some("Stateful")).unwrap(), vec!["heartbeat", "pacemaker"]);
     let hb = crm_agents::list::agents(cfg, Class::Ocf, Some("heartbeat")).unwrap();
     for a in ["Dummy", "IPaddr2", "Filesystem", "mysql", "galera"] {

@@ -124,7 +124,8 @@ fn crm_master_matches_pacemaker() {
 #[test]
 fn crm_resource_locate_and_cibadmin_query_match_pacemaker() {
     require("/usr/sbin/crm_resource", "pacemaker-cli-utils");
-    let xml = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("agents/cib-running.xml")).unwrap();
+    let xml = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("agents/cib-running.xml"))
+        .unwrap();
     let p = Pair::new(&xml);
     p.same("crm_resource", &["--resource", "d1", "--locate"], &[]);
     p.same("crm_resource", &["--resource", "d2", "--locate"], &[]);
@@ -133,7 +134,8 @@ fn crm_resource_locate_and_cibadmin_query_match_pacemaker() {
     // A promotable clone on two nodes: the same lines (Pacemaker's order
     // follows its instance numbering, which needs the scheduler).
     for rsc in ["st", "st-clone"] {
-        let theirs = run(Path::new("/usr/sbin"), "crm_resource", &["--resource", rsc, "--locate"], &p.theirs, &[]);
+        let theirs =
+            run(Path::new("/usr/sbin"), "crm_resource", &["--resource", rsc, "--locate"], &p.theirs, &[]);
         let ours = run(&bin_dir(), "crm_resource", &["--resource", rsc, "--locate"], &p.ours, &[]);
         let sorted = |s: &str| {
             let mut v: Vec<String> = s.lines().map(str::to_string).collect();
@@ -147,7 +149,11 @@ fn crm_resource_locate_and_cibadmin_query_match_pacemaker() {
         p.same("cibadmin", &["-Q", "-o", scope], &[]);
     }
     let ours = run(&bin_dir(), "cibadmin", &["-Q"], &p.ours, &[]);
-    assert_eq!(cib_schema::parse(&ours.stdout).unwrap(), cib_schema::parse(&xml).unwrap(), "cibadmin -Q prints the CIB");
+    assert_eq!(
+        cib_schema::parse(&ours.stdout).unwrap(),
+        cib_schema::parse(&xml).unwrap(),
+        "cibadmin -Q prints the CIB"
+    );
 }
 
 #[test]

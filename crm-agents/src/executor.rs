@@ -63,7 +63,8 @@ impl Executor {
         if let Some((first, rest)) = self.cfg.wrapper.split_first() {
             let program = std::mem::replace(&mut inv.program, first.into());
             let args = std::mem::take(&mut inv.args);
-            inv.args = rest.iter().cloned().chain(std::iter::once(program.into_os_string())).chain(args).collect();
+            inv.args =
+                rest.iter().cloned().chain(std::iter::once(program.into_os_string())).chain(args).collect();
         }
         let limits = Limits {
             timeout: self.cfg.timeout(req.timeout_ms),

@@ -28,7 +28,10 @@ pub fn bin_dir() -> PathBuf {
                 .current_dir(env!("CARGO_MANIFEST_DIR"))
                 .status()
                 .expect("running cargo to build crm-cli's tools");
-            assert!(status.success(), "building crm-cli's tools failed; run `cargo build --release -p crm-cli --bins`");
+            assert!(
+                status.success(),
+                "building crm-cli's tools failed; run `cargo build --release -p crm-cli --bins`"
+            );
         }
         for t in tools {
             assert!(dir.join(t).is_file(), "{} missing after build", dir.join(t).display());
@@ -84,7 +87,8 @@ impl Drop for TempDir {
 
 /// Runs a command that must succeed; returns its standard output.
 pub fn sh(args: &[&str]) -> String {
-    let out = Command::new(args[0]).args(&args[1..]).output().unwrap_or_else(|e| panic!("running {args:?}: {e}"));
+    let out =
+        Command::new(args[0]).args(&args[1..]).output().unwrap_or_else(|e| panic!("running {args:?}: {e}"));
     assert!(
         out.status.success(),
         "{args:?} failed ({}): {}{}",

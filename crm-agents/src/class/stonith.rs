@@ -88,7 +88,9 @@ pub fn prepare(cfg: &ExecutorConfig, req: &OpRequest, host_arg: Option<&str>) ->
         }
     }
     // `pcmk_*` options are the fencer's (host lists, delays, retries), not the agent's.
-    lines.extend(req.params.iter().filter(|(k, _)| !k.starts_with("pcmk_")).map(|(k, v)| (k.clone(), v.clone())));
+    lines.extend(
+        req.params.iter().filter(|(k, _)| !k.starts_with("pcmk_")).map(|(k, v)| (k.clone(), v.clone())),
+    );
     for (k, v) in &lines {
         if let Err(why) = line(k, v) {
             return Prepared::Done(OpResult::not_run(OcfRc::ErrConfigured, ExecStatus::ErrorFatal, why));
