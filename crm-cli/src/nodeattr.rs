@@ -192,8 +192,7 @@ pub fn get(cib: &Cib, t: &Target, name: &str) -> Option<Found> {
     sets(cib, t)
         .into_iter()
         .flat_map(|s| s.nvpairs.iter())
-        .filter(|p| p.name.as_deref() == Some(name) && (t.attr_id.is_none() || p.id == t.attr_id))
-        .last()
+        .rfind(|p| p.name.as_deref() == Some(name) && (t.attr_id.is_none() || p.id == t.attr_id))
         .map(|p| Found { id: p.id.clone().unwrap_or_default(), value: p.value.clone().unwrap_or_default() })
 }
 
@@ -215,8 +214,7 @@ pub fn set(cib: &mut Cib, t: &Target, name: &str, value: &str) -> Result<bool, T
         .iter_mut()
         .filter(|s| t.set_id.is_none() || s.id == t.set_id)
         .flat_map(|s| s.nvpairs.iter_mut())
-        .filter(|p| p.name.as_deref() == Some(name) && (t.attr_id.is_none() || p.id == t.attr_id))
-        .last();
+        .rfind(|p| p.name.as_deref() == Some(name) && (t.attr_id.is_none() || p.id == t.attr_id));
     let changed = match existing {
         Some(p) if p.value.as_deref() == Some(value) => false,
         Some(p) => {
