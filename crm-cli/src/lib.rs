@@ -7,4 +7,5 @@ pub mod attrtool;
 pub mod cibio;
 pub mod locate;
 pub mod nodeattr;
+pub mod simulate;
 pub mod toolerror;
