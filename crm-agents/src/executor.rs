@@ -37,7 +37,9 @@ impl Executor {
     }
 
     /// Runs `req` and reports how it went. Never fails: an agent that cannot be
-    /// run is a result too (`not installed`, `not connected`, ...).
+    /// run is a result too (`not installed`, `not connected`, ...). Dropping
+    /// the future does not kill a running agent (Pacemaker lets in-flight
+    /// operations finish too); tokio reaps it when it exits.
     pub async fn execute(&self, req: &OpRequest) -> OpResult {
         let queued = Instant::now();
         // Before taking a slot: it may run the agent's meta-data, which needs one.
@@ -50,7 +52,8 @@ impl Executor {
         result
     }
 
-    /// [`execute`](Self::execute) for callers without a runtime (tools, tests).
+    /// [`execute`](Self::execute) for callers without a runtime (tools, tests);
+    /// must not be called from inside a tokio runtime.
     pub fn execute_blocking(&self, req: &OpRequest) -> OpResult {
         blocking_runtime().block_on(self.execute(req))
     }
