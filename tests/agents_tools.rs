@@ -170,3 +170,44 @@ fn crm_node_answers_offline() {
     assert_eq!(ours(&["-q"], &[]).stdout, "1\n");
     assert_eq!(ours(&["-l"], &[]).stdout, "1 node1 member\n2 node2 member\n");
 }
+
+#[test]
+fn concurrent_updates_are_not_lost() {
+    // Agents of many resources set attributes at once (clones starting
+    // together); every update must land.
+    let p = Pair::new(&cib());
+    let children: Vec<_> = (0..16)
+        .map(|i| {
+            Command::new(bin_dir().join("crm_attribute"))
+                .args([
+                    "-N",
+                    if i % 2 == 0 { "node1" } else { "node2" },
+                    "-l",
+                    "reboot",
+                    "-n",
+                    &format!("a{i}"),
+                    "-v",
+                    "1",
+                ])
+                .env("CIB_file", &p.ours)
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    for i in 0..16 {
+        let node = if i % 2 == 0 { "node1" } else { "node2" };
+        let out = run(
+            &bin_dir(),
+            "crm_attribute",
+            &["-N", node, "-l", "reboot", "-n", &format!("a{i}"), "-G", "-q"],
+            &p.ours,
+            &[],
+        );
+        assert_eq!(out.stdout, "1\n", "a{i} on {node} was lost: {}", out.stderr);
+    }
+    let cib = cib_schema::parse(&std::fs::read_to_string(&p.ours).unwrap()).unwrap();
+    assert_eq!(cib.version().2, 16, "one num_updates bump per update");
+}

@@ -69,11 +69,37 @@ fn attr_name(a: &AttrArgs) -> Result<String, ToolError> {
     }
 }
 
+/// Holds an exclusive lock beside a CIB file while a tool reads, changes and
+/// replaces it: agents of several resources call these tools at once, and
+/// without the lock two updates would race and one would be lost. (The file
+/// itself is replaced by rename, so the lock lives on a separate file.)
+fn lock_beside(path: &std::path::Path) -> Result<nix::fcntl::Flock<std::fs::File>> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let lock_path = dir.join(format!(".{name}.lock"));
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| anyhow::anyhow!("opening {}: {e}", lock_path.display()))?;
+    nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusive)
+        .map_err(|(_, e)| anyhow::anyhow!("locking {}: {e}", lock_path.display()))
+}
+
 pub fn run(a: &AttrArgs) -> Result<()> {
     let scope = scope_of(a)?;
     let name = attr_name(a)?;
-    let (mut cib, path) =
-        cibio::load_cib().map_err(|e| ToolError::new(ExitCode::NotConnected, format!("{e:#}")))?;
+    let path = cibio::cib_file_from_env().ok_or_else(|| {
+        ToolError::new(
+            ExitCode::NotConnected,
+            "no CIB to work on: set CIB_file=FILE (the cluster daemon connection is not available)",
+        )
+    })?;
+    // Queries only read (the file is replaced atomically), so they need no lock.
+    let _lock = if a.update.is_some() || a.delete { Some(lock_beside(&path)?) } else { None };
+    let mut cib =
+        cibio::read_cib_file(&path).map_err(|e| ToolError::new(ExitCode::NotConnected, format!("{e:#}")))?;
     let node_id = if scope.is_node() {
         let uname = a.node.clone().unwrap_or_else(local_node_name);
         Some(require_node_id(&cib, &uname)?)
