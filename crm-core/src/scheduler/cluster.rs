@@ -195,7 +195,27 @@ pub struct Resource {
     /// Nodes where the definition changed since the last start (needs restart).
     pub digest_changed_on: Vec<NodeId>,
     // --- placement
-    pub allowed: Vec<Score>,
+    /// Allowed nodes and their scores; `None`: not allowed at all.
+    pub allowed: Vec<Option<Score>>,
+    /// Colocations where this resource is the dependent ("this with"), sorted
+    /// as Pacemaker sorts them (primary priority, variant, id).
+    pub this_with: Vec<usize>,
+    /// Colocations where this resource is the primary ("with this").
+    pub with_this: Vec<usize>,
+    // --- clones
+    pub unique: bool,
+    pub promotable: bool,
+    pub clone_max: usize,
+    pub clone_node_max: usize,
+    pub promoted_max: usize,
+    pub promoted_node_max: usize,
+    pub interleave: bool,
+    pub ordered: bool,
+    pub notify: bool,
+    /// For clone instances: the configured id without the `:N` suffix.
+    pub base_id: Option<String>,
+    /// Instances assigned per node (clone-node-max bookkeeping).
+    pub instance_count: Vec<usize>,
     pub locations: Vec<RscLocation>,
     pub assigned: Option<NodeId>,
     pub next_role: Role,
@@ -237,7 +257,20 @@ impl Resource {
             active_recurring: Vec::new(),
             fail_counts: BTreeMap::new(),
             digest_changed_on: Vec::new(),
-            allowed: vec![Score::ZERO; nodes],
+            allowed: vec![Some(Score::ZERO); nodes],
+            this_with: Vec::new(),
+            with_this: Vec::new(),
+            unique: false,
+            promotable: false,
+            clone_max: 0,
+            clone_node_max: 1,
+            promoted_max: 1,
+            promoted_node_max: 1,
+            interleave: false,
+            ordered: false,
+            notify: false,
+            base_id: None,
+            instance_count: vec![0; nodes],
             locations: Vec::new(),
             assigned: None,
             next_role: Role::Stopped,
@@ -311,6 +344,11 @@ pub struct Cluster {
     pub now: i64,
     pub have_quorum: bool,
     pub dc_uuid: Option<String>,
+    /// Location constraints in configuration order: (resource, index into its `locations`).
+    pub location_order: Vec<(RscId, usize)>,
+    /// Whether any fencing device is configured (without one, with
+    /// stonith-enabled, nothing is managed).
+    pub has_stonith_resource: bool,
     /// Warnings and configuration errors found while unpacking.
     pub warnings: Vec<String>,
 }

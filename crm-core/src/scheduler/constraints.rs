@@ -28,6 +28,14 @@ pub fn unpack_constraints(cluster: &mut Cluster, cfg: &cs::Configuration) {
             .unwrap_or_default();
         ids.iter().filter_map(|i| cluster.rsc_by_id(i)).collect()
     };
+    for c in cfg.constraints.iter().flat_map(|c| c.items.iter()) {
+        match c {
+            cs::Constraint::Location(l) => unpack_location(cluster, l, &expand),
+            cs::Constraint::Colocation(c) => unpack_colocation(cluster, c, &expand),
+            cs::Constraint::Order(o) => unpack_order(cluster, o, &expand),
+            cs::Constraint::Ticket(_) => {}
+        }
+    }
     // A group's members are each placed with the member before them.
     for g in 0..cluster.resources.len() {
         if cluster.resources[g].variant != Variant::Group {
@@ -35,24 +43,16 @@ pub fn unpack_constraints(cluster: &mut Cluster, cfg: &cs::Configuration) {
         }
         let members = cluster.resources[g].children.clone();
         for w in members.windows(2) {
-            cluster.colocations.push(Colocation {
-                id: format!("{}-internal", cluster.resources[g].id),
-                dependent: w[1],
-                primary: w[0],
-                score: Score::INF,
-                dependent_role: None,
-                primary_role: None,
-                node_attribute: "#uname".into(),
-                influence: true,
-            });
-        }
-    }
-    for c in cfg.constraints.iter().flat_map(|c| c.items.iter()) {
-        match c {
-            cs::Constraint::Location(l) => unpack_location(cluster, l, &expand),
-            cs::Constraint::Colocation(c) => unpack_colocation(cluster, c, &expand),
-            cs::Constraint::Order(o) => unpack_order(cluster, o, &expand),
-            cs::Constraint::Ticket(_) => {}
+            new_colocation(
+                cluster,
+                "group:internal_colocation",
+                None,
+                Score::INF,
+                w[1],
+                w[0],
+                (None, None),
+                None,
+            );
         }
     }
 }
@@ -137,6 +137,8 @@ fn unpack_location(cluster: &mut Cluster, l: &cs::Location, expand: &Expand<'_>)
             }
         }
         cluster.rsc_mut(rsc).locations.push(RscLocation { id: l.id.clone(), role, scores, discovery });
+        let li = cluster.rsc(rsc).locations.len() - 1;
+        cluster.location_order.push((rsc, li));
     }
 }
 
@@ -182,65 +184,183 @@ fn simple_regex_match(pattern: &str, text: &str) -> bool {
     }
 }
 
-fn unpack_colocation(cluster: &mut Cluster, c: &cs::Colocation, expand: &Expand<'_>) {
-    let score = c.score.as_deref().and_then(Score::parse).unwrap_or(Score::ZERO);
-    let influence = c.influence.as_deref().map(is_true).unwrap_or(true);
-    let node_attribute = c.node_attribute.clone().unwrap_or_else(|| "#uname".into());
-    if let (Some(a), Some(b)) = (&c.rsc, &c.with_rsc) {
-        for dep in expand(cluster, a) {
-            for pri in expand(cluster, b) {
-                cluster.colocations.push(Colocation {
-                    id: c.id.clone(),
-                    dependent: dep,
-                    primary: pri,
-                    score,
-                    dependent_role: c.rsc_role.as_deref().and_then(Role::parse),
-                    primary_role: c.with_rsc_role.as_deref().and_then(Role::parse),
-                    node_attribute: node_attribute.clone(),
-                    influence,
-                });
-            }
-        }
+#[allow(clippy::too_many_arguments)]
+fn new_colocation(
+    cluster: &mut Cluster,
+    id: &str,
+    node_attribute: Option<&str>,
+    score: Score,
+    dependent: RscId,
+    primary: RscId,
+    roles: (Option<&str>, Option<&str>),
+    influence: Option<&str>,
+) {
+    if score == Score::ZERO {
         return;
     }
-    // Resource sets: within a sequential set each member is colocated with the
-    // previous one; between sets, every member of a set with the last set's members.
-    let sets: Vec<(Vec<RscId>, bool, Option<Role>, Score)> = c
-        .sets
-        .iter()
-        .map(|s| {
-            let members = s.resources.iter().flat_map(|r| expand(cluster, &r.id)).collect();
-            let sequential = s.sequential.as_deref().map(is_true).unwrap_or(true);
-            let set_score = s.score.as_deref().and_then(Score::parse).unwrap_or(score);
-            (members, sequential, s.role.as_deref().and_then(Role::parse), set_score)
-        })
-        .collect();
-    let push =
-        |cluster: &mut Cluster, dep: RscId, dr: Option<Role>, pri: RscId, pr: Option<Role>, s: Score| {
-            cluster.colocations.push(Colocation {
-                id: c.id.clone(),
-                dependent: dep,
-                primary: pri,
-                score: s,
-                dependent_role: dr,
-                primary_role: pr,
-                node_attribute: node_attribute.clone(),
-                influence,
-            });
+    // "Started" as a role means any role.
+    let role =
+        |r: Option<&str>| r.and_then(Role::parse).filter(|r| *r != Role::Started && *r != Role::Unknown);
+    let influence = match influence {
+        Some(v) => is_true(v),
+        None => cluster.rsc(dependent).critical,
+    };
+    cluster.colocations.push(Colocation {
+        id: id.to_string(),
+        dependent,
+        primary,
+        score,
+        dependent_role: role(roles.0),
+        primary_role: role(roles.1),
+        node_attribute: node_attribute.unwrap_or("#uname").to_string(),
+        influence,
+    });
+    let ci = cluster.colocations.len() - 1;
+    insert_this_with(cluster, dependent, ci);
+    insert_with_this(cluster, primary, ci);
+}
+
+fn variant_rank(cluster: &Cluster, r: RscId) -> (i64, u8, bool) {
+    let rsc = cluster.rsc(r);
+    let v = match rsc.variant {
+        Variant::Primitive => 0,
+        Variant::Group => 1,
+        Variant::Clone => 2,
+    };
+    (rsc.priority, v, rsc.promotable)
+}
+
+/// Inserts a colocation into `r`'s "this with" list, ordered by the primary's
+/// priority, variant (clones first), promotability, then id; a new entry goes
+/// before equal ones.
+pub fn insert_this_with(cluster: &mut Cluster, r: RscId, ci: usize) {
+    let key = |cluster: &Cluster, ci: usize| {
+        let p = cluster.colocations[ci].primary;
+        let (pr, v, prom) = variant_rank(cluster, p);
+        (std::cmp::Reverse(pr), std::cmp::Reverse(v), std::cmp::Reverse(prom), cluster.rsc(p).id.clone())
+    };
+    let k = key(cluster, ci);
+    let list = &cluster.rsc(r).this_with;
+    let pos = list.iter().position(|&x| key(cluster, x) >= k).unwrap_or(list.len());
+    cluster.rsc_mut(r).this_with.insert(pos, ci);
+}
+
+/// Like [`insert_this_with`], for the "with this" list, keyed by the dependent.
+pub fn insert_with_this(cluster: &mut Cluster, r: RscId, ci: usize) {
+    let key = |cluster: &Cluster, ci: usize| {
+        let d = cluster.colocations[ci].dependent;
+        let (pr, v, prom) = variant_rank(cluster, d);
+        (std::cmp::Reverse(pr), std::cmp::Reverse(v), std::cmp::Reverse(prom), cluster.rsc(d).id.clone())
+    };
+    let k = key(cluster, ci);
+    let list = &cluster.rsc(r).with_this;
+    let pos = list.iter().position(|&x| key(cluster, x) >= k).unwrap_or(list.len());
+    cluster.rsc_mut(r).with_this.insert(pos, ci);
+}
+
+fn unpack_colocation(cluster: &mut Cluster, c: &cs::Colocation, expand: &Expand<'_>) {
+    let score = c.score.as_deref().and_then(Score::parse).unwrap_or(Score::ZERO);
+    let influence = c.influence.as_deref();
+    if c.sets.is_empty() {
+        let (Some(a), Some(b)) = (&c.rsc, &c.with_rsc) else { return };
+        let (Some(&dep), Some(&pri)) = (expand(cluster, a).first(), expand(cluster, b).first()) else {
+            cluster
+                .warnings
+                .push(format!("Ignoring constraint '{}' because a resource does not exist", c.id));
+            return;
         };
-    for (members, sequential, role, s) in &sets {
-        if *sequential {
-            for w in members.windows(2) {
-                push(cluster, w[1], *role, w[0], *role, *s);
+        new_colocation(
+            cluster,
+            &c.id,
+            c.node_attribute.as_deref(),
+            score,
+            dep,
+            pri,
+            (c.rsc_role.as_deref(), c.with_rsc_role.as_deref()),
+            influence,
+        );
+        return;
+    }
+    let mut last: Option<&cs::ResourceSet> = None;
+    for set in &c.sets {
+        colocation_set(cluster, &c.id, set, score, influence, expand);
+        if let Some(prev) = last {
+            colocate_sets(cluster, &c.id, prev, set, score, influence, expand);
+        }
+        last = Some(set);
+    }
+}
+
+fn set_members(cluster: &Cluster, set: &cs::ResourceSet, expand: &Expand<'_>) -> Vec<RscId> {
+    set.resources.iter().flat_map(|r| expand(cluster, &r.id)).collect()
+}
+
+fn colocation_set(
+    cluster: &mut Cluster,
+    id: &str,
+    set: &cs::ResourceSet,
+    score: Score,
+    influence: Option<&str>,
+    expand: &Expand<'_>,
+) {
+    let score = set.score.as_deref().and_then(Score::parse).unwrap_or(score);
+    if score == Score::ZERO || set.sequential.as_deref().is_some_and(|v| !is_true(v)) {
+        return;
+    }
+    let set_id = set.id.clone().unwrap_or_else(|| id.to_string());
+    let role = set.role.as_deref();
+    let members = set_members(cluster, set, expand);
+    let group_ordering = set.ordering.as_deref().is_none_or(|o| o.eq_ignore_ascii_case("group"));
+    if score > Score::ZERO {
+        for w in members.windows(2) {
+            // "group" ordering: each member with the one before it; otherwise reversed.
+            let (dep, pri) = if group_ordering { (w[1], w[0]) } else { (w[0], w[1]) };
+            new_colocation(cluster, &set_id, None, score, dep, pri, (role, role), influence);
+        }
+    } else {
+        for (i, &r) in members.iter().enumerate() {
+            for &with in &members[..i] {
+                new_colocation(cluster, &set_id, None, score, r, with, (role, role), influence);
             }
         }
     }
-    for pair in sets.windows(2) {
-        let (prev, next) = (&pair[0], &pair[1]);
-        // Every member of the earlier set is placed with the later set's members.
-        if let Some(&last) = next.0.first() {
-            for &dep in &prev.0 {
-                push(cluster, dep, prev.2, last, next.2, score);
+}
+
+fn colocate_sets(
+    cluster: &mut Cluster,
+    id: &str,
+    set1: &cs::ResourceSet,
+    set2: &cs::ResourceSet,
+    score: Score,
+    influence: Option<&str>,
+    expand: &Expand<'_>,
+) {
+    if score == Score::ZERO {
+        return;
+    }
+    let seq = |s: &cs::ResourceSet| s.sequential.as_deref().is_none_or(is_true);
+    let m1 = set_members(cluster, set1, expand);
+    let m2 = set_members(cluster, set2, expand);
+    let roles = (set1.role.as_deref(), set2.role.as_deref());
+    let r1 = if seq(set1) { m1.first().copied() } else { None };
+    let r2 = if seq(set2) { m2.last().copied() } else { None };
+    match (r1, r2) {
+        (Some(a), Some(b)) => new_colocation(cluster, id, None, score, a, b, roles, influence),
+        (Some(a), None) => {
+            for &b in &m2 {
+                new_colocation(cluster, id, None, score, a, b, roles, influence);
+            }
+        }
+        (None, Some(b)) => {
+            for &a in &m1 {
+                new_colocation(cluster, id, None, score, a, b, roles, influence);
+            }
+        }
+        (None, None) => {
+            for &a in &m1 {
+                for &b in &m2 {
+                    new_colocation(cluster, id, None, score, a, b, roles, influence);
+                }
             }
         }
     }

@@ -4,32 +4,36 @@
 
 use super::actions::{ActionSet, EdgeFlags};
 use super::cluster::*;
-use super::placement;
 use super::variants::{assign_child, ResourceVariant, MANDATORY};
 
 pub struct Group;
 
 impl ResourceVariant for Group {
-    fn assign(&self, cluster: &mut Cluster, r: RscId) {
-        // Constraints naming the group as dependent apply to every member.
-        let cons: Vec<Colocation> =
-            cluster.colocations.iter().filter(|c| c.dependent == r).cloned().collect();
+    fn assign(&self, cluster: &mut Cluster, r: RscId, prefer: Option<NodeId>) {
         let members = cluster.rsc(r).children.clone();
-        for c in &cons {
-            placement::assign(cluster, c.primary);
-            for &m in &members {
-                let mut mc = c.clone();
-                mc.dependent = m;
-                placement::apply_colocation(cluster, &mc);
-            }
+        if members.is_empty() {
+            return;
+        }
+        cluster.rsc_mut(r).allocating = true;
+        // "group with X" is "first member with X"; "X with group" is "X with
+        // last member" (the internal colocations carry the rest).
+        let this_with = std::mem::take(&mut cluster.rsc_mut(r).this_with);
+        for ci in this_with {
+            super::constraints::insert_this_with(cluster, members[0], ci);
+        }
+        let with_this = std::mem::take(&mut cluster.rsc_mut(r).with_this);
+        let last = *members.last().unwrap();
+        for ci in with_this {
+            super::constraints::insert_with_this(cluster, last, ci);
         }
         for &m in &members {
-            assign_child(cluster, m);
+            assign_child(cluster, m, prefer);
         }
-        let first = members.first().and_then(|&m| cluster.rsc(m).assigned);
+        let first = cluster.rsc(members[0]).assigned;
+        let next = cluster.rsc(members[0]).next_role;
         let g = cluster.rsc_mut(r);
         g.assigned = first;
-        g.next_role = if first.is_some() { Role::Started } else { Role::Stopped };
+        g.next_role = next;
     }
 
     fn create_actions(&self, _cluster: &Cluster, set: &mut ActionSet, r: RscId) {

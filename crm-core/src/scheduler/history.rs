@@ -5,7 +5,6 @@
 use cib_schema as cs;
 
 use super::cluster::*;
-use super::rules::parse_interval_ms;
 use super::score::Score;
 
 // OCF exit codes.
@@ -35,9 +34,10 @@ pub fn unpack_status(cluster: &mut Cluster, cib: &cs::Cib) {
         }
         let Some(lrm) = st.lrm.as_ref().and_then(|l| l.resources.as_ref()) else { continue };
         for lr in &lrm.resources {
-            let rsc = match cluster.rsc_by_id(&lr.id) {
-                Some(r) if cluster.rsc(r).variant == Variant::Primitive => r,
-                _ => match orphan(cluster, lr) {
+            let rsc = match resolve(cluster, node, &lr.id) {
+                Resolved::Found(r) => r,
+                Resolved::Ignore => continue,
+                Resolved::Missing => match orphan(cluster, lr) {
                     Some(r) => r,
                     None => continue,
                 },
@@ -46,6 +46,117 @@ pub fn unpack_status(cluster: &mut Cluster, cib: &cs::Cib) {
         }
     }
     unpack_fail_counts(cluster);
+}
+
+enum Resolved {
+    Found(RscId),
+    Missing,
+    Ignore,
+}
+
+fn base_of(id: &str) -> &str {
+    id.split(':').next().unwrap_or(id)
+}
+
+fn anonymous_clone_of(cluster: &Cluster, r: RscId) -> Option<RscId> {
+    let top = cluster.top_of(r);
+    let t = cluster.rsc(top);
+    (t.variant == Variant::Clone && !t.unique).then_some(top)
+}
+
+/// Maps a history entry's id to the resource (or clone instance) it describes.
+fn resolve(cluster: &mut Cluster, node: NodeId, id: &str) -> Resolved {
+    let found = match cluster.rsc_by_id(id) {
+        Some(r) if cluster.rsc(r).variant != Variant::Primitive => return Resolved::Ignore,
+        Some(r) => Some(r),
+        None => None,
+    };
+    let zero = format!("{}:0", base_of(id));
+    let anchor = found.or_else(|| cluster.rsc_by_id(&zero));
+    match anchor.and_then(|a| anonymous_clone_of(cluster, a)) {
+        Some(clone) => Resolved::Found(find_anonymous_instance(cluster, clone, node, base_of(id))),
+        None => match found {
+            Some(r) => Resolved::Found(r),
+            None => Resolved::Missing,
+        },
+    }
+}
+
+/// The member of instance `inst` (or `inst` itself) configured as `base`.
+fn member_named(cluster: &Cluster, inst: RscId, base: &str) -> Option<RscId> {
+    let r = cluster.rsc(inst);
+    if r.variant == Variant::Primitive {
+        return (r.base_id.as_deref() == Some(base)).then_some(inst);
+    }
+    r.children.iter().find_map(|&c| member_named(cluster, c, base))
+}
+
+/// Anonymous clones record their instances under the configured name; the
+/// history entry belongs to the instance already active on that node, else to
+/// the first inactive instance, else to a new orphan instance.
+fn find_anonymous_instance(cluster: &mut Cluster, clone: RscId, node: NodeId, base: &str) -> RscId {
+    let mut inactive: Option<RscId> = None;
+    let mut skip_inactive = false;
+    for &inst in &cluster.rsc(clone).children.clone() {
+        let nodes = super::clone::instance_nodes(cluster, inst);
+        if !nodes.is_empty() {
+            if nodes[0] == node {
+                if let Some(m) = member_named(cluster, inst, base) {
+                    if cluster.rsc(m).running_on.is_empty() {
+                        return m;
+                    }
+                    skip_inactive = true;
+                }
+            }
+        } else if !skip_inactive && inactive.is_none() && !cluster.rsc(inst).blocked {
+            inactive = member_named(cluster, inst, base);
+        }
+    }
+    if let (Some(m), false) = (inactive, skip_inactive) {
+        return m;
+    }
+    let orphan = copy_instance(cluster, clone);
+    member_named(cluster, orphan, base).unwrap_or(orphan)
+}
+
+/// A new, orphaned instance of a clone, shaped like its first instance.
+fn copy_instance(cluster: &mut Cluster, clone: RscId) -> RscId {
+    let n = cluster.rsc(clone).children.len();
+    let template = cluster.rsc(clone).children[0];
+    let id = copy_subtree(cluster, template, clone, &format!(":{n}"));
+    cluster.rsc_mut(clone).children.push(id);
+    id
+}
+
+fn copy_subtree(cluster: &mut Cluster, src: RscId, parent: RscId, suffix: &str) -> RscId {
+    let nodes = cluster.nodes.len();
+    let s = cluster.rsc(src).clone();
+    let base = s.base_id.clone().unwrap_or_else(|| s.id.clone());
+    let mut r = Resource::new(&format!("{base}{suffix}"), s.variant, nodes);
+    r.base_id = Some(base);
+    r.parent = Some(parent);
+    r.class = s.class;
+    r.provider = s.provider;
+    r.agent = s.agent;
+    r.meta = s.meta;
+    r.params = s.params;
+    r.ops = s.ops;
+    r.priority = s.priority;
+    r.stickiness = s.stickiness;
+    r.migration_threshold = s.migration_threshold;
+    r.failure_timeout_s = s.failure_timeout_s;
+    r.target_role = s.target_role;
+    r.managed = s.managed;
+    r.requires_fencing = s.requires_fencing;
+    r.is_stonith = s.is_stonith;
+    r.orphan = true;
+    cluster.resources.push(r);
+    let id = RscId(cluster.resources.len() - 1);
+    for c in s.children {
+        let cid = copy_subtree(cluster, c, id, suffix);
+        cluster.rsc_mut(id).children.push(cid);
+    }
+    id
 }
 
 /// A resource in the history but not in the configuration.
@@ -96,7 +207,7 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
             call_id: op.call_id().unwrap_or(-1),
             rc: op.rc_code().unwrap_or(0),
             status: op.op_status().unwrap_or(0),
-            interval_ms: op.interval.as_deref().and_then(parse_interval_ms).unwrap_or(0),
+            interval_ms: op.interval_ms(),
             target_rc: target_rc(op),
         })
         .collect();
@@ -322,7 +433,6 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
 }
 
 fn ban(cluster: &mut Cluster, rsc: RscId, node: NodeId) {
-    cluster.rsc_mut(rsc).allowed[node.0] = Score::NEG_INF;
     let r = cluster.rsc_mut(rsc);
     if !r.locations.iter().any(|l| l.id == "__failure__" && l.scores.iter().any(|(n, _)| *n == node)) {
         r.locations.push(RscLocation {

@@ -28,6 +28,7 @@ pub mod variants;
 
 use cib_schema::Cib;
 
+pub use clone::instance_nodes as clone_nodes;
 pub use cluster::Cluster;
 pub use transition::Transition;
 
@@ -38,7 +39,7 @@ pub fn schedule(cib: &Cib, now: i64) -> Transition {
     placement::assign_all(&mut cluster);
 
     let mut set = actions::ActionSet::default();
-    probes::create_probes(&cluster, &mut set);
+    let probe_list = probes::create_probes(&cluster, &mut set);
     let all: Vec<cluster::RscId> = (0..cluster.resources.len()).map(cluster::RscId).collect();
     for &r in &all {
         variants::variant(cluster.rsc(r).variant).create_actions(&cluster, &mut set, r);
@@ -47,7 +48,7 @@ pub fn schedule(cib: &Cib, now: i64) -> Transition {
     for &r in &all {
         variants::variant(cluster.rsc(r).variant).internal_ordering(&cluster, &mut set, r);
     }
-    probes::order_probes(&mut set);
+    probes::order_probes(&mut set, &probe_list);
     ordering::apply_order_constraints(&cluster, &mut set);
     fencing::create_shutdowns(&cluster, &mut set);
     ordering::propagate(&cluster, &mut set);

@@ -8,8 +8,8 @@ use super::variants::{ResourceVariant, MANDATORY};
 pub struct Primitive;
 
 impl ResourceVariant for Primitive {
-    fn assign(&self, cluster: &mut Cluster, r: RscId) {
-        placement::assign_primitive(cluster, r);
+    fn assign(&self, cluster: &mut Cluster, r: RscId, prefer: Option<NodeId>) {
+        placement::assign_primitive(cluster, r, prefer);
     }
 
     fn create_actions(&self, cluster: &Cluster, set: &mut ActionSet, r: RscId) {

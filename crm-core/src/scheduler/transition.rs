@@ -132,9 +132,6 @@ impl Transition {
                         }
                     }
                 }
-                ("do_shutdown", None, Some(n)) => {
-                    c.nodes[n.0].online = false;
-                }
                 ("start", Some(r), Some(n)) => {
                     let rsc = &mut c.resources[r.0];
                     if !rsc.running_on.contains(&n) {

@@ -35,6 +35,8 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
         now,
         have_quorum: cib.have_quorum.as_deref().map(is_true).unwrap_or(false),
         dc_uuid: cib.dc_uuid.clone(),
+        location_order: Vec::new(),
+        has_stonith_resource: false,
         warnings: Vec::new(),
     };
 
@@ -55,10 +57,16 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
     let mut builder =
         ResourceBuilder { cluster: &mut cluster, templates: &templates, defaults, resolve: &resolve };
     for item in cfg.resources.iter().flat_map(|r| r.items.iter()) {
-        if let Some(id) = builder.add(item, None) {
+        if let Some(id) = builder.add(item, None, "") {
             builder.cluster.top.push(id);
         }
     }
+    // Pacemaker keeps top-level resources sorted by priority (stable), and lists,
+    // summarises and graphs them in that order.
+    let prio: Vec<i64> = cluster.top.iter().map(|&r| cluster.rsc(r).priority).collect();
+    let mut order: Vec<usize> = (0..cluster.top.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(prio[i]));
+    cluster.top = order.into_iter().map(|i| cluster.top[i]).collect();
     history::unpack_status(&mut cluster, cib);
     super::constraints::unpack_constraints(&mut cluster, cfg);
     cluster
@@ -141,7 +149,7 @@ fn unpack_nodes(
             && cluster.options.startup_fencing
         {
             node.unclean = true;
-            node.fence_reason = Some("node is unseen".into());
+            node.fence_reason = Some("node is unclean".into());
         }
         let flag = |k: &str| node.attrs.get(k).map(|v| is_true(v)).unwrap_or(false);
         node.standby = flag("standby");
@@ -254,20 +262,23 @@ impl ResourceBuilder<'_, '_> {
         meta
     }
 
-    fn add(&mut self, item: &cs::Resource, parent: Option<RscId>) -> Option<RscId> {
+    fn add(&mut self, item: &cs::Resource, parent: Option<RscId>, suffix: &str) -> Option<RscId> {
         let nodes = self.cluster.nodes.len();
         match item {
             cs::Resource::Template(_) => None,
-            cs::Resource::Primitive(p) => Some(self.add_primitive(p, parent)),
+            cs::Resource::Primitive(p) => Some(self.add_primitive(p, parent, suffix)),
             cs::Resource::Group(g) => {
-                let mut r = Resource::new(&g.id, Variant::Group, nodes);
+                let mut r = Resource::new(&format!("{}{suffix}", g.id), Variant::Group, nodes);
+                if !suffix.is_empty() {
+                    r.base_id = Some(g.id.clone());
+                }
                 r.parent = parent;
                 let ctx = RuleContext { now: self.cluster.now, ..Default::default() };
                 r.meta = self.meta_of(&g.meta, ctx, parent);
                 apply_common_meta(&mut r, &self.cluster.options);
                 let id = self.push(r);
                 for p in &g.primitives {
-                    let c = self.add_primitive(p, Some(id));
+                    let c = self.add_primitive(p, Some(id), suffix);
                     self.cluster.resources[id.0].children.push(c);
                 }
                 Some(id)
@@ -282,10 +293,14 @@ impl ResourceBuilder<'_, '_> {
                     r.meta.entry("promotable".into()).or_insert_with(|| "true".into());
                 }
                 apply_common_meta(&mut r, &self.cluster.options);
+                apply_clone_meta(&mut r, nodes);
+                let max = r.clone_max;
                 let cid = self.push(r);
                 if let Some(child) = child {
-                    if let Some(c) = self.add(child, Some(cid)) {
-                        self.cluster.resources[cid.0].children.push(c);
+                    for i in 0..max {
+                        if let Some(c) = self.add(child, Some(cid), &format!(":{i}")) {
+                            self.cluster.resources[cid.0].children.push(c);
+                        }
                     }
                 }
                 Some(cid)
@@ -297,13 +312,16 @@ impl ResourceBuilder<'_, '_> {
         }
     }
 
-    fn add_primitive(&mut self, p: &cs::Primitive, parent: Option<RscId>) -> RscId {
+    fn add_primitive(&mut self, p: &cs::Primitive, parent: Option<RscId>, suffix: &str) -> RscId {
         let nodes = self.cluster.nodes.len();
         let tmpl = p.template.as_ref().and_then(|t| self.templates.get(t));
         let class = p.class.clone().or_else(|| tmpl.and_then(|t| t.class.clone())).unwrap_or_default();
         let provider = p.provider.clone().or_else(|| tmpl.and_then(|t| t.provider.clone()));
         let agent = p.agent.clone().or_else(|| tmpl.and_then(|t| t.agent.clone())).unwrap_or_default();
-        let mut r = Resource::new(&p.id, Variant::Primitive, nodes);
+        let mut r = Resource::new(&format!("{}{suffix}", p.id), Variant::Primitive, nodes);
+        if !suffix.is_empty() {
+            r.base_id = Some(p.id.clone());
+        }
         r.parent = parent;
         r.class = class;
         r.provider = provider;
@@ -325,6 +343,9 @@ impl ResourceBuilder<'_, '_> {
         }
         r.params = unpack_nvsets(&inst, &rsc_ctx, None, self.resolve);
         r.is_stonith = r.class == "stonith";
+        if r.is_stonith {
+            self.cluster.has_stonith_resource = true;
+        }
         apply_common_meta(&mut r, &self.cluster.options);
 
         let mut op_defs: Vec<&cs::Op> = p.operations.iter().flat_map(|o| o.ops.iter()).collect();
@@ -390,6 +411,27 @@ fn apply_common_meta(r: &mut Resource, options: &ClusterOptions) {
         Some(_) => true,
         None => options.stonith_enabled,
     };
+}
+
+/// Clone meta attributes: instance counts and behaviour flags.
+fn apply_clone_meta(r: &mut Resource, nodes: usize) {
+    let num = |k: &[&str], d: usize| -> usize {
+        k.iter()
+            .find_map(|k| r.meta.get(*k))
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .map(|v| v.max(0) as usize)
+            .unwrap_or(d)
+    };
+    let flag = |k: &str| r.meta.get(k).is_some_and(|v| is_true(v));
+    r.clone_max = num(&["clone-max"], nodes);
+    r.clone_node_max = num(&["clone-node-max"], 1);
+    r.promoted_max = num(&["promoted-max", "master-max"], 1);
+    r.promoted_node_max = num(&["promoted-node-max", "master-node-max"], 1);
+    r.unique = flag("globally-unique");
+    r.promotable = flag("promotable");
+    r.interleave = flag("interleave");
+    r.ordered = flag("ordered");
+    r.notify = flag("notify");
 }
 
 /// Evaluates location rules for one node; exposed for the constraints stage.

@@ -8,7 +8,7 @@ use super::placement;
 
 pub trait ResourceVariant: Sync {
     /// Chooses nodes (and roles) for `r` and its children.
-    fn assign(&self, cluster: &mut Cluster, r: RscId);
+    fn assign(&self, cluster: &mut Cluster, r: RscId, prefer: Option<NodeId>);
     /// Creates the actions `r` needs (not its children's).
     fn create_actions(&self, cluster: &Cluster, set: &mut ActionSet, r: RscId);
     /// Orders `r`'s actions with each other and with its children's.
@@ -29,6 +29,6 @@ pub const MANDATORY: EdgeFlags =
     EdgeFlags { ordered: true, implies_then: true, implies_first: false, runnable_left: true };
 
 /// Assigns a child resource through the shared entry point (so loops are caught).
-pub fn assign_child(cluster: &mut Cluster, child: RscId) {
-    placement::assign(cluster, child);
+pub fn assign_child(cluster: &mut Cluster, child: RscId, prefer: Option<NodeId>) {
+    placement::assign_with(cluster, child, prefer);
 }
