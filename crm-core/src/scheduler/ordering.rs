@@ -9,7 +9,8 @@ use super::cluster::*;
 /// The action that stands for "`task` of `rsc` has finished", used when `rsc` is
 /// the first side of an ordering.
 fn first_side(cluster: &Cluster, set: &ActionSet, rsc: RscId, task: &str) -> Vec<usize> {
-    match cluster.rsc(rsc).variant {
+    let r = cluster.rsc(rsc);
+    match r.variant {
         Variant::Primitive => set.find(rsc, task, None),
         _ => {
             let done = match task {
@@ -19,6 +20,13 @@ fn first_side(cluster: &Cluster, set: &ActionSet, rsc: RscId, task: &str) -> Vec
                 "demote" => "demoted",
                 other => other,
             };
+            // A notifying clone is done once its "post" notifications are.
+            if r.variant == Variant::Clone && r.notify {
+                let confirmed = set.find(rsc, &format!("confirmed-post_notify_{done}"), None);
+                if !confirmed.is_empty() {
+                    return confirmed;
+                }
+            }
             set.find(rsc, done, None)
         }
     }
