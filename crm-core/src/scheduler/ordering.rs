@@ -44,9 +44,13 @@ fn implied_members(cluster: &Cluster, set: &ActionSet, rsc: RscId, task: &str) -
     match r.variant {
         Variant::Primitive => Vec::new(),
         Variant::Group => {
-            let member =
-                if matches!(task, "stop" | "demote") { r.children.last() } else { r.children.first() };
-            member.map(|&m| set.find(m, task, None)).unwrap_or_default()
+            if matches!(task, "stop" | "demote") {
+                r.children.last().map(|&m| set.find(m, task, None)).unwrap_or_default()
+            } else {
+                // Pacemaker applies the ordering to every member, so each
+                // carries the original reason.
+                r.children.iter().flat_map(|&m| set.find(m, task, None)).collect()
+            }
         }
         Variant::Clone => r.children.iter().flat_map(|&c| set.find(c, task, None)).collect(),
     }

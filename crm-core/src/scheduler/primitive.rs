@@ -125,9 +125,8 @@ impl ResourceVariant for Primitive {
                     Some(Role::Stopped) => false,
                     Some(Role::Promoted) => next_role == Role::Promoted,
                     Some(Role::Unpromoted) => next_role == Role::Unpromoted,
-                    _ => {
-                        next_role != Role::Promoted || !rsc.ops.iter().any(|o| o.role == Some(Role::Promoted))
-                    }
+                    // Without a role, a monitor is for the started/unpromoted state.
+                    _ => next_role != Role::Promoted,
                 };
                 if !wanted {
                     continue;
