@@ -599,3 +599,27 @@ unsafe extern "C" fn on_totem_confchg(
     });
     shared.queue.push(ev, 0);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_names_are_checked_and_round_trip() {
+        assert!(group_name("").is_err());
+        assert!(group_name(&"x".repeat(129)).is_err());
+        let n = group_name("crmd").unwrap();
+        assert_eq!(n.length, 4);
+        assert_eq!(name_to_string(&n), "crmd");
+        assert_eq!(name_to_string(std::ptr::null()), "");
+    }
+
+    #[test]
+    fn copies_c_lists() {
+        let raw = [ffi::cpg_address { nodeid: 2, pid: 7, reason: ffi::CPG_REASON_JOIN }];
+        let v = copy_list(raw.as_ptr(), 1, Address::from_c);
+        assert_eq!(v, vec![Address { nodeid: 2, pid: 7, reason: 1 }]);
+        assert_eq!(v[0].reason_name(), "join");
+        assert!(copy_list::<ffi::cpg_address, Address>(std::ptr::null(), 3, Address::from_c).is_empty());
+    }
+}

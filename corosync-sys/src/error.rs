@@ -161,3 +161,35 @@ impl Error {
         matches!(self, Error::ConnectionLost { .. } | Error::NotRunning { .. })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_have_names() {
+        assert_eq!(CsCode(ffi::CS_ERR_TRY_AGAIN).to_string(), "CS_ERR_TRY_AGAIN (6)");
+        assert_eq!(CsCode(999).name(), "CS_ERR_UNKNOWN");
+    }
+
+    #[test]
+    fn init_errors_say_refused_or_not_running() {
+        let refused = init_error(Service::Cpg, ffi::CS_ERR_ACCESS, std::io::Error::from_raw_os_error(0));
+        assert!(matches!(refused, Error::AccessDenied { .. }));
+        assert!(refused.to_string().contains("uidgid"));
+        let down = init_error(
+            Service::Cmap,
+            ffi::CS_ERR_LIBRARY,
+            std::io::Error::from_raw_os_error(libc::ECONNREFUSED),
+        );
+        assert!(matches!(down, Error::NotRunning { .. }));
+        assert!(down.is_connection_lost());
+    }
+
+    #[test]
+    fn lost_connection_is_distinguished() {
+        assert!(check(Service::Cpg, "mcast_joined", ffi::CS_ERR_LIBRARY).unwrap_err().is_connection_lost());
+        assert!(!check(Service::Cpg, "join", ffi::CS_ERR_EXIST).unwrap_err().is_connection_lost());
+        assert!(check(Service::Cpg, "join", ffi::CS_OK).is_ok());
+    }
+}

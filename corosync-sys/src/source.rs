@@ -185,3 +185,34 @@ pub(crate) fn register(service: Service, fd: RawFd) -> Result<AsyncFd<LibFd>> {
     unsafe { AsyncFd::register_with_interest(LibFd(fd), tokio::io::Interest::READABLE) }
         .map_err(|e| Error::Io { service, source: e.into_parts().1 })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_is_fifo_and_reports_overflow_after_queued_events() {
+        let q = Queue::new(QueueLimits { hard_events: 2, hard_bytes: 100 });
+        q.push(1, 10);
+        q.push(2, 10);
+        q.push(3, 10); // over the event limit: not queued, overflow flagged
+        assert_eq!(q.pushed(), 3);
+        assert_eq!(q.pop().unwrap(), Some(1));
+        assert_eq!(q.pop().unwrap(), Some(2));
+        assert!(matches!(q.pop(), Err(Error::QueueOverflow { limit_events: 2, .. })));
+    }
+
+    #[test]
+    fn queue_limits_bytes() {
+        let q = Queue::new(QueueLimits { hard_events: 100, hard_bytes: 15 });
+        q.push("a", 10);
+        q.push("b", 10);
+        assert_eq!(q.pop().unwrap(), Some("a"));
+        assert!(q.pop().is_err());
+    }
+
+    #[test]
+    fn register_outside_a_runtime_is_an_error_not_a_panic() {
+        assert!(matches!(register(Service::Cpg, 0), Err(Error::Io { .. })));
+    }
+}

@@ -29,6 +29,16 @@ fn out(line: &str) {
     let _ = o.flush();
 }
 
+/// CPU time (user + system) this process used so far, in milliseconds.
+pub fn cpu_ms() -> f64 {
+    // SAFETY: getrusage fills the zeroed struct it is given.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: valid out-pointer.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    let tv = |t: libc::timeval| t.tv_sec as f64 * 1000.0 + t.tv_usec as f64 / 1000.0;
+    tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
 fn ids(v: &[u32]) -> String {
     let mut v = v.to_vec();
     v.sort_unstable();
@@ -243,6 +253,7 @@ async fn bench(args: &Args) -> Result<(), String> {
     cpg.join(&args.group).await.map_err(|e| e.to_string())?;
     wait_members(&mut cpg, args.senders).await?;
     out("bench-start");
+    let cpu0 = cpu_ms();
     let buf = vec![0x5a_u8; args.size];
     let total = args.count * args.senders;
     let (mut sent, mut received) = (0usize, 0usize);
@@ -270,8 +281,9 @@ async fn bench(args: &Args) -> Result<(), String> {
     }
     let secs = first.map(|f| f.elapsed().as_secs_f64()).unwrap_or(0.0);
     out(&format!(
-        "bench mode=layer received={received} secs={secs:.3} rate={:.0}",
-        received as f64 / secs.max(1e-9)
+        "bench mode=layer received={received} secs={secs:.3} rate={:.0} cpu_ms={:.0}",
+        received as f64 / secs.max(1e-9),
+        cpu_ms() - cpu0
     ));
     // Stay in the group until the others are done too: leaving early would change
     // their membership mid-run.

@@ -97,6 +97,7 @@ pub fn bench(group: &str, count: usize, size: usize, senders: usize) {
         unsafe { ffi::cpg_dispatch(h, ffi::CS_DISPATCH_ALL) };
     }
     out("bench-start");
+    let cpu0 = crate::cpu_ms();
     let buf = vec![0x5a_u8; size];
     let iov = ffi::iovec { iov_base: buf.as_ptr() as *mut c_void, iov_len: buf.len() };
     let total = count * senders;
@@ -130,8 +131,9 @@ pub fn bench(group: &str, count: usize, size: usize, senders: usize) {
     let secs = FIRST.get().map(|f| f.elapsed().as_secs_f64()).unwrap_or(0.0);
     let received = RECEIVED.load(Ordering::Relaxed);
     out(&format!(
-        "bench mode=raw received={received} secs={secs:.3} rate={:.0}",
-        received as f64 / secs.max(1e-9)
+        "bench mode=raw received={received} secs={secs:.3} rate={:.0} cpu_ms={:.0}",
+        received as f64 / secs.max(1e-9),
+        crate::cpu_ms() - cpu0
     ));
     std::thread::sleep(Duration::from_millis(500));
     // SAFETY: finalized once, at the end.
