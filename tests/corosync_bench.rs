@@ -155,6 +155,10 @@ fn throughput() {
         }
     }
     let (layer, raw) = (rates["layer"].clone(), rates["raw"].clone());
+    // Rounds alternate layer/raw, so a ratio within a round pairs runs under similar
+    // host load (other jobs share the 2 cores).
+    let ratios: Vec<f64> = layer.iter().zip(&raw).map(|(l, r)| 100.0 * l / r).collect();
+    println!("RESULT throughput layer/raw per round (%): {ratios:.1?}; {}", stats(ratios.clone()));
     let ml = layer.iter().sum::<f64>() / layer.len() as f64;
     let mr = raw.iter().sum::<f64>() / raw.len() as f64;
     println!(

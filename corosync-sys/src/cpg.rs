@@ -4,6 +4,7 @@
 use std::ffi::c_void;
 use std::fmt;
 use std::os::fd::AsRawFd;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::io::unix::AsyncFd;
@@ -58,7 +59,8 @@ impl fmt::Display for RingId {
 /// A message delivered to a group, in the group's total order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
-    pub group: String,
+    /// Shared with every other message of the same group (no allocation per message).
+    pub group: Arc<str>,
     pub sender: Address,
     pub data: Vec<u8>,
 }
@@ -66,7 +68,7 @@ pub struct Message {
 /// A change of a group's membership (processes joined or left).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfChg {
-    pub group: String,
+    pub group: Arc<str>,
     pub members: Vec<Address>,
     pub left: Vec<Address>,
     pub joined: Vec<Address>,
@@ -129,12 +131,50 @@ impl Default for CpgConfig {
 /// find their own queue through it, with no global registry or lock.
 struct Shared {
     queue: Queue<CpgEvent>,
+    /// Names of the groups seen so far, so that deliveries share one allocation.
+    names: Mutex<Vec<Arc<str>>>,
+}
+
+impl Shared {
+    /// The group's name as a shared string (callbacks: no panic, brief lock only).
+    fn intern(&self, name: *const ffi::cpg_name) -> Arc<str> {
+        let bytes = name_bytes(name);
+        let mut names = self.names.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = names.iter().find(|n| n.as_bytes() == bytes) {
+            return n.clone();
+        }
+        let n: Arc<str> = String::from_utf8_lossy(bytes).into();
+        // bounded: a connection sees only the groups it joined (at most a few)
+        if names.len() < 64 {
+            names.push(n.clone());
+        }
+        n
+    }
 }
 
 /// A connection to corosync's CPG service.
 ///
 /// Not shared between tasks: methods take `&mut self`, so callbacks (which run only
-/// inside this crate's dispatch calls) never race with user code.
+/// inside this crate's dispatch calls) never race with user code. Because the C
+/// callbacks only queue events, user code handling an event runs outside
+/// `cpg_dispatch` and may leave, send, or drop (finalize) the connection without
+/// re-entering the library or waiting on a lock held by it.
+///
+/// ```no_run
+/// # async fn demo() -> corosync_sys::Result<()> {
+/// use corosync_sys::{Cpg, CpgEvent};
+/// let mut cpg = Cpg::connect()?;
+/// cpg.join("crmd").await?;
+/// cpg.mcast(b"hello").await?;
+/// loop {
+///     match cpg.next_event().await? {
+///         CpgEvent::Deliver(m) => println!("{} says {:?}", m.sender.nodeid, m.data),
+///         CpgEvent::ConfChg(c) => println!("members now {:?}", c.members),
+///         _ => {}
+///     }
+/// }
+/// # }
+/// ```
 pub struct Cpg {
     handle: ffi::cpg_handle_t,
     /// `None` while disconnected (after CS_ERR_LIBRARY, before a reconnect).
@@ -145,6 +185,8 @@ pub struct Cpg {
     local_nodeid: u32,
     /// A ConnectionLost event has been queued for the current outage.
     lost_reported: bool,
+    /// `try_next_event` drained corosync to empty and is handing out that batch.
+    batch_done: bool,
 }
 
 impl Cpg {
@@ -154,7 +196,7 @@ impl Cpg {
     }
 
     pub fn with_config(config: CpgConfig) -> Result<Cpg> {
-        let shared = Box::new(Shared { queue: Queue::new(config.queue) });
+        let shared = Box::new(Shared { queue: Queue::new(config.queue), names: Mutex::new(Vec::new()) });
         let mut cpg = Cpg {
             handle: 0,
             afd: None,
@@ -163,6 +205,7 @@ impl Cpg {
             config,
             local_nodeid: 0,
             lost_reported: false,
+            batch_done: false,
         };
         cpg.open()?;
         Ok(cpg)
@@ -245,6 +288,18 @@ impl Cpg {
             ffi::cpg_max_atomic_msgsize_get(self.handle, &mut size)
         })?;
         Ok(size as usize)
+    }
+
+    /// Whether corosync currently asks this client to stop sending (its IPC flow
+    /// control); [`Cpg::mcast`] handles that by itself, this is for monitoring.
+    pub fn flow_control_enabled(&self) -> Result<bool> {
+        self.connected()?;
+        let mut state: ffi::cpg_flow_control_state_t = 0;
+        // SAFETY: valid handle and out-pointer.
+        check(SVC, "flow_control_state_get", unsafe {
+            ffi::cpg_flow_control_state_get(self.handle, &mut state)
+        })?;
+        Ok(state == ffi::CPG_FLOW_CONTROL_ENABLED)
     }
 
     /// Joins a group. Retries while corosync answers CS_ERR_TRY_AGAIN.
@@ -398,17 +453,28 @@ impl Cpg {
 
     /// The next event if one is queued or already waiting in corosync; never waits.
     /// Lets a sender interleave reading without an await point per message.
+    ///
+    /// Once the events fetched by one look at corosync are used up, it returns `None`
+    /// once before looking again: a `while let Some(ev) = cpg.try_next_event()?` loop
+    /// then costs one empty dispatch per batch, not one per event.
     pub fn try_next_event(&mut self) -> Result<Option<CpgEvent>> {
         if let Some(ev) = self.shared.queue.pop()? {
             return Ok(Some(ev));
+        }
+        if std::mem::take(&mut self.batch_done) {
+            return Ok(None);
         }
         match self.dispatch_pending(256) {
             // mark_lost queued ConnectionLost; it is returned below
             Err(e) if e.is_connection_lost() => {}
             Err(e) => return Err(e),
-            Ok(_) => {}
+            Ok(drained) => self.batch_done = drained == Drained::Empty,
         }
-        self.shared.queue.pop()
+        let ev = self.shared.queue.pop()?;
+        if ev.is_none() {
+            self.batch_done = false; // looked, found nothing: the next call looks again
+        }
+        Ok(ev)
     }
 
     /// Finalizes the dead handle and queues ConnectionLost (once per outage).
@@ -508,15 +574,16 @@ fn group_name(group: &str) -> Result<ffi::cpg_name> {
     Ok(name)
 }
 
-fn name_to_string(name: *const ffi::cpg_name) -> String {
+/// The bytes of a C group name (empty for a null pointer).
+fn name_bytes<'a>(name: *const ffi::cpg_name) -> &'a [u8] {
     if name.is_null() {
-        return String::new();
+        return &[];
     }
-    // SAFETY: corosync passes a valid cpg_name for the duration of the callback.
+    // SAFETY: corosync passes a valid cpg_name for the duration of the callback, and
+    // the slice is used only within it; c_char and u8 have the same layout.
     let name = unsafe { &*name };
     let len = (name.length as usize).min(name.value.len());
-    let bytes: Vec<u8> = name.value[..len].iter().map(|&c| c as u8).collect();
-    String::from_utf8_lossy(&bytes).into_owned()
+    unsafe { std::slice::from_raw_parts(name.value.as_ptr().cast::<u8>(), len) }
 }
 
 /// Finds the connection's queue through the context pointer set at initialize.
@@ -558,7 +625,7 @@ unsafe extern "C" fn on_deliver(
         unsafe { std::slice::from_raw_parts(msg as *const u8, msg_len) }.to_vec()
     };
     let ev = CpgEvent::Deliver(Message {
-        group: name_to_string(group_name),
+        group: shared.intern(group_name),
         sender: Address { nodeid, pid, reason: 0 },
         data,
     });
@@ -578,7 +645,7 @@ unsafe extern "C" fn on_confchg(
 ) {
     let Some(shared) = shared_of(handle) else { return };
     let ev = CpgEvent::ConfChg(ConfChg {
-        group: name_to_string(group_name),
+        group: shared.intern(group_name),
         members: copy_list(member_list, member_list_entries, Address::from_c),
         left: copy_list(left_list, left_list_entries, Address::from_c),
         joined: copy_list(joined_list, joined_list_entries, Address::from_c),
@@ -610,8 +677,12 @@ mod tests {
         assert!(group_name(&"x".repeat(129)).is_err());
         let n = group_name("crmd").unwrap();
         assert_eq!(n.length, 4);
-        assert_eq!(name_to_string(&n), "crmd");
-        assert_eq!(name_to_string(std::ptr::null()), "");
+        assert_eq!(name_bytes(&n), b"crmd");
+        assert_eq!(name_bytes(std::ptr::null()), b"");
+        let shared = Shared { queue: Queue::new(QueueLimits::default()), names: Mutex::new(Vec::new()) };
+        let (a, b) = (shared.intern(&n), shared.intern(&n));
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(&*a, "crmd");
     }
 
     #[test]
