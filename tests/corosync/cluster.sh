@@ -117,7 +117,8 @@ start)
     wait_cs "$i"
     ;;
 cs-start)
-    nsexec "$1" corosync || die "corosync start failed in node $1"
+    # (its output goes to the node's log, not to the caller's pipes)
+    nsexec "$1" corosync </dev/null >>"$STATE/n$1/init.log" 2>&1 || die "corosync start failed in node $1"
     wait_cs "$1"
     ;;
 cs-kill)
