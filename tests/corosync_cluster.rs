@@ -212,6 +212,16 @@ fn reconnects_after_corosync_restart_and_explains_refusals() {
     p.send("send back");
     p.expect("delivery after reconnect", T, |l| l.starts_with("deliver ") && l.ends_with("data=back"));
 
+    // Dropping (finalizing) a connection from the event loop, with deliveries still
+    // undispatched, then connecting again.
+    p.mark();
+    p.send("burst 50 pending");
+    p.send("restart");
+    p.expect("restarted", T, is("restarted"));
+    p.expect("group rejoined after restart", T, group_members("1"));
+    p.send("send fresh");
+    p.expect("delivery on the new connection", T, |l| l.starts_with("deliver ") && l.ends_with("data=fresh"));
+
     // No corosync at all: a clear "not running".
     c.kill_corosync(1);
     let mut none = c.probe(1, &["watch"]);

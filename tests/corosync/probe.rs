@@ -168,7 +168,7 @@ async fn watch(args: &Args) -> Result<(), String> {
         reconnect: args.reconnect.then_some(ReconnectPolicy { attempts: 100, interval_ms: 200 }),
         ..CpgConfig::default()
     };
-    let mut cpg = Cpg::with_config(config).map_err(|e| e.to_string())?;
+    let mut cpg = Cpg::with_config(config.clone()).map_err(|e| e.to_string())?;
     let nodeid = cpg.local_nodeid();
     cpg.join(&args.group).await.map_err(|e| e.to_string())?;
     let mut quorum = Quorum::connect().map_err(|e| e.to_string())?;
@@ -224,6 +224,14 @@ async fn watch(args: &Args) -> Result<(), String> {
                         Ok(l) => out(&l),
                         Err(e) => out(&format!("info-error {e}")),
                     },
+                    // Finalize the connection from inside event handling (events may be
+                    // pending in it) and open a new one: must neither hang nor crash.
+                    "restart" => {
+                        drop(cpg);
+                        cpg = Cpg::with_config(config.clone()).map_err(|e| e.to_string())?;
+                        cpg.join(&args.group).await.map_err(|e| e.to_string())?;
+                        out(&format!("restarted nodeid={}", cpg.local_nodeid()));
+                    }
                     "quit" => return Ok(()),
                     _ => out(&format!("error unknown command {cmd}")),
                 }
