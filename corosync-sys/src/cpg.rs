@@ -383,14 +383,11 @@ impl Cpg {
                     }
                     // Our own undispatched events can be what holds corosync back.
                     self.dispatch_pending(1024)?;
-                    // First a few immediate retries (a full IPC queue drains in
-                    // microseconds), then exponential backoff up to 100 ms.
-                    if attempts <= 4 {
-                        tokio::task::yield_now().await;
-                    } else {
-                        let ms = 1u64 << (attempts - 5).min(6);
-                        tokio::time::sleep(Duration::from_millis(ms.min(100))).await;
-                    }
+                    // Back off 1, 2, 4 .. 64, 100 ms, but retry as soon as corosync
+                    // delivers something: a delivery means the ring moved on, which
+                    // is what lifts its flow control.
+                    let pause_ms = (1u64 << (attempts - 1).min(6)).min(100);
+                    self.wait_progress(Duration::from_millis(pause_ms)).await?;
                 }
                 _ => {
                     let err = check(SVC, what, rc).unwrap_err();
@@ -400,6 +397,36 @@ impl Cpg {
                     return Err(err);
                 }
             }
+        }
+    }
+
+    /// Waits until corosync has something for us (and queues it) or `pause` passed.
+    async fn wait_progress(&mut self, pause: Duration) -> Result<()> {
+        let Some(afd) = &self.afd else {
+            tokio::time::sleep(pause).await;
+            return Ok(());
+        };
+        let handle = self.handle;
+        let r = match tokio::time::timeout(pause, afd.readable()).await {
+            Err(_elapsed) => return Ok(()),
+            Ok(Err(source)) => return Err(Error::Io { service: SVC, source }),
+            Ok(Ok(mut guard)) => {
+                // SAFETY (closure): valid handle; callbacks only touch the Shared box.
+                let r = source::drain(SVC, &self.shared.queue, afd.as_raw_fd(), 1024, |flags| unsafe {
+                    ffi::cpg_dispatch(handle, flags)
+                });
+                if let Ok(Drained::Empty) = r {
+                    guard.clear_ready();
+                }
+                r
+            }
+        };
+        match r {
+            Err(e) if e.is_connection_lost() => {
+                self.mark_lost();
+                Err(e)
+            }
+            other => other.map(|_| ()),
         }
     }
 
