@@ -115,8 +115,8 @@ fn throughput() {
     }
     let _s = serial();
     let c = up3("t", 1000);
-    const COUNT: &str = "20000";
-    const ROUNDS: usize = 5;
+    const COUNT: &str = "10000";
+    const ROUNDS: usize = 8;
     let mut rates: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
     let mut cpu: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
     for round in 0..ROUNDS {

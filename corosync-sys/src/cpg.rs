@@ -382,7 +382,7 @@ impl Cpg {
                         });
                     }
                     // Our own undispatched events can be what holds corosync back.
-                    self.dispatch_pending(1024)?;
+                    self.dispatch_pending(source::ALL)?;
                     // Back off 1, 2, 4 .. 64, 100 ms, but retry as soon as corosync
                     // delivers something: a delivery means the ring moved on, which
                     // is what lifts its flow control.
@@ -412,9 +412,10 @@ impl Cpg {
             Ok(Err(source)) => return Err(Error::Io { service: SVC, source }),
             Ok(Ok(mut guard)) => {
                 // SAFETY (closure): valid handle; callbacks only touch the Shared box.
-                let r = source::drain(SVC, &self.shared.queue, afd.as_raw_fd(), 1024, |flags| unsafe {
-                    ffi::cpg_dispatch(handle, flags)
-                });
+                let r =
+                    source::drain(SVC, &self.shared.queue, afd.as_raw_fd(), source::ALL, |flags| unsafe {
+                        ffi::cpg_dispatch(handle, flags)
+                    });
                 if let Ok(Drained::Empty) = r {
                     guard.clear_ready();
                 }
@@ -491,7 +492,7 @@ impl Cpg {
         if std::mem::take(&mut self.batch_done) {
             return Ok(None);
         }
-        match self.dispatch_pending(256) {
+        match self.dispatch_pending(source::ALL) {
             // mark_lost queued ConnectionLost; it is returned below
             Err(e) if e.is_connection_lost() => {}
             Err(e) => return Err(e),

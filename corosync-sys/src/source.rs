@@ -106,7 +106,7 @@ impl<T> Queue<T> {
     }
 }
 
-/// Result of one bounded round of dispatching.
+/// Result of one round of dispatching.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Drained {
     /// Corosync has nothing more for us right now.
@@ -115,7 +115,13 @@ pub(crate) enum Drained {
     More,
 }
 
-/// Dispatches up to `batch` events without blocking (CS_DISPATCH_ONE_NONBLOCKING).
+/// Moves what corosync has for this connection into the queue, without blocking.
+///
+/// With `batch` = [`ALL`], one CS_DISPATCH_ALL call, which loops inside the library
+/// until its IPC ring is empty: the cheapest way (one library call per wake-up, not
+/// per event). It ends because callbacks only copy (far faster than corosync can
+/// deliver) and the queue's hard limit bounds the memory. A smaller `batch` takes at
+/// most that many events, one CS_DISPATCH_ONE_NONBLOCKING call each.
 /// `dispatch` is the service's `*_dispatch` bound to its handle.
 pub(crate) fn drain<T>(
     service: Service,
@@ -124,6 +130,13 @@ pub(crate) fn drain<T>(
     batch: usize,
     mut dispatch: impl FnMut(ffi::cs_dispatch_flags_t) -> ffi::cs_error_t,
 ) -> Result<Drained> {
+    if batch == ALL {
+        let rc = dispatch(ffi::CS_DISPATCH_ALL);
+        return match rc {
+            ffi::CS_OK | ffi::CS_ERR_TRY_AGAIN => Ok(Drained::Empty),
+            _ => check(service, "dispatch", rc).map(|()| Drained::Empty),
+        };
+    }
     for _ in 0..batch {
         let before = queue.pushed();
         let rc = dispatch(ffi::CS_DISPATCH_ONE_NONBLOCKING);
@@ -142,6 +155,9 @@ pub(crate) fn drain<T>(
     Ok(Drained::More)
 }
 
+/// `batch` value for [`drain`]: everything available now, in one library call.
+pub(crate) const ALL: usize = usize::MAX;
+
 /// Non-blocking poll of the library's notification socket.
 fn readable_now(fd: RawFd) -> bool {
     let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
@@ -158,13 +174,12 @@ pub(crate) async fn next<T>(
     afd: &AsyncFd<LibFd>,
     mut dispatch: impl FnMut(ffi::cs_dispatch_flags_t) -> ffi::cs_error_t,
 ) -> Result<T> {
-    const BATCH: usize = 256;
     loop {
         if let Some(ev) = queue.pop()? {
             return Ok(ev);
         }
         let mut guard = afd.readable().await.map_err(|source| Error::Io { service, source })?;
-        match drain(service, queue, afd.as_raw_fd(), BATCH, &mut dispatch)? {
+        match drain(service, queue, afd.as_raw_fd(), ALL, &mut dispatch)? {
             // Only now may tokio forget the readiness: the socket is drained.
             Drained::Empty => guard.clear_ready(),
             // Keep readiness so the next round dispatches at once, but let other
