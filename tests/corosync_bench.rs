@@ -120,7 +120,9 @@ fn throughput() {
     let mut rates: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
     let mut cpu: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
     for round in 0..ROUNDS {
-        for mode in ["layer", "raw"] {
+        // alternate which goes first, so that neither always follows the other
+        let order = if round % 2 == 0 { ["layer", "raw"] } else { ["raw", "layer"] };
+        for mode in order {
             let group = format!("bench-{mode}-{round}");
             let args = [
                 "bench",
@@ -137,6 +139,7 @@ fn throughput() {
             ];
             let mut ps: Vec<Probe> = (1..=3).map(|i| c.probe(i, &args)).collect();
             let mut line_rates = Vec::new();
+            let mut try_again = Vec::new();
             for p in ps.iter_mut() {
                 let l = p.expect("bench result", Duration::from_secs(120), |l| {
                     l.starts_with("bench ") || l.starts_with("error")
@@ -144,19 +147,23 @@ fn throughput() {
                 assert!(l.starts_with("bench "), "{l}");
                 let r: f64 = field(&l, "rate").and_then(|r| r.parse().ok()).expect("rate");
                 line_rates.push(r);
+                try_again.push(field(&l, "try_again").unwrap_or("?").to_string());
                 let ms: f64 = field(&l, "cpu_ms").and_then(|r| r.parse().ok()).expect("cpu_ms");
                 let received: f64 = field(&l, "received").and_then(|r| r.parse().ok()).expect("received");
                 // client CPU per delivered message (it also sent a third of them)
                 cpu.entry(mode).or_default().push(ms * 1000.0 / received);
             }
             let mean = line_rates.iter().sum::<f64>() / line_rates.len() as f64;
-            println!("round {round} {mode}: per-node delivery rates {line_rates:?} msgs/s, mean {mean:.0}");
+            println!(
+                "round {round} {mode}: per-node delivery rates {line_rates:?} msgs/s, mean {mean:.0}; \
+                 CS_ERR_TRY_AGAIN per node {try_again:?}"
+            );
             rates.entry(mode).or_default().push(mean);
         }
     }
     let (layer, raw) = (rates["layer"].clone(), rates["raw"].clone());
-    // Rounds alternate layer/raw, so a ratio within a round pairs runs under similar
-    // host load (other jobs share the 2 cores).
+    // Each round runs both, back to back, so a ratio within a round pairs runs under
+    // similar host load (other jobs share the 2 cores).
     let ratios: Vec<f64> = layer.iter().zip(&raw).map(|(l, r)| 100.0 * l / r).collect();
     println!("RESULT throughput layer/raw per round (%): {ratios:.1?}; {}", stats(ratios.clone()));
     let ml = layer.iter().sum::<f64>() / layer.len() as f64;

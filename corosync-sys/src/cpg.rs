@@ -187,6 +187,8 @@ pub struct Cpg {
     lost_reported: bool,
     /// `try_next_event` drained corosync to empty and is handing out that batch.
     batch_done: bool,
+    /// CS_ERR_TRY_AGAIN answers seen by sends, joins and leaves (for monitoring).
+    busy_retries: u64,
 }
 
 impl Cpg {
@@ -206,6 +208,7 @@ impl Cpg {
             local_nodeid: 0,
             lost_reported: false,
             batch_done: false,
+            busy_retries: 0,
         };
         cpg.open()?;
         Ok(cpg)
@@ -272,6 +275,11 @@ impl Cpg {
             }
             self.handle = 0;
         }
+    }
+
+    /// How often corosync answered CS_ERR_TRY_AGAIN (flow control) so far.
+    pub fn busy_retries(&self) -> u64 {
+        self.busy_retries
     }
 
     /// This node's corosync node id.
@@ -372,6 +380,7 @@ impl Cpg {
             match rc {
                 ffi::CS_OK => return Ok(()),
                 ffi::CS_ERR_TRY_AGAIN => {
+                    self.busy_retries += 1;
                     let waited = start.elapsed();
                     if waited >= Duration::from_millis(self.config.busy_timeout_ms) {
                         return Err(Error::Busy {

@@ -289,9 +289,10 @@ async fn bench(args: &Args) -> Result<(), String> {
     }
     let secs = first.map(|f| f.elapsed().as_secs_f64()).unwrap_or(0.0);
     out(&format!(
-        "bench mode=layer received={received} secs={secs:.3} rate={:.0} cpu_ms={:.0}",
+        "bench mode=layer received={received} secs={secs:.3} rate={:.0} cpu_ms={:.0} try_again={}",
         received as f64 / secs.max(1e-9),
-        cpu_ms() - cpu0
+        cpu_ms() - cpu0,
+        cpg.busy_retries()
     ));
     // Stay in the group until the others are done too: leaving early would change
     // their membership mid-run.

@@ -102,6 +102,7 @@ pub fn bench(group: &str, count: usize, size: usize, senders: usize) {
     let iov = ffi::iovec { iov_base: buf.as_ptr() as *mut c_void, iov_len: buf.len() };
     let total = count * senders;
     let mut sent = 0;
+    let mut try_again = 0u64;
     let mut last_progress = Instant::now();
     let mut last_seen = 0;
     while RECEIVED.load(Ordering::Relaxed) < total {
@@ -109,7 +110,7 @@ pub fn bench(group: &str, count: usize, size: usize, senders: usize) {
             // SAFETY: one iovec over `buf`, alive across the call.
             match unsafe { ffi::cpg_mcast_joined(h, ffi::CPG_TYPE_AGREED, &iov, 1) } {
                 ffi::CS_OK => sent += 1,
-                ffi::CS_ERR_TRY_AGAIN => {}
+                ffi::CS_ERR_TRY_AGAIN => try_again += 1,
                 rc => fail("mcast", rc),
             }
         } else {
@@ -131,7 +132,7 @@ pub fn bench(group: &str, count: usize, size: usize, senders: usize) {
     let secs = FIRST.get().map(|f| f.elapsed().as_secs_f64()).unwrap_or(0.0);
     let received = RECEIVED.load(Ordering::Relaxed);
     out(&format!(
-        "bench mode=raw received={received} secs={secs:.3} rate={:.0} cpu_ms={:.0}",
+        "bench mode=raw received={received} secs={secs:.3} rate={:.0} cpu_ms={:.0} try_again={try_again}",
         received as f64 / secs.max(1e-9),
         crate::cpu_ms() - cpu0
     ));
