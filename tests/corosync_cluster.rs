@@ -3,7 +3,10 @@
 //! quorum on node loss, two_node, rejoin, reconnect and refused clients.
 //!
 //! Needs root and corosync (CI has both); skipped otherwise. Each test builds its own
-//! cluster (token 1000 ms), and removes it on drop, also on failure.
+//! cluster (token 1000 ms) with `corosync/cluster.sh`, and removes it on drop, also on
+//! failure; a cluster left by a killed test run is removed by the next run. About 20 s.
+//!
+//!     cargo test --release -p crm-tests --test corosync_cluster
 
 #[path = "corosync/harness.rs"]
 mod harness;
@@ -70,6 +73,7 @@ fn three_nodes_membership_total_order_quorum_and_rejoin() {
     assert_eq!(field(&info, "total"), Some("3"), "{info}");
     assert_eq!(field(&info, "quorum"), Some("2"), "{info}");
     assert_eq!(field(&info, "two_node"), Some("0"), "{info}");
+    assert_eq!(field(&info, "group_members"), Some("1,2,3"), "{info}");
     let nodes = field(&info, "nodes").unwrap_or_default();
     for i in 1..=3 {
         assert!(nodes.contains(&format!("{i}:{}{i}:", c.prefix)), "nodelist entry {i} missing: {info}");
@@ -102,15 +106,17 @@ fn three_nodes_membership_total_order_quorum_and_rejoin() {
         pr.mark();
     }
 
-    // Kill one node: the other two see it go and keep quorum.
+    // Kill one node's corosync: the other two see it go and keep quorum; the client
+    // on that node is told that its connection is gone.
     let t0 = Instant::now();
-    c.crash(3);
+    c.kill_corosync(3);
+    p[2].expect("connection lost on node 3", T, |l| l.starts_with("error connection to corosync lost"));
     for pr in p[..2].iter_mut() {
         let (t, _) = pr.expect_at("quorum of 1,2", T, quorum(1, "1,2"));
         eprintln!("node {}: loss of node 3 seen after {} ms (token 1000)", pr.node, (t - t0).as_millis());
         pr.expect("group without 3", T, group_members("1,2"));
     }
-    // Kill a second node: the survivor loses quorum.
+    // Crash a second node (cable pull, whole node killed): the survivor loses quorum.
     p[0].mark();
     c.crash(2);
     p[0].expect("no quorum with 1 of 3", T, quorum(0, "1"));
@@ -123,7 +129,7 @@ fn three_nodes_membership_total_order_quorum_and_rejoin() {
     // Restart both: they rejoin, quorum returns, messages flow again.
     p[0].mark();
     c.start(2);
-    c.start(3);
+    c.start_corosync(3);
     let mut p2 = start_probe(&c, 2, &["watch"]);
     let mut p3 = start_probe(&c, 3, &["watch"]);
     p[0].expect("quorum of 1,2,3 again", T, quorum(1, "1,2,3"));

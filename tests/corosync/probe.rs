@@ -221,7 +221,13 @@ async fn watch(args: &Args) -> Result<(), String> {
                         out(&format!("burst-done {n}"));
                     }
                     "info" => match info_line(&vq, nodeid) {
-                        Ok(l) => out(&l),
+                        Ok(l) => {
+                            let members = match cpg.members(&args.group) {
+                                Ok(m) => ids(&m.iter().map(|a| a.nodeid).collect::<Vec<_>>()),
+                                Err(e) => format!("error:{}", e.to_string().replace(' ', "_")),
+                            };
+                            out(&format!("{l} group_members={members}"));
+                        }
                         Err(e) => out(&format!("info-error {e}")),
                     },
                     // Finalize the connection from inside event handling (events may be
