@@ -52,8 +52,38 @@ pub fn run(cib: &mut Cib, opts: &Options, wall: i64) -> Result<Output> {
     let now = now_of(cib, opts, wall);
     let mut text = String::new();
 
+    let original_date = match (opts.now, cib.execution_date.as_deref().and_then(|d| d.parse::<i64>().ok())) {
+        (None, Some(d)) => Some(format_date(d)),
+        _ => None,
+    };
+    if let Some(d) = &original_date {
+        text.push_str(&format!("Using the original execution date of: {d}\n"));
+    }
     let before = scheduler::unpack::unpack(cib, now);
     if !opts.quiet {
+        let mut printed = false;
+        if before.options.maintenance_mode {
+            text.push_str("\n              *** Resource management is DISABLED ***\n");
+            text.push_str("  The cluster will not attempt to start, stop or recover services\n");
+            printed = true;
+        } else if before.options.stop_all_resources {
+            text.push_str("\n    *** Resource management is DISABLED ***\n");
+            text.push_str("  The cluster will keep all resources stopped\n");
+            printed = true;
+        }
+        let (total, disabled, blocked) = instance_counts(&before);
+        if disabled > 0 || blocked > 0 {
+            if printed {
+                text.push('\n');
+            }
+            text.push_str(&format!(
+                "{disabled} of {total} resource instances DISABLED and {blocked} BLOCKED from further action due to failure\n"
+            ));
+            printed = true;
+        }
+        if printed {
+            text.push('\n');
+        }
         text.push_str("Current cluster status:\n");
         text.push_str(&display::cluster_status(&before));
         text.push('\n');
@@ -88,6 +118,9 @@ pub fn run(cib: &mut Cib, opts: &Options, wall: i64) -> Result<Output> {
                 text.push_str(&l);
                 text.push('\n');
             }
+            if let Some(d) = &original_date {
+                text.push_str(&format!("Using the original execution date of: {d}\n"));
+            }
             record_results(&mut after, &transition, now);
             let revised = scheduler::unpack::unpack(&after, now);
             if !opts.quiet {
@@ -97,6 +130,33 @@ pub fn run(cib: &mut Cib, opts: &Options, wall: i64) -> Result<Output> {
         }
     }
     Ok(Output { text, after, graph_xml, dot })
+}
+
+/// `YYYY-MM-DD HH:MM:SSZ`, as Pacemaker prints times.
+fn format_date(ts: i64) -> String {
+    let (y, mo, d, h, mi, s) = crm_core::scheduler::rules::civil_from_ts(ts);
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}Z")
+}
+
+/// (instances, disabled, blocked) over every primitive instance, as the
+/// "N of M resource instances DISABLED" line counts them.
+fn instance_counts(c: &Cluster) -> (usize, usize, usize) {
+    use crm_core::scheduler::cluster::{Role, Variant};
+    let mut out = (0, 0, 0);
+    for (i, r) in c.resources.iter().enumerate() {
+        if r.variant != Variant::Primitive || (r.orphan && r.running_on.is_empty()) {
+            continue;
+        }
+        out.0 += 1;
+        let promotable = c.rsc(c.top_of(crm_core::scheduler::cluster::RscId(i))).promotable;
+        if r.target_role == Some(Role::Stopped) || (promotable && r.target_role == Some(Role::Unpromoted)) {
+            out.1 += 1;
+        }
+        if r.blocked {
+            out.2 += 1;
+        }
+    }
+    out
 }
 
 fn apply_modifications(cib: &mut Cib, opts: &Options, now: i64) -> Result<Vec<String>> {
@@ -146,6 +206,21 @@ fn record_results(cib: &mut Cib, t: &Transition, now: i64) {
             continue;
         }
         let rsc = c.rsc(r);
+        // Anonymous clone instances are recorded under their configured name.
+        let anonymous = rsc.base_id.is_some() && !c.rsc(c.top_of(r)).unique;
+        let hist_id = if anonymous { rsc.base_id.clone().unwrap() } else { rsc.id.clone() };
+        match a.task.as_str() {
+            "delete" => {
+                inject::delete_history(cib, &node, &hist_id);
+                continue;
+            }
+            "cancel" => {
+                inject::cancel_recurring(cib, &node, &hist_id, "monitor", a.interval_ms);
+                continue;
+            }
+            "reload-agent" => continue,
+            _ => {}
+        }
         let rc = if a.is_probe {
             7
         } else if a.task == "monitor" && rsc.next_role == crm_core::scheduler::cluster::Role::Promoted {
@@ -154,7 +229,7 @@ fn record_results(cib: &mut Cib, t: &Transition, now: i64) {
             0
         };
         call += 1;
-        inject::record_op(cib, &node, &rsc.id, &a.task, a.interval_ms, rc, call, now);
+        inject::record_op(cib, &node, &hist_id, &a.task, a.interval_ms, rc, call, now);
     }
 }
 

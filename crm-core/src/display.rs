@@ -125,12 +125,134 @@ fn resource(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
                 resource(cluster, c, indent + 2, out);
             }
         }
-        Variant::Clone => {
-            let child = rsc.children.first().map(|&c| cluster.rsc(c).id.clone()).unwrap_or_default();
-            let _ = writeln!(out, "{pad}* Clone Set: {} [{}]:", rsc.id, child);
-            for &c in &rsc.children {
-                resource(cluster, c, indent + 2, out);
+        Variant::Clone => clone(cluster, r, indent, out),
+    }
+}
+
+fn any_member(cluster: &Cluster, r: RscId, f: &dyn Fn(&Resource) -> bool) -> bool {
+    let rsc = cluster.rsc(r);
+    if rsc.variant == Variant::Primitive {
+        return f(rsc);
+    }
+    rsc.children.iter().any(|&c| any_member(cluster, c, f))
+}
+
+fn all_members(cluster: &Cluster, r: RscId, f: &dyn Fn(&Resource) -> bool) -> bool {
+    let rsc = cluster.rsc(r);
+    if rsc.variant == Variant::Primitive {
+        return f(rsc);
+    }
+    rsc.children.iter().all(|&c| all_members(cluster, c, f))
+}
+
+/// The single node an instance is active on, if all of it is on one node.
+fn instance_location(cluster: &Cluster, r: RscId) -> Option<NodeId> {
+    let nodes = crate::scheduler::clone_nodes(cluster, r);
+    match nodes.as_slice() {
+        [n] => Some(*n),
+        _ => None,
+    }
+}
+
+fn instance_role(cluster: &Cluster, r: RscId) -> Role {
+    let rsc = cluster.rsc(r);
+    if rsc.variant == Variant::Primitive {
+        return rsc.role;
+    }
+    rsc.children.iter().map(|&c| instance_role(cluster, c)).max().unwrap_or(Role::Stopped)
+}
+
+/// A clone as Pacemaker prints it: failed, orphaned, unmanaged or partial
+/// instances in full, the rest summarised as lists of nodes per role.
+fn clone(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
+    let rsc = cluster.rsc(r);
+    let pad = " ".repeat(indent);
+    let child_base = rsc
+        .children
+        .first()
+        .map(|&c| cluster.rsc(c).base_id.clone().unwrap_or_else(|| cluster.rsc(c).id.clone()))
+        .unwrap_or_default();
+    let mut attrs = Vec::new();
+    if rsc.promotable {
+        attrs.push("promotable");
+    }
+    if rsc.unique {
+        attrs.push("unique");
+    }
+    if !rsc.managed {
+        attrs.push("unmanaged");
+    }
+    if rsc.target_role == Some(Role::Stopped) {
+        attrs.push("disabled");
+    }
+    let header = if attrs.is_empty() {
+        format!("{pad}* Clone Set: {} [{}]:\n", rsc.id, child_base)
+    } else {
+        format!("{pad}* Clone Set: {} [{}] ({}):\n", rsc.id, child_base, attrs.join(", "))
+    };
+    out.push_str(&header);
+    let mut promoted: Vec<NodeId> = Vec::new();
+    let mut started: Vec<NodeId> = Vec::new();
+    for &inst in &rsc.children {
+        let active = any_member(cluster, inst, &|m| !m.running_on.is_empty());
+        let full = if rsc.unique {
+            true
+        } else if !active {
+            false
+        } else if any_member(cluster, inst, &|m| m.orphan && !m.running_on.is_empty())
+            || !all_members(cluster, inst, &|m| m.managed)
+            || any_member(cluster, inst, &|m| m.failed && !m.running_on.is_empty())
+        {
+            true
+        } else if all_members(cluster, inst, &|m| !m.running_on.is_empty()) {
+            match instance_location(cluster, inst) {
+                Some(n) => {
+                    let node = cluster.node(n);
+                    if !node.online && node.unclean {
+                        true
+                    } else {
+                        if instance_role(cluster, inst) > Role::Unpromoted {
+                            promoted.push(n);
+                        } else {
+                            started.push(n);
+                        }
+                        false
+                    }
+                }
+                None => true,
             }
+        } else {
+            true
+        };
+        if full {
+            resource(cluster, inst, indent + 2, out);
+        }
+    }
+    let names = |list: &mut Vec<NodeId>| {
+        list.sort_by(|a, b| natural_cmp(&cluster.node(*a).name, &cluster.node(*b).name));
+        list.iter().map(|&n| cluster.node(n).name.as_str()).collect::<Vec<_>>().join(" ")
+    };
+    let active_instances = promoted.len() + started.len();
+    if !promoted.is_empty() {
+        let _ = writeln!(out, "{pad}  * Promoted: [ {} ]", names(&mut promoted));
+    }
+    if !started.is_empty() {
+        let label = if rsc.promotable { "Unpromoted" } else { "Started" };
+        let _ = writeln!(out, "{pad}  * {label}: [ {} ]", names(&mut started));
+    }
+    if !rsc.unique && rsc.clone_max > active_instances {
+        let running = crate::scheduler::clone_nodes(cluster, r);
+        let mut stopped: Vec<NodeId> = cluster
+            .node_ids()
+            .filter(|&n| {
+                cluster.options.symmetric_cluster
+                    || rsc.children.iter().any(|&i| any_member(cluster, i, &|m| m.known_on.contains(&n)))
+            })
+            .filter(|n| !running.contains(n))
+            .collect();
+        if !stopped.is_empty() {
+            let state = if rsc.target_role == Some(Role::Stopped) { "Stopped (disabled)" } else { "Stopped" };
+            let _ = writeln!(out, "{pad}  * {state}: [ {} ]", names(&mut stopped));
         }
     }
 }
@@ -138,7 +260,9 @@ fn resource(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
 /// `id\t(class:provider:type):\t state node (flags)` for one primitive.
 pub fn primitive_line(cluster: &Cluster, r: RscId) -> String {
     let rsc = cluster.rsc(r);
-    let mut s = format!("{}\t({}):\t", rsc.id, rsc.agent_spec());
+    let anonymous = rsc.base_id.is_some() && !cluster.rsc(cluster.top_of(r)).unique;
+    let id = if anonymous { rsc.base_id.as_deref().unwrap() } else { rsc.id.as_str() };
+    let mut s = format!("{}\t({}):\t", id, rsc.agent_spec());
     let single = if rsc.running_on.len() == 1 { rsc.running_on.first().copied() } else { None };
     if rsc.orphan {
         s.push_str(" ORPHANED");

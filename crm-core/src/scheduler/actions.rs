@@ -3,7 +3,7 @@
 //! edges between them. An action starts optional when it only might be needed;
 //! ordering propagation (`ordering.rs`) decides which become required.
 
-use super::cluster::{NodeId, RscId};
+use super::cluster::{Cluster, NodeId, RscId, Variant};
 
 #[derive(Debug, Clone)]
 pub struct Action {
@@ -119,5 +119,90 @@ impl ActionSet {
     pub fn in_graph(&self, i: usize) -> bool {
         let a = &self.actions[i];
         !a.optional && a.runnable
+    }
+}
+
+/// Actions that follow from history against configuration, created before
+/// everything else (as Pacemaker does): cancelling recurring operations that
+/// are no longer configured, cleaning up orphans' history, reloading agents.
+pub fn create_config_change_actions(cluster: &Cluster, set: &mut ActionSet) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (i, r) in cluster.resources.iter().enumerate() {
+        if r.variant != Variant::Primitive {
+            continue;
+        }
+        let rid = RscId(i);
+        for (node, _task, interval) in &r.cancel {
+            let mut a = ActionSet::new_action(Some(rid), "cancel", *interval, Some(*node));
+            a.optional = false;
+            out.push(set.add(a));
+        }
+        // A changed definition forces a restart; the start is created now
+        // (without a node), as Pacemaker does, and placed later.
+        if !r.digest_changed_on.is_empty() && !r.failed {
+            let mut a = ActionSet::new_action(Some(rid), "start", 0, None);
+            a.optional = false;
+            a.reason = Some("resource definition change".into());
+            out.push(set.add(a));
+        }
+        for &(node, interval) in &r.reschedule {
+            let mut a = ActionSet::new_action(Some(rid), "monitor", interval, Some(node));
+            a.optional = false;
+            out.push(set.add(a));
+        }
+        for node in &r.cleanup_on {
+            let mut a = ActionSet::new_action(Some(rid), "delete", 0, Some(*node));
+            a.optional = false;
+            out.push(set.add(a));
+        }
+        for node in &r.reload_on {
+            if r.running_on.contains(node) {
+                let mut a = ActionSet::new_action(Some(rid), "reload-agent", 0, Some(*node));
+                a.optional = false;
+                a.reason = Some("resource definition change".into());
+                out.push(set.add(a));
+            }
+        }
+    }
+    out
+}
+
+/// Orders cleanups after stops (and before starts), and lets a required stop
+/// cancel a reload.
+pub fn order_config_change_actions(_cluster: &Cluster, set: &mut ActionSet, created: &[usize]) {
+    for &a in created {
+        let (task, rsc) = (set.actions[a].task.clone(), set.actions[a].rsc.expect("resource action"));
+        match task.as_str() {
+            "delete" => {
+                for s in set.find(rsc, "stop", None) {
+                    set.edge(s, a, EdgeFlags { ordered: true, implies_then: false, ..Default::default() });
+                }
+                for s in set.find(rsc, "start", None) {
+                    set.edge(a, s, EdgeFlags::ORDER);
+                }
+            }
+            "cancel" => {
+                for s in set.find(rsc, "stop", None) {
+                    set.edge(s, a, EdgeFlags::ORDER);
+                }
+            }
+            "reload-agent" => {
+                for s in set.find(rsc, "start", None) {
+                    set.edge(a, s, EdgeFlags::ORDER);
+                }
+                // Recurring monitors restart after a reload.
+                let mons: Vec<usize> = set
+                    .actions
+                    .iter()
+                    .filter(|x| x.rsc == Some(rsc) && x.task == "monitor" && x.interval_ms > 0)
+                    .map(|x| x.id)
+                    .collect();
+                for m in mons {
+                    set.actions[m].optional = false;
+                    set.edge(a, m, EdgeFlags::ORDER);
+                }
+            }
+            _ => {}
+        }
     }
 }

@@ -137,6 +137,8 @@ pub struct OpDef {
     pub on_fail: Option<OnFail>,
     pub timeout_ms: Option<u64>,
     pub meta: BTreeMap<String, String>,
+    /// The operation's own instance attributes (they count for its digest).
+    pub params: BTreeMap<String, String>,
 }
 
 /// A location constraint as it applies to one resource.
@@ -194,6 +196,14 @@ pub struct Resource {
     pub fail_counts: BTreeMap<NodeId, i64>,
     /// Nodes where the definition changed since the last start (needs restart).
     pub digest_changed_on: Vec<NodeId>,
+    /// Nodes where only reloadable parameters changed (reload instead of restart).
+    pub reload_on: Vec<NodeId>,
+    /// Recurring operations whose definition changed: (node, interval) to reschedule.
+    pub reschedule: Vec<(NodeId, u64)>,
+    /// Recurring operations no longer configured: (node, task, interval) to cancel.
+    pub cancel: Vec<(NodeId, String, u64)>,
+    /// Orphaned history to clean up after stopping: nodes.
+    pub cleanup_on: Vec<NodeId>,
     // --- placement
     /// Allowed nodes and their scores; `None`: not allowed at all.
     pub allowed: Vec<Option<Score>>,
@@ -257,6 +267,10 @@ impl Resource {
             active_recurring: Vec::new(),
             fail_counts: BTreeMap::new(),
             digest_changed_on: Vec::new(),
+            reload_on: Vec::new(),
+            reschedule: Vec::new(),
+            cancel: Vec::new(),
+            cleanup_on: Vec::new(),
             allowed: vec![Some(Score::ZERO); nodes],
             this_with: Vec::new(),
             with_this: Vec::new(),

@@ -6,7 +6,10 @@ use super::actions::{ActionSet, EdgeFlags};
 use super::cluster::*;
 
 pub fn create_fencing(cluster: &Cluster, set: &mut ActionSet) {
-    if !cluster.options.stonith_enabled {
+    // Fencing needs a device, quorum (or a policy that ignores it) and
+    // something to protect.
+    let any_managed = cluster.resources.iter().any(|r| r.managed);
+    if !cluster.options.stonith_enabled || !super::placement::may_start(cluster) || !any_managed {
         return;
     }
     for n in cluster.node_ids() {

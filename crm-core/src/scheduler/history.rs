@@ -176,6 +176,13 @@ fn orphan(cluster: &mut Cluster, lr: &cs::LrmResource) -> Option<RscId> {
     r.managed = !cluster.options.maintenance_mode;
     r.is_stonith = r.class == "stonith";
     r.requires_fencing = cluster.options.stonith_enabled;
+    // An orphan may only stop.
+    r.locations.push(RscLocation {
+        id: "__orphan_do_not_run__".into(),
+        role: None,
+        scores: (0..cluster.nodes.len()).map(|i| (NodeId(i), Score::NEG_INF)).collect(),
+        discovery: Discovery::Always,
+    });
     cluster.resources.push(r);
     let id = RscId(cluster.resources.len() - 1);
     cluster.top.push(id);
@@ -405,6 +412,15 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
     if role > r.role || r.role == Role::Stopped {
         r.role = role;
     }
+    let (managed, orphan) = (r.managed, r.orphan);
+    if orphan {
+        if anonymous_clone_of(cluster, rsc).is_none() {
+            cluster.rsc_mut(rsc).cleanup_on.push(node);
+        }
+    } else if managed && !(failed_here && on_fail != OnFail::Ignore) {
+        check_config(cluster, rsc, node, &ops);
+    }
+    let r = cluster.rsc_mut(rsc);
     if failed_here && on_fail != OnFail::Ignore {
         r.failed = true;
         match on_fail {
@@ -428,6 +444,89 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                 r.target_role = Some(Role::Stopped);
             }
             _ => {}
+        }
+    }
+}
+
+/// Compares what ran since the last start with the configuration: recurring
+/// operations no longer configured are cancelled, changed ones rescheduled; a
+/// changed definition means a restart (or a reload, where the agent can).
+fn check_config(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord]) {
+    let mut start_index = None;
+    let mut stop_index = None;
+    let mut implied = None;
+    for (i, o) in ops.iter().enumerate() {
+        match o.task {
+            "stop" if o.status == EXEC_DONE && o.rc == OCF_OK => stop_index = Some(i),
+            "start" | "migrate_from" => start_index = Some(i),
+            "monitor" | "promote"
+                if (o.rc == OCF_OK || o.rc == OCF_RUNNING_PROMOTED)
+                    && implied.is_none_or(|x| stop_index.is_some_and(|s| x <= s)) =>
+            {
+                implied = Some(i);
+            }
+            _ => {}
+        }
+    }
+    let start = start_index.or(implied).unwrap_or(0);
+    if stop_index.is_some_and(|s| s > start) {
+        return;
+    }
+    for o in &ops[start..] {
+        if o.call_id < 0 || o.status != EXEC_DONE {
+            continue;
+        }
+        let r = cluster.rsc(rsc);
+        if o.interval_ms > 0 {
+            let config =
+                r.ops.iter().find(|d| d.name == o.task && d.interval_ms == o.interval_ms && d.enabled);
+            match config {
+                None => {
+                    if cluster.options.stop_orphan_actions {
+                        let entry = (node, o.task.to_string(), o.interval_ms);
+                        if !cluster.rsc(rsc).cancel.contains(&entry) {
+                            cluster.rsc_mut(rsc).cancel.push(entry);
+                        }
+                    }
+                }
+                Some(d) => {
+                    let params =
+                        super::digest::op_params(&r.params, &d.params, Some(d.timeout_ms.unwrap_or(20_000)));
+                    let recorded = o.op.op_digest.as_deref();
+                    if recorded.is_some_and(|rec| rec != super::digest::params_digest(&params)) {
+                        cluster.rsc_mut(rsc).reschedule.push((node, o.interval_ms));
+                    }
+                }
+            }
+            continue;
+        }
+        if !matches!(o.task, "start" | "monitor" | "promote" | "migrate_from") {
+            continue;
+        }
+        let start_def = r.ops.iter().find(|d| d.name == "start" && d.interval_ms == 0);
+        let extra = start_def.map(|d| d.params.clone()).unwrap_or_default();
+        let all = super::digest::op_params(&r.params, &extra, None);
+        let all_digest = super::digest::params_digest(&all);
+        let restart_needed = match (o.op.op_restart_digest.as_deref(), o.op.op_force_restart.as_deref()) {
+            (Some(recorded), force) => {
+                let names: Vec<&str> = force.unwrap_or("").split_whitespace().collect();
+                let mut restart = all.clone();
+                restart.retain(|k, _| names.contains(&k.as_str()));
+                recorded != super::digest::params_digest(&restart)
+            }
+            _ => false,
+        };
+        let supports_reload = o.op.op_restart_digest.is_some();
+        let changed = match o.op.op_digest.as_deref() {
+            None => true,
+            Some(d) => d != all_digest,
+        };
+        if restart_needed || (changed && (!supports_reload || !extra.is_empty())) {
+            if !cluster.rsc(rsc).digest_changed_on.contains(&node) {
+                cluster.rsc_mut(rsc).digest_changed_on.push(node);
+            }
+        } else if changed && !cluster.rsc(rsc).reload_on.contains(&node) {
+            cluster.rsc_mut(rsc).reload_on.push(node);
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod actions;
 mod clone;
 pub mod cluster;
 mod constraints;
+pub mod digest;
 pub mod fencing;
 mod group;
 mod history;
@@ -19,6 +20,7 @@ pub mod ordering;
 pub mod placement;
 mod primitive;
 pub mod probes;
+mod promotable;
 pub mod rules;
 pub mod score;
 pub mod summary;
@@ -28,6 +30,7 @@ pub mod variants;
 
 use cib_schema::Cib;
 
+pub use clone::instance_nodes as clone_nodes;
 pub use cluster::Cluster;
 pub use transition::Transition;
 
@@ -38,7 +41,8 @@ pub fn schedule(cib: &Cib, now: i64) -> Transition {
     placement::assign_all(&mut cluster);
 
     let mut set = actions::ActionSet::default();
-    probes::create_probes(&cluster, &mut set);
+    let config_actions = actions::create_config_change_actions(&cluster, &mut set);
+    let probe_list = probes::create_probes(&cluster, &mut set);
     let all: Vec<cluster::RscId> = (0..cluster.resources.len()).map(cluster::RscId).collect();
     for &r in &all {
         variants::variant(cluster.rsc(r).variant).create_actions(&cluster, &mut set, r);
@@ -47,7 +51,8 @@ pub fn schedule(cib: &Cib, now: i64) -> Transition {
     for &r in &all {
         variants::variant(cluster.rsc(r).variant).internal_ordering(&cluster, &mut set, r);
     }
-    probes::order_probes(&mut set);
+    probes::order_probes(&mut set, &probe_list);
+    actions::order_config_change_actions(&cluster, &mut set, &config_actions);
     ordering::apply_order_constraints(&cluster, &mut set);
     fencing::create_shutdowns(&cluster, &mut set);
     ordering::propagate(&cluster, &mut set);

@@ -145,6 +145,7 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                 changed = true;
             }
         }
+        changed |= block_colocation_dependents(cluster, set);
         // A running primitive whose start became unrunnable must stop.
         for r in cluster.primitives() {
             let rsc = cluster.rsc(r);
@@ -169,4 +170,67 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
             break;
         }
     }
+    // A required stop makes a reload pointless.
+    for i in 0..set.actions.len() {
+        if set.actions[i].task != "reload-agent" {
+            continue;
+        }
+        let (r, n) = (set.actions[i].rsc, set.actions[i].node);
+        if let Some(r) = r {
+            if set.find(r, "stop", n).into_iter().any(|s| !set.actions[s].optional) {
+                set.actions[i].optional = true;
+            }
+        }
+    }
+}
+
+/// An unrunnable start (or promote) of a primary blocks the same action of
+/// resources mandatorily colocated with it (all instances, for a collective).
+fn block_colocation_dependents(cluster: &Cluster, set: &mut ActionSet) -> bool {
+    let mut changed = false;
+    for i in 0..set.actions.len() {
+        let a = &set.actions[i];
+        if a.runnable || a.pseudo || !matches!(a.task.as_str(), "start" | "promote") {
+            continue;
+        }
+        let Some(arsc) = a.rsc else { continue };
+        let task = a.task.clone();
+        let is_start = task == "start";
+        let top = cluster.top_of(arsc);
+        let trsc = cluster.rsc(top);
+        if trsc.variant != Variant::Primitive {
+            let any_runnable = leaves(cluster, top)
+                .into_iter()
+                .any(|leaf| set.find(leaf, &task, None).into_iter().any(|x| set.actions[x].runnable));
+            if any_runnable {
+                continue;
+            }
+        }
+        let primaries = [top, arsc];
+        for c in cluster.colocations.iter().filter(|c| primaries.contains(&c.primary) && c.score.is_inf()) {
+            if !is_start && c.primary_role != Some(Role::Promoted) {
+                continue;
+            }
+            let dep_task = if c.dependent_role == Some(Role::Promoted) { "promote" } else { "start" };
+            let reason = format!("colocation with {}", cluster.rsc(arsc).id);
+            for leaf in leaves(cluster, c.dependent) {
+                for x in set.find(leaf, dep_task, None) {
+                    if set.actions[x].runnable {
+                        set.actions[x].runnable = false;
+                        set.actions[x].reason = Some(reason.clone());
+                        changed = true;
+                    }
+                }
+            }
+        }
+    }
+    changed
+}
+
+fn leaves(cluster: &Cluster, r: RscId) -> Vec<RscId> {
+    let rsc = cluster.rsc(r);
+    if rsc.variant == Variant::Primitive {
+        return vec![r];
+    }
+    rsc.children.iter().flat_map(|&c| leaves(cluster, c)).collect()
 }

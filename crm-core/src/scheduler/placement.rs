@@ -42,7 +42,28 @@ pub fn resource_location(cluster: &mut Cluster, r: RscId, node: Option<NodeId>, 
 
 /// Applies one location constraint's node scores to `r` (not to its children).
 fn apply_location_scores(cluster: &mut Cluster, r: RscId, scores: &[(NodeId, Score)], reset: bool) {
+    apply_location_scores_with(cluster, r, scores, reset, Discovery::Always);
+}
+
+fn apply_location_scores_with(
+    cluster: &mut Cluster,
+    r: RscId,
+    scores: &[(NodeId, Score)],
+    reset: bool,
+    discovery: Discovery,
+) {
     let rsc = cluster.rsc_mut(r);
+    match discovery {
+        Discovery::Never => {
+            for &(node, _) in scores {
+                if !rsc.discovery_never.contains(&node) {
+                    rsc.discovery_never.push(node);
+                }
+            }
+        }
+        Discovery::Exclusive => rsc.discovery_exclusive = true,
+        Discovery::Always => {}
+    }
     for &(node, score) in scores {
         let score = if reset { Score::ZERO } else { score };
         rsc.allowed[node.0] = Some(match rsc.allowed[node.0] {
@@ -60,16 +81,16 @@ fn apply_location(cluster: &mut Cluster, r: RscId, loc: &RscLocation) {
         return;
     }
     match cluster.rsc(r).variant {
-        Variant::Primitive => apply_location_scores(cluster, r, &loc.scores, false),
+        Variant::Primitive => apply_location_scores_with(cluster, r, &loc.scores, false, loc.discovery),
         Variant::Group => {
-            apply_location_scores(cluster, r, &loc.scores, false);
+            apply_location_scores_with(cluster, r, &loc.scores, false, loc.discovery);
             let members = cluster.rsc(r).children.clone();
             for (i, m) in members.into_iter().enumerate() {
                 apply_location_to_member(cluster, m, loc, i > 0);
             }
         }
         Variant::Clone => {
-            apply_location_scores(cluster, r, &loc.scores, false);
+            apply_location_scores_with(cluster, r, &loc.scores, false, loc.discovery);
             for c in cluster.rsc(r).children.clone() {
                 apply_location(cluster, c, loc);
             }
@@ -415,6 +436,20 @@ fn add_colocated_scores(
     };
     merging[r.0] = false;
     result
+}
+
+/// Folds `r`'s (and its dependents') preferences into `work` at `factor`;
+/// with `rollback`, leaves `work` unchanged if nothing could run afterwards.
+pub fn colocated_scores(
+    cluster: &Cluster,
+    r: RscId,
+    work: NodeScores,
+    attr: &str,
+    factor: f64,
+    rollback: bool,
+) -> NodeScores {
+    let mut merging = vec![false; cluster.resources.len()];
+    add_colocated_scores(cluster, r, work, attr, factor, rollback, &mut merging)
 }
 
 /// Whether the cluster may start anything: quorum, or a policy that ignores it.

@@ -68,6 +68,13 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
     order.sort_by_key(|&i| std::cmp::Reverse(prio[i]));
     cluster.top = order.into_iter().map(|i| cluster.top[i]).collect();
     history::unpack_status(&mut cluster, cib);
+    // Instances of promotable clones that are merely started are unpromoted.
+    for i in 0..cluster.resources.len() {
+        let top = cluster.top_of(RscId(i));
+        if cluster.rsc(top).promotable && cluster.resources[i].role == Role::Started {
+            cluster.resources[i].role = Role::Unpromoted;
+        }
+    }
     super::constraints::unpack_constraints(&mut cluster, cfg);
     cluster
 }
@@ -149,7 +156,7 @@ fn unpack_nodes(
             && cluster.options.startup_fencing
         {
             node.unclean = true;
-            node.fence_reason = Some("node is unseen".into());
+            node.fence_reason = Some("node is unclean".into());
         }
         let flag = |k: &str| node.attrs.get(k).map(|v| is_true(v)).unwrap_or(false);
         node.standby = flag("standby");
@@ -292,6 +299,8 @@ impl ResourceBuilder<'_, '_> {
                 if matches!(item, cs::Resource::Master(_)) {
                     r.meta.entry("promotable".into()).or_insert_with(|| "true".into());
                 }
+                // Clones stick to where they run unless told otherwise.
+                r.meta.entry("resource-stickiness".into()).or_insert_with(|| "1".into());
                 apply_common_meta(&mut r, &self.cluster.options);
                 apply_clone_meta(&mut r, nodes);
                 let max = r.clone_max;
@@ -364,6 +373,8 @@ impl ResourceBuilder<'_, '_> {
             for (k, v) in unpack_nvsets(&self.defaults.op, &op_ctx, None, self.resolve) {
                 meta.entry(k).or_insert(v);
             }
+            let op_inst: Vec<&NvSet> = op.instance.iter().collect();
+            let params = unpack_nvsets(&op_inst, &op_ctx, None, self.resolve);
             let on_fail =
                 op.on_fail.as_deref().or(meta.get("on-fail").map(String::as_str)).and_then(OnFail::parse);
             let enabled = op
@@ -383,6 +394,7 @@ impl ResourceBuilder<'_, '_> {
                 on_fail,
                 timeout_ms,
                 meta,
+                params,
             });
         }
         self.push(r)
