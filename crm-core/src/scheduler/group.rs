@@ -54,7 +54,7 @@ impl ResourceVariant for Group {
         for &m in &members {
             for s in set.find(m, "start", None) {
                 set.edge(start, s, EdgeFlags { runnable_left: true, ..ordered_first });
-                set.edge(s, running, ordered_then);
+                set.edge(s, running, EdgeFlags { runnable_left: true, ..ordered_then });
             }
             for s in set.find(m, "stop", None) {
                 set.edge(stop, s, ordered_first);

@@ -418,11 +418,15 @@ fn apply_common_meta(r: &mut Resource, options: &ClusterOptions) {
         && !get("maintenance").map(|v| is_true(&v)).unwrap_or(false)
         && !options.maintenance_mode;
     r.critical = get("critical").map(|v| is_true(&v)).unwrap_or(true);
-    r.requires_fencing = match get("requires").as_deref() {
-        Some("nothing") | Some("quorum") => false,
-        Some(_) => true,
-        None => options.stonith_enabled,
+    let requires = match get("requires").as_deref() {
+        Some(v @ ("nothing" | "quorum" | "fencing" | "unfencing")) => v.to_string(),
+        _ if r.is_stonith || r.class == "stonith" => "quorum".into(),
+        _ if options.stonith_enabled => "fencing".into(),
+        _ if options.no_quorum_policy == super::options::NoQuorumPolicy::Ignore => "nothing".into(),
+        _ => "quorum".into(),
     };
+    r.requires_fencing = matches!(requires.as_str(), "fencing" | "unfencing");
+    r.requires_nothing = requires == "nothing";
 }
 
 /// Clone meta attributes: instance counts and behaviour flags.
