@@ -41,6 +41,11 @@ pub fn unpack_status(cluster: &mut Cluster, cib: &cs::Cib) {
                     None => continue,
                 },
             };
+            // Only the configured (suffix-free) name is looked up again later.
+            let r = cluster.rsc(rsc);
+            if r.id != lr.id && r.base_id.as_deref() == Some(lr.id.as_str()) {
+                cluster.rsc_mut(rsc).history_names.push((node, lr.id.clone()));
+            }
             unpack_lrm_resource(cluster, rsc, node, lr);
         }
     }
