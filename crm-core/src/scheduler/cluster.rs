@@ -81,6 +81,9 @@ pub struct Node {
     pub assigned_count: usize,
     /// Why the node must be fenced, if it must.
     pub fence_reason: Option<String>,
+    /// When it was found to need fencing, relative to other nodes (Pacemaker
+    /// lists and schedules fencing in that order).
+    pub fence_order: usize,
 }
 
 impl Node {
