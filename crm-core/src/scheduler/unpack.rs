@@ -184,7 +184,7 @@ fn unpack_nodes(
     cluster.nodes.sort_by(|a, b| crate::display::natural_cmp(&a.name, &b.name));
     // Nodes never seen are fenced after those the status section condemns.
     for n in cluster.nodes.iter_mut().filter(|n| n.unseen && n.unclean) {
-        n.fence_order = usize::MAX / 2 + n.fence_order;
+        n.fence_order += usize::MAX / 2;
     }
 }
 
