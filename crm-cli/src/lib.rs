@@ -4,3 +4,4 @@
 //! `crm-core`; this crate only parses arguments, does I/O and prints.
 
 pub mod cibio;
+pub mod crmsh;

@@ -1,0 +1,545 @@
+//! The `configure` level: a working copy of the CIB that commands edit and
+//! `commit` writes back, all or nothing.
+
+use std::path::PathBuf;
+
+use super::cib::{take_resource, Cib, RSC_REF_ATTRS};
+use super::error::CrmError;
+use super::ids::Ids;
+use super::lexer::{self, Statement};
+use super::parse::{self, Ctx, Kind, Obj, MEMBER};
+use super::show;
+use super::xml::Node;
+
+/// Messages go to stderr with crmsh's prefixes.
+pub fn info(msg: &str) {
+    eprintln!("INFO: {msg}");
+}
+pub fn warn(msg: &str) {
+    eprintln!("WARNING: {msg}");
+}
+pub fn error(msg: &str) {
+    eprintln!("ERROR: {msg}");
+}
+
+pub struct ConfigSession {
+    pub path: PathBuf,
+    pub cib: Cib,
+    /// The file as it was read, to refuse committing over a concurrent change
+    /// and to know whether anything changed.
+    pub original: String,
+    pub dirty: bool,
+    pub force: bool,
+}
+
+fn constraint_word(name: &str) -> &str {
+    match name {
+        "rsc_location" => "location",
+        "rsc_colocation" => "colocation",
+        "rsc_order" => "order",
+        "rsc_ticket" => "rsc_ticket",
+        other => other,
+    }
+}
+
+impl ConfigSession {
+    /// Opens the CIB named by `path`; a missing file starts as an empty CIB.
+    pub fn open(path: PathBuf, force: bool) -> Result<ConfigSession, CrmError> {
+        let original = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(CrmError::Other(format!("{}: {e}", path.display()))),
+        };
+        let text = if original.is_empty() { crate::cibio::empty_cib_xml() } else { &original };
+        let cib = Cib::parse(text)?;
+        Ok(ConfigSession { path, cib, original, dirty: false, force })
+    }
+
+    fn ctx(&self, session: bool) -> Ctx {
+        Ctx { session, nodes: self.cib.node_names() }
+    }
+
+    /// One object statement typed in a session (or a one-liner).
+    pub fn create(&mut self, st: &Statement) -> Result<(), CrmError> {
+        let mut ids = Ids::from_cib(&self.cib.root);
+        let obj = parse::parse_statement(st, &mut ids, &self.ctx(true))?;
+        if obj.kind == Kind::Master {
+            warn(&format!(
+                "\"ms\" is deprecated. Please use \"clone {} {} meta promotable=true\"",
+                obj.id,
+                obj.node.elements().find(|c| c.name == MEMBER).map(Node::id).unwrap_or("")
+            ));
+        }
+        let members: Vec<String> =
+            obj.node.elements().filter(|c| c.name == MEMBER).map(|c| c.id().to_string()).collect();
+        for m in &members {
+            if self.cib.find_resource(m).is_none() {
+                return Err(CrmError::Semantic { line: st.line, msg: format!("object {m} does not exist") });
+            }
+        }
+        let (kind, id) = (obj.kind, obj.id.clone());
+        let mut work = Cib { root: self.cib.root.clone() };
+        work.place(obj, true)?;
+        work.resolve_members()?;
+        work.resolve_id_refs();
+        if kind == Kind::Group {
+            rewrite_constraints(&mut work, &members, &id);
+        }
+        self.cib = work;
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// `load update|replace FILE`: the whole file or nothing.
+    pub fn load(&mut self, method: &str, text: &str) -> Result<(), Vec<CrmError>> {
+        let stmts = lexer::statements(text).map_err(|e| vec![e])?;
+        let mut work = Cib { root: self.cib.root.clone() };
+        if method == "replace" {
+            let conf = work.configuration_mut();
+            for sec in conf.children.iter_mut() {
+                sec.children.clear();
+            }
+        }
+        let mut ids = Ids::from_cib(&work.root);
+        let ctx = Ctx { session: false, nodes: work.node_names() };
+        let mut objs: Vec<Obj> = Vec::new();
+        let mut errs = Vec::new();
+        // Explicit object ids first, so generated ids never take them.
+        for st in &stmts {
+            if let Some(id) = st.tokens.get(1) {
+                if parse::valid_id(id) {
+                    ids.claim(id);
+                }
+            }
+        }
+        for st in &stmts {
+            match parse::parse_statement(st, &mut ids, &ctx) {
+                Ok(o) => objs.push(o),
+                Err(e) => errs.push(e),
+            }
+        }
+        if !errs.is_empty() {
+            return Err(errs);
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for o in &objs {
+            let key = format!("{}:{}", o.kind.section(), o.id);
+            if !seen.insert(key) {
+                return Err(vec![CrmError::Semantic { line: o.line, msg: format!("Duplicate resource: {}", o.id) }]);
+            }
+        }
+        // crmsh creates objects kind by kind, constraints in input order.
+        objs.sort_by_key(|o| o.kind);
+        for o in objs {
+            if o.kind == Kind::Master {
+                warn(&format!(
+                    "\"ms\" is deprecated. Please use \"clone {} {} meta promotable=true\"",
+                    o.id,
+                    o.node.elements().find(|c| c.name == MEMBER).map(Node::id).unwrap_or("")
+                ));
+            }
+            work.place(o, false).map_err(|e| vec![e])?;
+        }
+        work.resolve_members().map_err(|e| vec![e])?;
+        work.resolve_id_refs();
+        self.cib = work;
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Writes the working copy, unless it would not validate. `force` also
+    /// commits over what `crm_verify` reports.
+    pub fn commit(&mut self, force: bool) -> Result<(), CrmError> {
+        if !self.dirty {
+            return Ok(());
+        }
+        let verify = self.cib.verify_errors();
+        for e in &verify {
+            error(&format!("(unpack_resources) \terror: {e}"));
+        }
+        let schema = self.cib.schema_errors();
+        for e in &schema {
+            error(e);
+        }
+        if !schema.is_empty() {
+            error("(main) \terror: CIB did not pass schema validation");
+        }
+        if !verify.is_empty() || !schema.is_empty() {
+            error("crm_verify: Errors found during check: config not valid");
+            if !(force || self.force) {
+                return Err(CrmError::Invalid(
+                    "commit refused: the configuration has errors (use commit force, or crm -F)".into(),
+                ));
+            }
+            info("commit forced");
+        }
+        if !schema.is_empty() {
+            return Err(CrmError::Invalid(
+                "Call failed: Update does not conform to the configured schema; nothing committed".into(),
+            ));
+        }
+        // Someone else changed the file since we read it: do not overwrite.
+        let now = std::fs::read_to_string(&self.path).unwrap_or_default();
+        if now != self.original {
+            return Err(CrmError::Invalid(format!(
+                "{} changed since it was read; nothing committed (reload and try again)",
+                self.path.display()
+            )));
+        }
+        let mut out = Cib { root: self.cib.root.clone() };
+        out.bump_epoch();
+        let text = out.to_xml();
+        crate::cibio::write_atomically(&self.path, text.as_bytes())
+            .map_err(|e| CrmError::Other(format!("{e:#}")))?;
+        self.cib = out;
+        self.original = text;
+        self.dirty = false;
+        Ok(())
+    }
+
+    pub fn show(&self, args: &[String]) -> String {
+        match args.first().map(String::as_str) {
+            Some("xml") => show::show_xml(&self.cib, &args[1..]),
+            _ => show::show(&self.cib, args),
+        }
+    }
+
+    /// `delete ID...`: also drops or shrinks the constraints that referred to it.
+    pub fn delete(&mut self, ids: &[String]) -> Result<(), CrmError> {
+        let mut work = Cib { root: self.cib.root.clone() };
+        for id in ids {
+            let mut removed: Vec<String> = Vec::new();
+            let res = work.section_mut("resources");
+            if let Some(el) = take_resource(res, id) {
+                el.walk(&mut |n| {
+                    if Kind::of_element(&n.name).is_some_and(Kind::is_resource) {
+                        removed.push(n.id().to_string());
+                    }
+                });
+                drop_empty_containers(res);
+            } else {
+                let conf = work.configuration_mut();
+                let mut found = false;
+                for sec in conf.children.iter_mut() {
+                    if let Some(i) = sec.children.iter().position(|c| c.get("id") == Some(id.as_str())) {
+                        sec.children.remove(i);
+                        found = true;
+                        break;
+                    }
+                }
+                if !found {
+                    return Err(CrmError::Other(format!("object {id} does not exist")));
+                }
+            }
+            if !removed.is_empty() {
+                fix_constraints(&mut work, &removed);
+            }
+        }
+        self.cib = work;
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// `rename OLD NEW`: the id and every reference to it.
+    pub fn rename(&mut self, old: &str, new: &str) -> Result<(), CrmError> {
+        if !parse::valid_id(new) {
+            return Err(CrmError::Other(format!("{new}: invalid id")));
+        }
+        if self.cib.root.find_id(new).is_some() {
+            return Err(CrmError::Other(format!("id {new} is already in use")));
+        }
+        let mut found = false;
+        let conf = self.cib.configuration_mut();
+        conf.walk_mut(&mut |n| {
+            if n.get("id") == Some(old) && Kind::of_element(&n.name).is_some() {
+                n.set("id", new);
+                found = true;
+            }
+        });
+        if !found {
+            return Err(CrmError::Other(format!("object {old} does not exist")));
+        }
+        rewrite_refs(&mut self.cib, old, new);
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// `modgroup GROUP add RSC [before|after RSC2]` / `modgroup GROUP remove RSC`.
+    pub fn modgroup(&mut self, args: &[String]) -> Result<(), CrmError> {
+        let [group, op, rsc, rest @ ..] = args else {
+            return Err(CrmError::Other("usage: modgroup GROUP add|remove RSC [before|after RSC]".into()));
+        };
+        let res = self.cib.section_mut("resources");
+        if find_group(res, group).is_none() {
+            return Err(CrmError::Other(format!("group {group} does not exist")));
+        }
+        match op.as_str() {
+            "add" => {
+                let el = take_resource(res, rsc).ok_or_else(|| CrmError::Other(format!("object {rsc} does not exist")))?;
+                let g = find_group(res, group).expect("checked above");
+                let at = match rest {
+                    [w, other] if w == "before" || w == "after" => {
+                        let i = g
+                            .children
+                            .iter()
+                            .position(|c| c.get("id") == Some(other.as_str()))
+                            .ok_or_else(|| CrmError::Other(format!("{other} is not in group {group}")))?;
+                        if w == "before" { i } else { i + 1 }
+                    }
+                    _ => g.children.len(),
+                };
+                g.children.insert(at, el);
+            }
+            "remove" => {
+                let g = find_group(res, group).expect("checked above");
+                let i = g
+                    .children
+                    .iter()
+                    .position(|c| c.get("id") == Some(rsc.as_str()) && c.name == "primitive")
+                    .ok_or_else(|| CrmError::Other(format!("{rsc} is not in group {group}")))?;
+                let el = g.children.remove(i);
+                res.children.push(el);
+            }
+            _ => return Err(CrmError::Other(format!("modgroup: unknown operation {op}"))),
+        }
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// `erase [nodes]`: removes all objects (but the nodes unless asked).
+    pub fn erase(&mut self, nodes: bool) {
+        let conf = self.cib.configuration_mut();
+        for sec in conf.children.iter_mut() {
+            if sec.name == "crm_config" || (sec.name == "nodes" && !nodes) {
+                continue;
+            }
+            sec.children.clear();
+        }
+        self.dirty = true;
+    }
+
+    /// `monitor RSC[:ROLE] INTERVAL[:TIMEOUT]`: adds a monitor op.
+    pub fn monitor(&mut self, rsc: &str, spec: &str) -> Result<(), CrmError> {
+        let (rsc, role) = match rsc.split_once(':') {
+            Some((r, ro)) => (r, Some(ro)),
+            None => (rsc, None),
+        };
+        let (interval, timeout) = match spec.split_once(':') {
+            Some((i, t)) => (i, Some(t)),
+            None => (spec, None),
+        };
+        let mut ids = Ids::from_cib(&self.cib.root);
+        let res = self.cib.section_mut("resources");
+        let p = find_primitive(res, rsc).ok_or_else(|| CrmError::Other(format!("primitive {rsc} does not exist")))?;
+        let prefix = p.child("operations").and_then(|o| o.get("id")).unwrap_or(rsc).to_string();
+        let mut op = Node::new("op").with("name", "monitor");
+        if let Some(r) = role {
+            op.set("role", r);
+        }
+        op.set("interval", interval);
+        if let Some(t) = timeout {
+            op.set("timeout", t);
+        }
+        let id = ids.fresh(&format!("{prefix}-monitor-{interval}"));
+        op.set("id", &id);
+        p.child_or_insert("operations").children.push(op);
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// `set RSC.NAME VALUE`: an attribute of the element or a parameter.
+    pub fn set(&mut self, path: &str, value: &str) -> Result<(), CrmError> {
+        let (id, name) = path.split_once('.').ok_or_else(|| CrmError::Other(format!("{path}: expected ID.NAME")))?;
+        let mut ids = Ids::from_cib(&self.cib.root);
+        let conf = self.cib.configuration_mut();
+        let mut done = false;
+        conf.walk_mut(&mut |n| {
+            if done || n.get("id") != Some(id) || Kind::of_element(&n.name).is_none() {
+                return;
+            }
+            done = true;
+            if n.get(name).is_some() {
+                n.set(name, value);
+                return;
+            }
+            for set in ["instance_attributes", "meta_attributes", "utilization"] {
+                if let Some(s) = n.child_mut(set) {
+                    if let Some(nv) =
+                        s.children.iter_mut().find(|c| c.name == "nvpair" && c.get("name") == Some(name))
+                    {
+                        nv.set("value", value);
+                        return;
+                    }
+                }
+            }
+            let sid = n.child("instance_attributes").map(|s| s.id().to_string());
+            let sid = sid.unwrap_or_else(|| ids.fresh(&format!("{id}-instance_attributes")));
+            let s = n.child_or_insert("instance_attributes");
+            s.set("id", &sid);
+            let nid = ids.fresh(&format!("{sid}-{name}"));
+            s.children.push(Node::new("nvpair").with("name", name).with("value", value).with("id", &nid));
+        });
+        if !done {
+            return Err(CrmError::Other(format!("object {id} does not exist")));
+        }
+        self.dirty = true;
+        Ok(())
+    }
+}
+
+fn find_group<'a>(n: &'a mut Node, id: &str) -> Option<&'a mut Node> {
+    if n.name == "group" && n.get("id") == Some(id) {
+        return Some(n);
+    }
+    n.children.iter_mut().find_map(|c| find_group(c, id))
+}
+
+fn find_primitive<'a>(n: &'a mut Node, id: &str) -> Option<&'a mut Node> {
+    if n.name == "primitive" && n.get("id") == Some(id) {
+        return Some(n);
+    }
+    n.children.iter_mut().find_map(|c| find_primitive(c, id))
+}
+
+/// A group or clone left without resources goes too.
+fn drop_empty_containers(n: &mut Node) {
+    for c in n.children.iter_mut() {
+        drop_empty_containers(c);
+    }
+    n.children.retain(|c| {
+        !(matches!(c.name.as_str(), "group" | "clone" | "master")
+            && !c.elements().any(|e| Kind::of_element(&e.name).is_some()))
+    });
+}
+
+/// Rewrites every reference to `old` (constraints, sets, tags) to `new`.
+fn rewrite_refs(cib: &mut Cib, old: &str, new: &str) {
+    let conf = cib.configuration_mut();
+    for sec in conf.children.iter_mut() {
+        for obj in sec.children.iter_mut() {
+            let mut touched = false;
+            for a in RSC_REF_ATTRS {
+                if obj.get(a) == Some(old) {
+                    obj.set(a, new);
+                    touched = true;
+                }
+            }
+            obj.walk_mut(&mut |n| {
+                if matches!(n.name.as_str(), "resource_ref" | "obj_ref") && n.get("id") == Some(old) {
+                    n.set("id", new);
+                    touched = true;
+                }
+            });
+            if touched && sec.name == "constraints" {
+                info(&format!("modified {}:{} from {old} to {new}", constraint_word(&obj.name), obj.id()));
+            }
+        }
+    }
+}
+
+/// Creating a group in a session moves constraints on its members to the group.
+fn rewrite_constraints(cib: &mut Cib, members: &[String], group: &str) {
+    let Some(cons) = cib.configuration_mut().child_mut("constraints") else { return };
+    for obj in cons.children.iter_mut() {
+        for m in members {
+            let mut touched = false;
+            for a in RSC_REF_ATTRS {
+                if obj.get(a) == Some(m.as_str()) {
+                    obj.set(a, group);
+                    touched = true;
+                }
+            }
+            if touched {
+                info(&format!("modified {}:{} from {m} to {group}", constraint_word(&obj.name), obj.id()));
+            }
+        }
+    }
+}
+
+/// After resources were deleted: constraints that named them go, sets shrink
+/// and, when small enough, turn back into the simple form.
+fn fix_constraints(cib: &mut Cib, removed: &[String]) {
+    let gone = |id: &str| removed.iter().any(|r| r == id);
+    let conf = cib.configuration_mut();
+    if let Some(tags) = conf.child_mut("tags") {
+        for t in tags.children.iter_mut() {
+            t.children.retain(|r| !(r.name == "obj_ref" && gone(r.id())));
+        }
+        tags.children.retain(|t| t.is_comment() || t.elements().next().is_some());
+    }
+    let Some(cons) = conf.child_mut("constraints") else { return };
+    let mut keep = Vec::new();
+    for mut c in std::mem::take(&mut cons.children) {
+        if c.is_comment() {
+            keep.push(c);
+            continue;
+        }
+        let word = constraint_word(&c.name).to_string();
+        if RSC_REF_ATTRS.iter().any(|a| c.get(a).is_some_and(gone)) {
+            info(&format!("hanging {word}:{} deleted", c.id()));
+            continue;
+        }
+        let had_sets = c.child("resource_set").is_some();
+        let before: usize = c.children.iter().map(|s| s.children.len()).sum();
+        for s in c.children.iter_mut().filter(|s| s.name == "resource_set") {
+            s.children.retain(|r| !(r.name == "resource_ref" && gone(r.id())));
+        }
+        c.children.retain(|s| s.name != "resource_set" || s.elements().next().is_some());
+        let after: usize = c.children.iter().map(|s| s.children.len()).sum();
+        if !had_sets || before == after {
+            keep.push(c);
+            continue;
+        }
+        let refs: usize = c.children.iter().filter(|s| s.name == "resource_set").map(|s| s.children.len()).sum();
+        let min = if matches!(c.name.as_str(), "rsc_location" | "rsc_ticket") { 1 } else { 2 };
+        if refs < min {
+            info(&format!("hanging {word}:{} deleted", c.id()));
+            continue;
+        }
+        info(&format!("constraint {word}:{} updated", c.id()));
+        simplify(&mut c);
+        keep.push(c);
+    }
+    cons.children = keep;
+}
+
+/// Two one-member sets, or one plain two-member set, are the simple form.
+fn simplify(c: &mut Node) {
+    let sets: Vec<&Node> = c.elements().filter(|s| s.name == "resource_set").collect();
+    let (sub_attr, a, b) = match c.name.as_str() {
+        "rsc_colocation" => ("role", ("rsc", "rsc-role"), ("with-rsc", "with-rsc-role")),
+        "rsc_order" => ("action", ("first", "first-action"), ("then", "then-action")),
+        _ => return,
+    };
+    let pair = if sets.len() == 2 && sets.iter().all(|s| s.elements().count() == 1) {
+        let r = |s: &Node| (s.elements().next().map(|r| r.id().to_string()).unwrap_or_default(), s.get(sub_attr).map(str::to_string));
+        Some((r(sets[0]), r(sets[1])))
+    } else if sets.len() == 1
+        && sets[0].elements().count() == 2
+        && sets[0].attrs.iter().all(|(k, _)| k == "id" || k == sub_attr)
+    {
+        let s = sets[0];
+        let m: Vec<String> = s.elements().map(|r| r.id().to_string()).collect();
+        let sub = s.get(sub_attr).map(str::to_string);
+        // In a sequential colocation set each member follows the previous one,
+        // so `rsc` is the second.
+        if c.name == "rsc_colocation" {
+            Some(((m[1].clone(), sub.clone()), (m[0].clone(), sub)))
+        } else {
+            Some(((m[0].clone(), sub.clone()), (m[1].clone(), sub)))
+        }
+    } else {
+        None
+    };
+    if let Some(((r1, s1), (r2, s2))) = pair {
+        c.children.retain(|s| s.name != "resource_set");
+        c.set(a.0, &r1);
+        if let Some(s) = s1 {
+            c.set(a.1, &s);
+        }
+        c.set(b.0, &r2);
+        if let Some(s) = s2 {
+            c.set(b.1, &s);
+        }
+    }
+}
