@@ -24,7 +24,9 @@ pub fn read_cib_file(path: &Path) -> Result<Cib> {
 pub fn load_cib() -> Result<(Cib, PathBuf)> {
     match cib_file_from_env() {
         Some(path) => Ok((read_cib_file(&path)?, path)),
-        None => bail!("no CIB to work on: set CIB_file=FILE (the cluster daemon connection is not available)"),
+        None => {
+            bail!("no CIB to work on: set CIB_file=FILE (the cluster daemon connection is not available)")
+        }
     }
 }
 

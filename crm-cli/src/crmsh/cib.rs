@@ -181,40 +181,35 @@ impl Cib {
         });
     }
 
-    /// What the pacemaker-3.9 schema would refuse; empty if fine.
-    pub fn schema_errors(&self) -> Vec<String> {
-        let mut errs = Vec::new();
+    /// What the pacemaker-3.9 schema would refuse, each with the id of the
+    /// configuration object it is in; empty if fine.
+    pub fn schema_errors(&self) -> Vec<SchemaError> {
         let mut ids = std::collections::BTreeSet::new();
-        self.root.walk(&mut |n| {
+        let mut errs = Vec::new();
+        let Some(conf) = self.configuration() else { return errs };
+        for_each_in_objects(conf, &mut |obj, n| {
             if n.name == MEMBER {
                 return;
             }
             if let Some(id) = n.get("id") {
-                let is_ref = matches!(n.name.as_str(), "resource_ref" | "obj_ref" | "role")
-                    && !matches!(n.name.as_str(), "acl_role");
-                if !is_ref && n.get("id-ref").is_none() && !ids.insert(id.to_string()) {
-                    errs.push(format!("element {}: validity error : ID {id} already defined", n.name));
+                let is_ref = matches!(n.name.as_str(), "resource_ref" | "obj_ref" | "role");
+                if !is_ref && !ids.insert(id.to_string()) {
+                    errs.push(SchemaError::new(obj, format!("element {}: ID {id} already defined", n.name)));
                 }
             }
         });
-        let Some(conf) = self.configuration() else { return errs };
-        conf.walk(&mut |n| {
-            if let Some(r) = n.get("id-ref") {
-                if !ids.contains(r) {
-                    errs.push(format!(
-                        "element {}: validity error : IDREF attribute id-ref references an unknown ID \"{r}\"",
-                        n.name
-                    ));
-                }
-            }
+        for_each_in_objects(conf, &mut |obj, n| {
             let mut check = |attr: &str, v: &str| {
                 if !ids.contains(v) {
-                    errs.push(format!(
-                        "element {}: validity error : IDREF attribute {attr} references an unknown ID \"{v}\"",
-                        n.name
+                    errs.push(SchemaError::new(
+                        obj,
+                        format!("element {}: validity error : IDREF attribute {attr} references an unknown ID \"{v}\"", n.name),
                     ));
                 }
             };
+            if let Some(r) = n.get("id-ref") {
+                check("id-ref", r);
+            }
             match n.name.as_str() {
                 "rsc_colocation" | "rsc_order" | "rsc_ticket" | "rsc_location" => {
                     for a in RSC_REF_ATTRS {
@@ -229,28 +224,24 @@ impl Cib {
                     }
                 }
                 "node" => {
-                    if let Some(t) = n.get("type") {
-                        if !matches!(t, "member" | "ping" | "remote") {
-                            errs.push(format!(
-                                "element node: Relax-NG validity error : Invalid attribute type for element node (type=\"{t}\")"
-                            ));
-                        }
+                    if let Some(t) = n.get("type").filter(|t| !matches!(*t, "member" | "ping" | "remote")) {
+                        errs.push(SchemaError::new(
+                            obj,
+                            format!("element node: Relax-NG validity error : invalid node type \"{t}\" (expected member, ping or remote)"),
+                        ));
+                    }
+                }
+                "nvpair" if obj_is_property(conf, obj) => {
+                    if let Some(name) = n.get("name").filter(|v| REMOVED_OPTIONS.contains(v)) {
+                        errs.push(SchemaError::new(
+                            obj,
+                            format!("element nvpair: Relax-NG validity error : cluster option \"{name}\" was removed from Pacemaker"),
+                        ));
                     }
                 }
                 _ => {}
             }
         });
-        if let Some(cc) = conf.child("crm_config") {
-            cc.walk(&mut |n| {
-                if n.name == "nvpair" {
-                    if let Some(name) = n.get("name").filter(|v| REMOVED_OPTIONS.contains(v)) {
-                        errs.push(format!(
-                            "element nvpair: Relax-NG validity error : Invalid attribute name for element nvpair (name=\"{name}\")"
-                        ));
-                    }
-                }
-            });
-        }
         errs
     }
 
@@ -301,6 +292,51 @@ impl Cib {
     pub fn to_xml(&self) -> String {
         self.root.to_xml()
     }
+}
+
+/// One reason the schema would refuse the CIB, and the object it is in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaError {
+    pub object: String,
+    pub msg: String,
+}
+
+impl SchemaError {
+    fn new(object: &str, msg: String) -> SchemaError {
+        SchemaError { object: object.to_string(), msg }
+    }
+}
+
+impl std::fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.object, self.msg)
+    }
+}
+
+/// Visits every element below the configuration's objects with the id of the
+/// innermost object (primitive, constraint, node, property set, ...) holding it.
+fn for_each_in_objects<'a>(conf: &'a Node, f: &mut dyn FnMut(&str, &'a Node)) {
+    fn go<'a>(obj: &str, n: &'a Node, f: &mut dyn FnMut(&str, &'a Node)) {
+        if n.is_comment() {
+            return;
+        }
+        let is_obj = Kind::of_element(&n.name).is_some()
+            || (n.name == "meta_attributes" && obj.is_empty());
+        let here = if is_obj { n.id().to_string() } else { obj.to_string() };
+        f(&here, n);
+        for c in &n.children {
+            go(&here, c, f);
+        }
+    }
+    for sec in conf.elements() {
+        for c in &sec.children {
+            go("", c, f);
+        }
+    }
+}
+
+fn obj_is_property(conf: &Node, obj: &str) -> bool {
+    conf.child("crm_config").is_some_and(|cc| cc.elements().any(|s| s.id() == obj))
 }
 
 fn collect_resources<'a>(n: &'a Node, out: &mut Vec<(Kind, &'a Node)>) {

@@ -10,7 +10,7 @@ pub fn run(shell: &mut Shell) -> Result<(), CrmError> {
     let mut lines = stdin.lock().lines();
     loop {
         let lvl = shell.level.name();
-        print!("crm({}){}# ", "live", if lvl.is_empty() { String::new() } else { format!("{lvl}") });
+        print!("crm(live){lvl}# ");
         let _ = std::io::stdout().flush();
         let Some(Ok(line)) = lines.next() else { break };
         shell.run_line(&line);

@@ -123,7 +123,8 @@ mod tests {
 
     #[test]
     fn quotes_and_continuations() {
-        let s = statements("# c\nprimitive d1 Dummy \\\n\tparams a=\"x y\" b='q' c=\"w \\\"d\\\"\"\n").unwrap();
+        let s =
+            statements("# c\nprimitive d1 Dummy \\\n\tparams a=\"x y\" b='q' c=\"w \\\"d\\\"\"\n").unwrap();
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].line, 2);
         assert_eq!(s[0].comments, vec!["# c"]);

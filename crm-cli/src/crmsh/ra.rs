@@ -1,6 +1,5 @@
 //! `crm ra`.
 
-
 use super::error::CrmError;
 
 pub fn run(args: &[String]) -> Result<(), CrmError> {

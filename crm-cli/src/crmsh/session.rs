@@ -30,6 +30,9 @@ pub struct ConfigSession {
     pub original: String,
     pub dirty: bool,
     pub force: bool,
+    /// Where each object of this session came from (line of the statement),
+    /// so that commit errors can point at the input.
+    pub origins: std::collections::BTreeMap<String, usize>,
 }
 
 fn constraint_word(name: &str) -> &str {
@@ -52,7 +55,7 @@ impl ConfigSession {
         };
         let text = if original.is_empty() { crate::cibio::empty_cib_xml() } else { &original };
         let cib = Cib::parse(text)?;
-        Ok(ConfigSession { path, cib, original, dirty: false, force })
+        Ok(ConfigSession { path, cib, original, dirty: false, force, origins: Default::default() })
     }
 
     fn ctx(&self, session: bool) -> Ctx {
@@ -78,6 +81,7 @@ impl ConfigSession {
             }
         }
         let (kind, id) = (obj.kind, obj.id.clone());
+        self.origins.insert(id.clone(), st.line);
         let mut work = Cib { root: self.cib.root.clone() };
         work.place(obj, true)?;
         work.resolve_members()?;
@@ -125,12 +129,16 @@ impl ConfigSession {
         for o in &objs {
             let key = format!("{}:{}", o.kind.section(), o.id);
             if !seen.insert(key) {
-                return Err(vec![CrmError::Semantic { line: o.line, msg: format!("Duplicate resource: {}", o.id) }]);
+                return Err(vec![CrmError::Semantic {
+                    line: o.line,
+                    msg: format!("Duplicate resource: {}", o.id),
+                }]);
             }
         }
         // crmsh creates objects kind by kind, constraints in input order.
         objs.sort_by_key(|o| o.kind);
         for o in objs {
+            self.origins.insert(o.id.clone(), o.line);
             if o.kind == Kind::Master {
                 warn(&format!(
                     "\"ms\" is deprecated. Please use \"clone {} {} meta promotable=true\"",
@@ -159,7 +167,10 @@ impl ConfigSession {
         }
         let schema = self.cib.schema_errors();
         for e in &schema {
-            error(e);
+            match self.origins.get(&e.object) {
+                Some(line) => error(&format!("{line}: {e}")),
+                None => error(&e.to_string()),
+            }
         }
         if !schema.is_empty() {
             error("(main) \terror: CIB did not pass schema validation");
@@ -275,7 +286,8 @@ impl ConfigSession {
         }
         match op.as_str() {
             "add" => {
-                let el = take_resource(res, rsc).ok_or_else(|| CrmError::Other(format!("object {rsc} does not exist")))?;
+                let el = take_resource(res, rsc)
+                    .ok_or_else(|| CrmError::Other(format!("object {rsc} does not exist")))?;
                 let g = find_group(res, group).expect("checked above");
                 let at = match rest {
                     [w, other] if w == "before" || w == "after" => {
@@ -284,7 +296,11 @@ impl ConfigSession {
                             .iter()
                             .position(|c| c.get("id") == Some(other.as_str()))
                             .ok_or_else(|| CrmError::Other(format!("{other} is not in group {group}")))?;
-                        if w == "before" { i } else { i + 1 }
+                        if w == "before" {
+                            i
+                        } else {
+                            i + 1
+                        }
                     }
                     _ => g.children.len(),
                 };
@@ -330,7 +346,8 @@ impl ConfigSession {
         };
         let mut ids = Ids::from_cib(&self.cib.root);
         let res = self.cib.section_mut("resources");
-        let p = find_primitive(res, rsc).ok_or_else(|| CrmError::Other(format!("primitive {rsc} does not exist")))?;
+        let p = find_primitive(res, rsc)
+            .ok_or_else(|| CrmError::Other(format!("primitive {rsc} does not exist")))?;
         let prefix = p.child("operations").and_then(|o| o.get("id")).unwrap_or(rsc).to_string();
         let mut op = Node::new("op").with("name", "monitor");
         if let Some(r) = role {
@@ -349,7 +366,8 @@ impl ConfigSession {
 
     /// `set RSC.NAME VALUE`: an attribute of the element or a parameter.
     pub fn set(&mut self, path: &str, value: &str) -> Result<(), CrmError> {
-        let (id, name) = path.split_once('.').ok_or_else(|| CrmError::Other(format!("{path}: expected ID.NAME")))?;
+        let (id, name) =
+            path.split_once('.').ok_or_else(|| CrmError::Other(format!("{path}: expected ID.NAME")))?;
         let mut ids = Ids::from_cib(&self.cib.root);
         let conf = self.cib.configuration_mut();
         let mut done = false;
@@ -407,8 +425,8 @@ fn drop_empty_containers(n: &mut Node) {
         drop_empty_containers(c);
     }
     n.children.retain(|c| {
-        !(matches!(c.name.as_str(), "group" | "clone" | "master")
-            && !c.elements().any(|e| Kind::of_element(&e.name).is_some()))
+        !matches!(c.name.as_str(), "group" | "clone" | "master")
+            || c.elements().any(|e| Kind::of_element(&e.name).is_some())
     });
 }
 
@@ -490,7 +508,8 @@ fn fix_constraints(cib: &mut Cib, removed: &[String]) {
             keep.push(c);
             continue;
         }
-        let refs: usize = c.children.iter().filter(|s| s.name == "resource_set").map(|s| s.children.len()).sum();
+        let refs: usize =
+            c.children.iter().filter(|s| s.name == "resource_set").map(|s| s.children.len()).sum();
         let min = if matches!(c.name.as_str(), "rsc_location" | "rsc_ticket") { 1 } else { 2 };
         if refs < min {
             info(&format!("hanging {word}:{} deleted", c.id()));
@@ -512,7 +531,12 @@ fn simplify(c: &mut Node) {
         _ => return,
     };
     let pair = if sets.len() == 2 && sets.iter().all(|s| s.elements().count() == 1) {
-        let r = |s: &Node| (s.elements().next().map(|r| r.id().to_string()).unwrap_or_default(), s.get(sub_attr).map(str::to_string));
+        let r = |s: &Node| {
+            (
+                s.elements().next().map(|r| r.id().to_string()).unwrap_or_default(),
+                s.get(sub_attr).map(str::to_string),
+            )
+        };
         Some((r(sets[0]), r(sets[1])))
     } else if sets.len() == 1
         && sets[0].elements().count() == 2

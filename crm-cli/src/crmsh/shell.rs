@@ -101,7 +101,9 @@ impl Shell {
     fn config(&mut self) -> Result<&mut ConfigSession, CrmError> {
         if self.cfg.is_none() {
             let path = self.cib_path.clone().ok_or_else(|| {
-                CrmError::Other("no CIB to work on: set CIB_file=FILE (no cluster connection available)".into())
+                CrmError::Other(
+                    "no CIB to work on: set CIB_file=FILE (no cluster connection available)".into(),
+                )
             })?;
             self.cfg = Some(ConfigSession::open(path, self.force)?);
         }
@@ -283,7 +285,7 @@ impl Shell {
                 "verify" => {
                     let c = self.config()?;
                     let mut errs = c.cib.verify_errors();
-                    errs.extend(c.cib.schema_errors());
+                    errs.extend(c.cib.schema_errors().iter().map(ToString::to_string));
                     for e in &errs {
                         error(e);
                     }

@@ -68,11 +68,13 @@ pub fn object(kind: Kind, n: &Node) -> String {
     match kind {
         Kind::Primitive | Kind::Template => primitive(n),
         Kind::Group => {
-            let members: Vec<&str> = n.elements().filter(|c| Kind::of_element(&c.name).is_some()).map(Node::id).collect();
+            let members: Vec<&str> =
+                n.elements().filter(|c| Kind::of_element(&c.name).is_some()).map(Node::id).collect();
             lines(format!("group {} {}", n.id(), members.join(" ")), container_parts(n))
         }
         Kind::Clone | Kind::Master => {
-            let child = n.elements().find(|c| Kind::of_element(&c.name).is_some()).map(Node::id).unwrap_or("");
+            let child =
+                n.elements().find(|c| Kind::of_element(&c.name).is_some()).map(Node::id).unwrap_or("");
             let word = if kind == Kind::Master { "ms" } else { "clone" };
             lines(format!("{word} {} {child}", n.id()), container_parts(n))
         }
@@ -213,7 +215,8 @@ fn bundle(n: &Node) -> String {
 
 fn node(n: &Node) -> String {
     let uname = n.get("uname").unwrap_or(n.id());
-    let mut head = if n.id() != uname { format!("node {}: {uname}", n.id()) } else { format!("node {uname}") };
+    let mut head =
+        if n.id() != uname { format!("node {}: {uname}", n.id()) } else { format!("node {uname}") };
     if let Some(t) = n.get("type") {
         head.push(':');
         head.push_str(t);
@@ -486,7 +489,11 @@ fn fencing(n: &Node) -> String {
         } else if let Some(p) = l.get("target-pattern") {
             format!("pattern:{p}")
         } else {
-            format!("attr:{}={}", l.get("target-attribute").unwrap_or(""), l.get("target-value").unwrap_or(""))
+            format!(
+                "attr:{}={}",
+                l.get("target-attribute").unwrap_or(""),
+                l.get("target-value").unwrap_or("")
+            )
         };
         let devs = l.get("devices").unwrap_or("");
         if target == last_target {
@@ -526,6 +533,9 @@ fn xpath_shortcut(x: &str) -> Option<String> {
 
 fn role(n: &Node) -> String {
     let mut parts = Vec::new();
+    if let Some(d) = n.get("description") {
+        parts.push(format!("description={}", q(d)));
+    }
     for p in n.elements() {
         let mut s = p.get("kind").unwrap_or("").to_string();
         if let Some(x) = p.get("xpath") {

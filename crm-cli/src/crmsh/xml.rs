@@ -186,9 +186,8 @@ pub fn parse(text: &str) -> Result<Node, String> {
         Ok(n)
     };
     loop {
-        let ev = reader
-            .read_event()
-            .map_err(|e| format!("XML error at byte {}: {e}", reader.error_position()))?;
+        let ev =
+            reader.read_event().map_err(|e| format!("XML error at byte {}: {e}", reader.error_position()))?;
         match ev {
             Event::Start(e) => stack.push(attrs_of(&e)?),
             Event::Empty(e) => {

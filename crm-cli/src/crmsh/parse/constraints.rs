@@ -5,7 +5,7 @@
 //! resources with the same role/action form one sequential set, `( )` is
 //! `sequential=false`, `[ ]` adds `require-all=false`.
 
-use super::{is_score, kv, rule, score_attr, Cursor, Kind, Obj, CrmError};
+use super::{is_score, kv, rule, score_attr, CrmError, Cursor, Kind, Obj};
 use crate::crmsh::ids::Ids;
 use crate::crmsh::xml::Node;
 
@@ -43,18 +43,18 @@ pub fn location(c: &mut Cursor, ids: &mut Ids) -> Result<Obj, CrmError> {
             "resource-discovery" => l.set("resource-discovery", v),
             _ => break,
         }
-        c.next();
+        c.advance();
     }
     let mut rules = Vec::new();
     match c.peek() {
         Some("rule") => {
             while c.peek() == Some("rule") {
-                c.next();
+                c.advance();
                 rules.push(rule(c, ids, &id)?);
             }
         }
         Some(t) if is_score(t) => {
-            c.next();
+            c.advance();
             let (k, v) = score_attr(t);
             l.set(k, &v);
             let node = c.expect("node")?;
@@ -81,7 +81,7 @@ enum Item {
 
 fn items(c: &mut Cursor) -> Vec<Item> {
     let mut out = Vec::new();
-    while let Some(t) = c.next() {
+    while let Some(t) = c.advance() {
         out.push(match t {
             "(" | "[" => Item::Open(t.chars().next().unwrap_or('(')),
             ")" | "]" => Item::Close,
@@ -97,6 +97,11 @@ fn items(c: &mut Cursor) -> Vec<Item> {
     out
 }
 
+/// `name=value` options of a constraint.
+type Opts = Vec<(String, String)>;
+/// Resources of the simple form with their role/action.
+type Refs = Vec<(String, Option<String>)>;
+
 /// Options written after the resources that belong to the constraint itself;
 /// crmsh silently drops anything else there (corpus 061).
 const CONSTRAINT_OPTS: &[&str] = &["symmetrical", "node-attribute", "loss-policy", "kind", "score"];
@@ -109,7 +114,7 @@ fn build_sets(
     ids: &mut Ids,
     cid: &str,
     sub_attr: &str,
-) -> Result<(Vec<Node>, Vec<(String, String)>, Vec<(String, Option<String>)>), CrmError> {
+) -> Result<(Vec<Node>, Opts, Refs), CrmError> {
     let has_brackets = items.iter().any(|i| matches!(i, Item::Open(_)));
     let mut opts = Vec::new();
     let mut simple = Vec::new();
@@ -259,7 +264,7 @@ pub fn order(c: &mut Cursor, ids: &mut Ids) -> Result<Obj, CrmError> {
     ids.claim(&id);
     let mut n = Node::new("rsc_order").with("id", &id);
     if let Some(t) = c.peek().filter(|t| is_score(t)) {
-        c.next();
+        c.advance();
         let s = &t[..t.len() - 1];
         let kind = match s {
             "Mandatory" | "Optional" | "Serialize" => s.to_string(),

@@ -1,6 +1,6 @@
 //! node, property/rsc_defaults/op_defaults, tag, fencing_topology, ACLs, alert.
 
-use super::{attr_set, attr_set_id, is_score, kv, Ctx, Cursor, Kind, Obj, CrmError};
+use super::{attr_set, attr_set_id, is_score, kv, CrmError, Ctx, Cursor, Kind, Obj};
 use crate::crmsh::ids::Ids;
 use crate::crmsh::xml::Node;
 
@@ -9,10 +9,10 @@ const NODE_KW: &[&str] = &["attributes", "utilization"];
 pub fn node(c: &mut Cursor, ids: &mut Ids) -> Result<Obj, CrmError> {
     let mut explicit_id = None;
     if let Some(v) = c.peek().and_then(|t| t.strip_prefix("$id=")) {
-        c.next();
+        c.advance();
         explicit_id = Some(v.to_string());
     } else if let Some(t) = c.peek().filter(|t| is_score(t)) {
-        c.next();
+        c.advance();
         explicit_id = Some(t[..t.len() - 1].to_string());
     }
     let t = c.expect("node name")?;
@@ -30,10 +30,18 @@ pub fn node(c: &mut Cursor, ids: &mut Ids) -> Result<Obj, CrmError> {
     if let Some(ty) = typ {
         n.set("type", ty);
     }
-    while let Some(t) = c.next() {
+    while let Some(t) = c.advance() {
         match t {
-            "attributes" => n.children.push(attr_set(c, ids, "instance_attributes", &format!("{uname}-instance_attributes"), NODE_KW)?),
-            "utilization" => n.children.push(attr_set(c, ids, "utilization", &format!("{uname}-utilization"), NODE_KW)?),
+            "attributes" => n.children.push(attr_set(
+                c,
+                ids,
+                "instance_attributes",
+                &format!("{uname}-instance_attributes"),
+                NODE_KW,
+            )?),
+            "utilization" => {
+                n.children.push(attr_set(c, ids, "utilization", &format!("{uname}-utilization"), NODE_KW)?)
+            }
             _ => match kv(t) {
                 Some(("description", v)) => n.set("description", v),
                 _ => {
@@ -56,10 +64,10 @@ pub fn defaults(c: &mut Cursor, ids: &mut Ids) -> Result<Obj, CrmError> {
     };
     let mut id = default_id.to_string();
     if let Some(v) = c.peek().and_then(|t| t.strip_prefix("$id=")) {
-        c.next();
+        c.advance();
         id = v.to_string();
     } else if let Some(t) = c.peek().filter(|t| is_score(t)) {
-        c.next();
+        c.advance();
         id = t[..t.len() - 1].to_string();
     }
     ids.claim(&id);
@@ -79,7 +87,7 @@ pub fn tag(c: &mut Cursor, ids: &mut Ids) -> Result<Obj, CrmError> {
     }
     ids.claim(&id);
     let mut n = Node::new("tag").with("id", &id);
-    while let Some(r) = c.next() {
+    while let Some(r) = c.advance() {
         n.children.push(Node::new("obj_ref").with("id", r));
     }
     if n.children.is_empty() {
@@ -88,15 +96,19 @@ pub fn tag(c: &mut Cursor, ids: &mut Ids) -> Result<Obj, CrmError> {
     Ok(Obj { kind: Kind::Tag, id, node: n, line: 0 })
 }
 
+/// A fencing level's target attributes (`target`, or `target-attribute` and
+/// `target-value`, or `target-pattern`).
+type Target = Vec<(&'static str, String)>;
+
 /// `fencing_topology [TARGET: dev[,dev]...]...`; without targets every level
 /// applies to each node already in the CIB.
 pub fn fencing(c: &mut Cursor, ids: &mut Ids, ctx: &Ctx) -> Result<Obj, CrmError> {
     let mut ft = Node::new("fencing-topology");
-    let mut target: Option<Vec<(&str, String)>> = None;
+    let mut target: Option<Target> = None;
     let mut index = 0;
     let mut untargeted = Vec::new();
-    let mut levels: Vec<(Vec<(&str, String)>, usize, String)> = Vec::new();
-    while let Some(t) = c.next() {
+    let mut levels: Vec<(Target, usize, String)> = Vec::new();
+    while let Some(t) = c.advance() {
         if let Some(rest) = t.strip_prefix("attr:") {
             let (k, v) = kv(rest).ok_or_else(|| c.err("Expected attr:NAME=VALUE"))?;
             target = Some(vec![("target-attribute", k.to_string()), ("target-value", v.to_string())]);
@@ -185,7 +197,7 @@ pub fn role(c: &mut Cursor, ids: &mut Ids) -> Result<Obj, CrmError> {
     ids.claim(&id);
     let mut r = Node::new("acl_role").with("id", &id);
     let mut cur: Option<Node> = None;
-    while let Some(t) = c.next() {
+    while let Some(t) = c.advance() {
         match t {
             "read" | "write" | "deny" => {
                 if let Some(p) = cur.take() {
@@ -193,6 +205,7 @@ pub fn role(c: &mut Cursor, ids: &mut Ids) -> Result<Obj, CrmError> {
                 }
                 cur = Some(Node::new("acl_permission").with("kind", t));
             }
+            _ if cur.is_none() && t.starts_with("description=") => r.set("description", &t[12..]),
             _ => {
                 let Some(p) = cur.as_mut() else {
                     c.pos -= 1;
@@ -230,7 +243,7 @@ pub fn acl_target(c: &mut Cursor, ids: &mut Ids) -> Result<Obj, CrmError> {
     let id = c.ident(false)?;
     ids.claim(&id);
     let mut n = Node::new(elem).with("id", &id);
-    while let Some(t) = c.next() {
+    while let Some(t) = c.advance() {
         let role = t.strip_prefix("role:").unwrap_or(t);
         n.children.push(Node::new("role").with("id", role));
     }
@@ -245,21 +258,35 @@ pub fn alert(c: &mut Cursor, ids: &mut Ids) -> Result<Obj, CrmError> {
     let path = c.expect("alert path")?;
     let mut a = Node::new("alert").with("id", &id).with("path", path);
     let mut recipients = 0;
-    while let Some(t) = c.next() {
+    while let Some(t) = c.advance() {
         match t {
-            "attributes" => a.children.push(attr_set(c, ids, "instance_attributes", &format!("{id}-instance_attributes"), ALERT_KW)?),
-            "meta" => a.children.push(attr_set(c, ids, "meta_attributes", &format!("{id}-meta_attributes"), ALERT_KW)?),
+            "attributes" => a.children.push(attr_set(
+                c,
+                ids,
+                "instance_attributes",
+                &format!("{id}-instance_attributes"),
+                ALERT_KW,
+            )?),
+            "meta" => a.children.push(attr_set(
+                c,
+                ids,
+                "meta_attributes",
+                &format!("{id}-meta_attributes"),
+                ALERT_KW,
+            )?),
             "select" => {
                 let mut sel = Node::new("select");
                 while let Some(w) = c.peek() {
                     match w {
-                        "fencing" | "nodes" | "resources" => sel.children.push(Node::new(&format!("select_{w}"))),
+                        "fencing" | "nodes" | "resources" => {
+                            sel.children.push(Node::new(&format!("select_{w}")))
+                        }
                         "attributes" => {
                             let mut sa = Node::new("select_attributes");
                             if c.peek_at(1) == Some("{") {
-                                c.next();
+                                c.advance();
                                 while let Some(n) = c.peek_at(1) {
-                                    c.next();
+                                    c.advance();
                                     if n == "}" {
                                         break;
                                     }
@@ -271,14 +298,14 @@ pub fn alert(c: &mut Cursor, ids: &mut Ids) -> Result<Obj, CrmError> {
                         }
                         _ => break,
                     }
-                    c.next();
+                    c.advance();
                 }
                 a.children.push(sel);
             }
             "to" => {
                 let braced = c.peek() == Some("{");
                 if braced {
-                    c.next();
+                    c.advance();
                 }
                 let value = c.expect("recipient")?;
                 recipients += 1;
@@ -287,15 +314,27 @@ pub fn alert(c: &mut Cursor, ids: &mut Ids) -> Result<Obj, CrmError> {
                 while let Some(w) = c.peek() {
                     match w {
                         "attributes" => {
-                            c.next();
-                            r.children.push(attr_set(c, ids, "instance_attributes", &format!("{rid}-instance_attributes"), ALERT_KW)?);
+                            c.advance();
+                            r.children.push(attr_set(
+                                c,
+                                ids,
+                                "instance_attributes",
+                                &format!("{rid}-instance_attributes"),
+                                ALERT_KW,
+                            )?);
                         }
                         "meta" => {
-                            c.next();
-                            r.children.push(attr_set(c, ids, "meta_attributes", &format!("{rid}-meta_attributes"), ALERT_KW)?);
+                            c.advance();
+                            r.children.push(attr_set(
+                                c,
+                                ids,
+                                "meta_attributes",
+                                &format!("{rid}-meta_attributes"),
+                                ALERT_KW,
+                            )?);
                         }
                         "}" if braced => {
-                            c.next();
+                            c.advance();
                             break;
                         }
                         _ => break,

@@ -65,12 +65,9 @@ impl Kind {
     pub fn section(self) -> &'static str {
         match self {
             Kind::Node => "nodes",
-            Kind::Template
-            | Kind::Primitive
-            | Kind::Bundle
-            | Kind::Group
-            | Kind::Master
-            | Kind::Clone => "resources",
+            Kind::Template | Kind::Primitive | Kind::Bundle | Kind::Group | Kind::Master | Kind::Clone => {
+                "resources"
+            }
             Kind::Tag => "tags",
             Kind::Constraint | Kind::Ticket => "constraints",
             Kind::Fencing => "fencing-topology",
@@ -188,7 +185,7 @@ impl<'a> Cursor<'a> {
         self.toks.get(self.pos + ahead).map(String::as_str)
     }
 
-    pub fn next(&mut self) -> Option<&'a str> {
+    pub fn advance(&mut self) -> Option<&'a str> {
         let t = self.peek()?;
         self.pos += 1;
         Some(t)
@@ -205,7 +202,7 @@ impl<'a> Cursor<'a> {
     }
 
     pub fn expect(&mut self, what: &str) -> Result<&'a str, CrmError> {
-        self.next().ok_or_else(|| self.err(&format!("Expected {what}")))
+        self.advance().ok_or_else(|| self.err(&format!("Expected {what}")))
     }
 
     /// An object id: a plain identifier (`id=NAME` only in sessions).
@@ -263,7 +260,8 @@ pub fn is_score(t: &str) -> bool {
 }
 
 /// Words that end an op line or an attribute set inside a primitive.
-pub const PRIMITIVE_STOP: &[&str] = &["params", "meta", "utilization", "op", "operations", "op_params", "op_meta"];
+pub const PRIMITIVE_STOP: &[&str] =
+    &["params", "meta", "utilization", "op", "operations", "op_params", "op_meta"];
 
 const RULE_OPS: &[&str] = &["lt", "gt", "lte", "gte", "eq", "ne"];
 const DURATION_KEYS: &[&str] = &["years", "months", "weeks", "days", "hours", "minutes", "seconds"];
@@ -289,18 +287,18 @@ pub fn rule(c: &mut Cursor, ids: &mut Ids, owner: &str) -> Result<Node, CrmError
     loop {
         match c.peek() {
             Some(t) if t.starts_with("$id-ref=") => {
-                c.next();
+                c.advance();
                 return Ok(r.with("id-ref", &t["$id-ref=".len()..]));
             }
             Some(t) if t.starts_with("$id=") => {
-                c.next();
+                c.advance();
                 let id = &t[4..];
                 ids.claim(id);
                 r.set("id", id);
                 explicit = Some(id.to_string());
             }
             Some(t) if t.starts_with("$role=") || t.starts_with("role=") => {
-                c.next();
+                c.advance();
                 r.set("role", kv(t).map(|(_, v)| v).unwrap_or(""));
             }
             _ => break,
@@ -308,7 +306,7 @@ pub fn rule(c: &mut Cursor, ids: &mut Ids, owner: &str) -> Result<Node, CrmError
     }
     match c.peek() {
         Some(t) if is_score(t) => {
-            c.next();
+            c.advance();
             let (k, v) = score_attr(t);
             r.set(k, &v);
         }
@@ -328,7 +326,7 @@ pub fn rule(c: &mut Cursor, ids: &mut Ids, owner: &str) -> Result<Node, CrmError
         r.children.push(e);
         match c.peek() {
             Some(op @ ("and" | "or")) => {
-                c.next();
+                c.advance();
                 if bool_op.is_none() || op == "or" {
                     bool_op = Some(op);
                 }
@@ -350,20 +348,20 @@ fn expression(c: &mut Cursor, ids: &mut Ids, rule_id: &str) -> Result<Node, CrmE
     let base = format!("{rule_id}-expression");
     match first {
         "defined" | "not_defined" => {
-            c.next();
+            c.advance();
             let attr = c.expect("attribute")?;
             let id = ids.fresh(&base);
             Ok(Node::new("expression").with("operation", first).with("attribute", attr).with("id", &id))
         }
         "date" => {
-            c.next();
+            c.advance();
             date_expression(c, ids, &base)
         }
         _ => {
             if first.contains('=') || is_score(first) {
                 return Err(c.err("Expected expression"));
             }
-            c.next();
+            c.advance();
             let op_tok = c.peek().ok_or_else(|| c.err("Expected operator"))?;
             let (typ, op) = match op_tok.split_once(':') {
                 Some((t, o)) => (Some(t), o),
@@ -372,7 +370,7 @@ fn expression(c: &mut Cursor, ids: &mut Ids, rule_id: &str) -> Result<Node, CrmE
             if !RULE_OPS.contains(&op) {
                 return Err(c.err("Expected operator"));
             }
-            c.next();
+            c.advance();
             let value = c.expect("value")?;
             let mut e = Node::new("expression").with("operation", op).with("attribute", first);
             if let Some(t) = typ {
@@ -408,7 +406,7 @@ fn date_expression(c: &mut Cursor, ids: &mut Ids, base: &str) -> Result<Node, Cr
                 } else {
                     break;
                 }
-                c.next();
+                c.advance();
             }
             let id = ids.fresh(base);
             e.set("id", &id);
@@ -426,7 +424,7 @@ fn date_expression(c: &mut Cursor, ids: &mut Ids, base: &str) -> Result<Node, Cr
                     break;
                 }
                 spec.set(k, v);
-                c.next();
+                c.advance();
             }
             let id = ids.fresh(base);
             e.set("id", &id);
@@ -442,7 +440,13 @@ fn date_expression(c: &mut Cursor, ids: &mut Ids, base: &str) -> Result<Node, Cr
 /// An attribute set after its keyword (`params`, `meta`, `utilization`,
 /// `attributes`, `op_params`, ...): `[$id=X|$id-ref=X] [SCORE:] [rule ...]* nvpairs`,
 /// up to the next word in `stop`. `base` is the generated set id's base.
-pub fn attr_set(c: &mut Cursor, ids: &mut Ids, elem: &str, base: &str, stop: &[&str]) -> Result<Node, CrmError> {
+pub fn attr_set(
+    c: &mut Cursor,
+    ids: &mut Ids,
+    elem: &str,
+    base: &str,
+    stop: &[&str],
+) -> Result<Node, CrmError> {
     attr_set_id(c, ids, elem, base, None, stop)
 }
 
@@ -468,22 +472,22 @@ pub fn attr_set_id(
             break;
         }
         if let Some(v) = t.strip_prefix("$id=") {
-            c.next();
+            c.advance();
             ids.claim(v);
             id = Some(v.to_string());
         } else if let Some(v) = t.strip_prefix("$id-ref=") {
-            c.next();
+            c.advance();
             set.set("id-ref", v);
             return Ok(set);
         } else if is_score(t) && rules.is_empty() && pairs.is_empty() && score.is_none() {
-            c.next();
+            c.advance();
             score = Some(score_attr(t).1);
         } else if t == "rule" {
-            c.next();
+            c.advance();
             let sid = ensure(&mut id, ids);
             rules.push(rule(c, ids, &sid)?);
         } else {
-            c.next();
+            c.advance();
             let sid = ensure(&mut id, ids);
             pairs.push(nvpair(t, ids, &sid));
         }

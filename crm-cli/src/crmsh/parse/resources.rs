@@ -1,6 +1,6 @@
 //! primitive, rsc_template, group, clone, ms/master, bundle.
 
-use super::{attr_set, kv, Ctx, Cursor, Kind, Obj, CrmError, MEMBER};
+use super::{attr_set, kv, CrmError, Ctx, Cursor, Kind, Obj, MEMBER};
 use crate::crmsh::ids::Ids;
 use crate::crmsh::xml::Node;
 
@@ -53,11 +53,25 @@ pub fn primitive(c: &mut Cursor, ids: &mut Ids, ctx: &Ctx) -> Result<Obj, CrmErr
     // Position of <operations> among the children, once it exists.
     let mut ops_idx: Option<usize> = None;
     let mut ops_prefix = id.clone();
-    while let Some(t) = c.next() {
+    while let Some(t) = c.advance() {
         match t {
-            "params" => p.children.push(attr_set(c, ids, "instance_attributes", &format!("{id}-instance_attributes"), PRIMITIVE_KW)?),
-            "meta" => p.children.push(attr_set(c, ids, "meta_attributes", &format!("{id}-meta_attributes"), PRIMITIVE_KW)?),
-            "utilization" => p.children.push(attr_set(c, ids, "utilization", &format!("{id}-utilization"), PRIMITIVE_KW)?),
+            "params" => p.children.push(attr_set(
+                c,
+                ids,
+                "instance_attributes",
+                &format!("{id}-instance_attributes"),
+                PRIMITIVE_KW,
+            )?),
+            "meta" => p.children.push(attr_set(
+                c,
+                ids,
+                "meta_attributes",
+                &format!("{id}-meta_attributes"),
+                PRIMITIVE_KW,
+            )?),
+            "utilization" => {
+                p.children.push(attr_set(c, ids, "utilization", &format!("{id}-utilization"), PRIMITIVE_KW)?)
+            }
             "operations" => {
                 let i = *ops_idx.get_or_insert_with(|| {
                     p.children.push(Node::new("operations"));
@@ -73,7 +87,7 @@ pub fn primitive(c: &mut Cursor, ids: &mut Ids, ctx: &Ctx) -> Result<Obj, CrmErr
                     } else {
                         break;
                     }
-                    c.next();
+                    c.advance();
                 }
             }
             "op" => {
@@ -116,7 +130,7 @@ fn op(c: &mut Cursor, ids: &mut Ids, prefix: &str) -> Result<Node, CrmError> {
         if super::PRIMITIVE_STOP.contains(&t) {
             break;
         }
-        c.next();
+        c.advance();
         match kv(t) {
             Some((k, v)) if OP_ATTRS.contains(&k) => op.set(k, v),
             Some((k, v)) => extra.push((k.to_string(), Some(v.to_string()))),
@@ -160,10 +174,22 @@ fn op(c: &mut Cursor, ids: &mut Ids, prefix: &str) -> Result<Node, CrmError> {
 const CONTAINER_KW: &[&str] = &["params", "meta"];
 
 fn container_tail(c: &mut Cursor, ids: &mut Ids, n: &mut Node, id: &str) -> Result<(), CrmError> {
-    while let Some(t) = c.next() {
+    while let Some(t) = c.advance() {
         match t {
-            "params" => n.children.push(attr_set(c, ids, "instance_attributes", &format!("{id}-instance_attributes"), CONTAINER_KW)?),
-            "meta" => n.children.push(attr_set(c, ids, "meta_attributes", &format!("{id}-meta_attributes"), CONTAINER_KW)?),
+            "params" => n.children.push(attr_set(
+                c,
+                ids,
+                "instance_attributes",
+                &format!("{id}-instance_attributes"),
+                CONTAINER_KW,
+            )?),
+            "meta" => n.children.push(attr_set(
+                c,
+                ids,
+                "meta_attributes",
+                &format!("{id}-meta_attributes"),
+                CONTAINER_KW,
+            )?),
             _ => match kv(t) {
                 Some(("description", v)) => n.set("description", v),
                 _ => {
@@ -189,7 +215,7 @@ pub fn group(c: &mut Cursor, ids: &mut Ids, ctx: &Ctx) -> Result<Obj, CrmError> 
         if CONTAINER_KW.contains(&t) || t.contains('=') {
             break;
         }
-        c.next();
+        c.advance();
         members.push(member(t));
     }
     if members.is_empty() {
@@ -217,13 +243,13 @@ pub fn bundle(c: &mut Cursor, ids: &mut Ids, ctx: &Ctx) -> Result<Obj, CrmError>
     let id = c.ident(ctx.session)?;
     ids.claim(&id);
     let mut b = Node::new("bundle").with("id", &id);
-    while let Some(t) = c.next() {
+    while let Some(t) = c.advance() {
         match t {
             "docker" | "rkt" | "podman" => {
                 let mut e = Node::new(t);
                 while let Some((k, v)) = c.peek().and_then(kv) {
                     e.set(k, v);
-                    c.next();
+                    c.advance();
                 }
                 b.children.push(e);
             }
@@ -234,12 +260,12 @@ pub fn bundle(c: &mut Cursor, ids: &mut Ids, ctx: &Ctx) -> Result<Obj, CrmError>
                     if BUNDLE_KW.contains(&w) {
                         break;
                     }
-                    c.next();
+                    c.advance();
                     if w == sub_name {
                         let mut sub = Node::new(sub_name);
                         while let Some((k, v)) = c.peek().and_then(kv) {
                             sub.set(k, v);
-                            c.next();
+                            c.advance();
                         }
                         e.children.push(sub);
                     } else if let Some((k, v)) = kv(w) {
@@ -255,8 +281,20 @@ pub fn bundle(c: &mut Cursor, ids: &mut Ids, ctx: &Ctx) -> Result<Obj, CrmError>
                 let child = c.expect("primitive id")?;
                 b.children.push(member(child));
             }
-            "meta" => b.children.push(attr_set(c, ids, "meta_attributes", &format!("{id}-meta_attributes"), BUNDLE_KW)?),
-            "params" => b.children.push(attr_set(c, ids, "instance_attributes", &format!("{id}-instance_attributes"), BUNDLE_KW)?),
+            "meta" => b.children.push(attr_set(
+                c,
+                ids,
+                "meta_attributes",
+                &format!("{id}-meta_attributes"),
+                BUNDLE_KW,
+            )?),
+            "params" => b.children.push(attr_set(
+                c,
+                ids,
+                "instance_attributes",
+                &format!("{id}-instance_attributes"),
+                BUNDLE_KW,
+            )?),
             _ => match kv(t) {
                 Some(("description", v)) => b.set("description", v),
                 _ => {
