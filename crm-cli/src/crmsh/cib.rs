@@ -309,6 +309,9 @@ impl SchemaError {
 
 impl std::fmt::Display for SchemaError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.object.is_empty() {
+            return write!(f, "{}", self.msg);
+        }
         write!(f, "{}: {}", self.object, self.msg)
     }
 }

@@ -7,6 +7,7 @@
 //! atomically, [`show`] prints the configuration back in crm syntax.
 //! [`shell`] dispatches lines at the shell's levels.
 
+pub mod agents;
 pub mod cib;
 pub mod error;
 pub mod ids;

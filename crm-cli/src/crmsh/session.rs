@@ -161,11 +161,18 @@ impl ConfigSession {
         if !self.dirty {
             return Ok(());
         }
+        self.semantic_checks();
         let verify = self.cib.verify_errors();
         for e in &verify {
             error(&format!("(unpack_resources) \terror: {e}"));
         }
-        let schema = self.cib.schema_errors();
+        let mut schema = self.cib.schema_errors();
+        // The project's own CIB model must accept what we write, too.
+        if schema.is_empty() {
+            if let Err(e) = cib_schema::parse(&self.cib.to_xml()) {
+                schema.push(super::cib::SchemaError { object: String::new(), msg: e.to_string() });
+            }
+        }
         for e in &schema {
             match self.origins.get(&e.object) {
                 Some(line) => error(&format!("{line}: {e}")),
@@ -206,6 +213,44 @@ impl ConfigSession {
         self.original = text;
         self.dirty = false;
         Ok(())
+    }
+
+    /// crmsh's checks of the objects this session touched: unknown agents and
+    /// parameters, short timeouts, locations naming unknown nodes. Reported,
+    /// never fatal.
+    fn semantic_checks(&self) {
+        let mut cache = std::collections::BTreeMap::new();
+        let nodes = self.cib.node_names();
+        for (kind, n) in self.cib.objects() {
+            if !self.origins.contains_key(n.id()) {
+                continue;
+            }
+            match kind {
+                Kind::Primitive => {
+                    for (level, msg) in super::agents::check_primitive(n, &mut cache) {
+                        eprintln!("{level}: {msg}");
+                    }
+                }
+                Kind::Constraint if n.name == "rsc_location" => {
+                    let mut named = Vec::new();
+                    if let Some(node) = n.get("node") {
+                        named.push(node.to_string());
+                    }
+                    n.walk(&mut |e| {
+                        if e.name == "expression" && e.get("attribute") == Some("#uname") {
+                            if let Some(v) = e.get("value") {
+                                named.push(v.to_string());
+                            }
+                        }
+                    });
+                    named.dedup();
+                    for node in named.iter().filter(|x| !nodes.contains(x)) {
+                        warn(&format!("{}: referenced node {node} does not exist", n.id()));
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 
     pub fn show(&self, args: &[String]) -> String {
