@@ -56,9 +56,11 @@ impl Agent {
         match self.class.as_str() {
             // cluster-glue style plugins (external/ssh, null) are not files we can see.
             "stonith" => self.kind.contains('/') || self.kind == "null" || self.executable().is_some(),
-            "systemd" | "service" => ["/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"]
-                .iter()
-                .any(|d| Path::new(d).join(format!("{}.service", self.kind)).exists()),
+            "systemd" | "service" => {
+                ["/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"]
+                    .iter()
+                    .any(|d| Path::new(d).join(format!("{}.service", self.kind)).exists())
+            }
             _ => self.executable().is_some(),
         }
     }
@@ -159,7 +161,10 @@ pub fn check_primitive(p: &Node, cache: &mut BTreeMap<Agent, Option<Node>>) -> V
                 if have < want {
                     out.push((
                         "WARNING",
-                        format!("{}: specified timeout {t} for {name} is smaller than the advised {adv}", p.id()),
+                        format!(
+                            "{}: specified timeout {t} for {name} is smaller than the advised {adv}",
+                            p.id()
+                        ),
                     ));
                 }
             }
@@ -184,7 +189,7 @@ pub fn providers(kind: Option<&str>) -> Vec<String> {
     let mut out: Vec<String> = std::fs::read_dir(ocf_root().join("resource.d"))
         .map(|rd| {
             rd.filter_map(|e| e.ok())
-                .filter(|e| kind.map_or(true, |k| e.path().join(k).is_file()))
+                .filter(|e| kind.is_none_or(|k| e.path().join(k).is_file()))
                 .map(|e| e.file_name().to_string_lossy().into_owned())
                 .collect()
         })
@@ -197,7 +202,9 @@ pub fn providers(kind: Option<&str>) -> Vec<String> {
 pub fn list(class: &str, provider: Option<&str>) -> Vec<String> {
     let names = |dir: PathBuf, filter: &dyn Fn(&str) -> Option<String>| -> Vec<String> {
         std::fs::read_dir(dir)
-            .map(|rd| rd.filter_map(|e| e.ok()).filter_map(|e| filter(&e.file_name().to_string_lossy())).collect())
+            .map(|rd| {
+                rd.filter_map(|e| e.ok()).filter_map(|e| filter(&e.file_name().to_string_lossy())).collect()
+            })
             .unwrap_or_default()
     };
     let mut out: Vec<String> = match class {

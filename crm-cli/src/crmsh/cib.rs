@@ -323,8 +323,7 @@ fn for_each_in_objects<'a>(conf: &'a Node, f: &mut dyn FnMut(&str, &'a Node)) {
         if n.is_comment() {
             return;
         }
-        let is_obj = Kind::of_element(&n.name).is_some()
-            || (n.name == "meta_attributes" && obj.is_empty());
+        let is_obj = Kind::of_element(&n.name).is_some() || (n.name == "meta_attributes" && obj.is_empty());
         let here = if is_obj { n.id().to_string() } else { obj.to_string() };
         f(&here, n);
         for c in &n.children {

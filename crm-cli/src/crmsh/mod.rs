@@ -8,6 +8,7 @@
 //! [`shell`] dispatches lines at the shell's levels.
 
 pub mod agents;
+pub mod attrs;
 pub mod cib;
 pub mod error;
 pub mod ids;

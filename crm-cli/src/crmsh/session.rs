@@ -253,6 +253,40 @@ impl ConfigSession {
         }
     }
 
+    /// Writes the working copy the way Pacemaker's command-line tools do
+    /// (`crm_resource`, `crm_attribute`): schema-checked, no `crm_verify`.
+    pub fn write_now(&mut self) -> Result<(), CrmError> {
+        let schema = self.cib.schema_errors();
+        if let Some(e) = schema.first() {
+            return Err(CrmError::Invalid(format!("{e}; nothing changed")));
+        }
+        self.dirty = true;
+        let force = self.force;
+        self.force = true;
+        let r = self.commit_quiet();
+        self.force = force;
+        r
+    }
+
+    fn commit_quiet(&mut self) -> Result<(), CrmError> {
+        let now = std::fs::read_to_string(&self.path).unwrap_or_default();
+        if now != self.original {
+            return Err(CrmError::Invalid(format!(
+                "{} changed since it was read; nothing changed",
+                self.path.display()
+            )));
+        }
+        let mut out = Cib { root: self.cib.root.clone() };
+        out.bump_epoch();
+        let text = out.to_xml();
+        crate::cibio::write_atomically(&self.path, text.as_bytes())
+            .map_err(|e| CrmError::Other(format!("{e:#}")))?;
+        self.cib = out;
+        self.original = text;
+        self.dirty = false;
+        Ok(())
+    }
+
     pub fn show(&self, args: &[String]) -> String {
         match args.first().map(String::as_str) {
             Some("xml") => show::show_xml(&self.cib, &args[1..]),

@@ -90,11 +90,29 @@ impl Shell {
         Shell { cib_path, force, level: Level::Top, cfg: None, failed: false, quit: false }
     }
 
-    /// Object ids in the current configuration (for completion).
-    pub fn object_ids(&mut self) -> Vec<String> {
-        match self.config() {
-            Ok(c) => c.cib.objects().iter().map(|(_, n)| n.id().to_string()).collect(),
-            Err(_) => Vec::new(),
+    /// Object ids, resource ids and node names of the configuration being
+    /// worked on (for completion).
+    pub fn completion_data(&mut self) -> (Vec<String>, Vec<String>, Vec<String>) {
+        // Outside `configure` read the file afresh and keep nothing: other
+        // levels change it directly.
+        let fresh;
+        let c = match (&self.cfg, &self.cib_path) {
+            (Some(c), _) => Ok(c),
+            (None, Some(p)) => {
+                fresh = ConfigSession::open(p.clone(), false);
+                fresh.as_ref().map_err(|_| ())
+            }
+            (None, None) => Err(()),
+        };
+        match c {
+            Ok(c) => {
+                let objs = c.cib.objects();
+                let ids = objs.iter().map(|(_, n)| n.id().to_string()).collect();
+                let rscs =
+                    objs.iter().filter(|(k, _)| k.is_resource()).map(|(_, n)| n.id().to_string()).collect();
+                (ids, rscs, c.cib.node_names())
+            }
+            Err(_) => Default::default(),
         }
     }
 

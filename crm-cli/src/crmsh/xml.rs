@@ -16,7 +16,7 @@ pub struct Node {
     pub name: String,
     pub attrs: Vec<(String, String)>,
     pub children: Vec<Node>,
-    /// Comment text for [`COMMENT`] nodes.
+    /// Comment text for [`COMMENT`] nodes; character data of elements.
     pub text: String,
 }
 
@@ -156,8 +156,16 @@ fn write_node(n: &Node, depth: usize, out: &mut String) {
         escape(v, out);
         out.push('"');
     }
-    if n.children.is_empty() {
+    if n.children.is_empty() && n.text.is_empty() {
         out.push_str("/>\n");
+        return;
+    }
+    if n.children.is_empty() {
+        out.push('>');
+        let mut t = String::new();
+        escape(&n.text, &mut t);
+        out.push_str(&t.replace("&#10;", "\n").replace("&#9;", "\t"));
+        let _ = writeln!(out, "</{}>", n.name);
         return;
     }
     out.push_str(">\n");
@@ -202,6 +210,19 @@ pub fn parse(text: &str) -> Result<Node, String> {
                 match stack.last_mut() {
                     Some(p) => p.children.push(n),
                     None => root = Some(n),
+                }
+            }
+            Event::Text(t) => {
+                if let Some(p) = stack.last_mut() {
+                    let t = t.unescape().map_err(|e| e.to_string())?;
+                    if !t.trim().is_empty() {
+                        p.text.push_str(&t);
+                    }
+                }
+            }
+            Event::CData(c) => {
+                if let Some(p) = stack.last_mut() {
+                    p.text.push_str(&String::from_utf8_lossy(&c));
                 }
             }
             Event::Comment(c) => {
