@@ -187,11 +187,11 @@ impl Shell {
             Ok(c) => c.commit(force),
             Err(e) => Err(e),
         };
+        // On failure the working copy stays, so that it can be fixed and
+        // committed again; leaving the level drops it (crmsh answering "no" to
+        // its question in non-interactive use).
         if let Err(e) = r {
             self.fail(&e);
-            // What was not committed is dropped with the level, like crmsh
-            // answering "no" to its question in non-interactive use.
-            self.cfg = None;
         }
     }
 
