@@ -123,7 +123,16 @@ impl Cib {
         }
         let sec = self.section_mut(section);
         if matches!(obj.kind, Kind::Property | Kind::RscDefaults | Kind::OpDefaults) {
-            if let Some(existing) = sec.children.iter_mut().find(|c| c.get("id") == Some(obj.id.as_str())) {
+            let default_id =
+                matches!(obj.id.as_str(), "cib-bootstrap-options" | "rsc-options" | "op-options");
+            let pos = sec.children.iter().position(|c| c.get("id") == Some(obj.id.as_str()));
+            // A set given without an id goes into the last existing one, as
+            // crmsh does, rather than starting another.
+            let pos = match pos {
+                None if merge && default_id => sec.children.iter().rposition(|c| c.name == obj.node.name),
+                p => p,
+            };
+            if let Some(existing) = pos.map(|i| &mut sec.children[i]) {
                 if merge {
                     merge_set(existing, obj.node);
                 } else {

@@ -81,13 +81,27 @@ impl ConfigSession {
             }
         }
         let (kind, id) = (obj.kind, obj.id.clone());
+        // Only nodes and attribute sets may be given again (they merge).
+        if !matches!(kind, Kind::Node | Kind::Property | Kind::RscDefaults | Kind::OpDefaults | Kind::Fencing)
+        {
+            if let Some((k, _)) = self.cib.objects().into_iter().find(|(_, n)| n.id() == id) {
+                return Err(CrmError::Semantic {
+                    line: st.line,
+                    msg: format!(
+                        "Cannot create {} with ID '{id}': Found existing {} with same ID.",
+                        st.tokens[0],
+                        kind_word(k)
+                    ),
+                });
+            }
+        }
         self.origins.insert(id.clone(), st.line);
         let mut work = Cib { root: self.cib.root.clone() };
         work.place(obj, true)?;
         work.resolve_members()?;
         work.resolve_id_refs();
-        if kind == Kind::Group {
-            rewrite_constraints(&mut work, &members, &id);
+        if matches!(kind, Kind::Group | Kind::Clone | Kind::Master | Kind::Bundle) {
+            redirect_constraints(&mut work, &members, &id);
         }
         self.cib = work;
         self.dirty = true;
@@ -139,13 +153,6 @@ impl ConfigSession {
         objs.sort_by_key(|o| o.kind);
         for o in objs {
             self.origins.insert(o.id.clone(), o.line);
-            if o.kind == Kind::Master {
-                warn(&format!(
-                    "\"ms\" is deprecated. Please use \"clone {} {} meta promotable=true\"",
-                    o.id,
-                    o.node.elements().find(|c| c.name == MEMBER).map(Node::id).unwrap_or("")
-                ));
-            }
             work.place(o, false).map_err(|e| vec![e])?;
         }
         work.resolve_members().map_err(|e| vec![e])?;
@@ -405,7 +412,7 @@ impl ConfigSession {
     pub fn erase(&mut self, nodes: bool) {
         let conf = self.cib.configuration_mut();
         for sec in conf.children.iter_mut() {
-            if sec.name == "crm_config" || (sec.name == "nodes" && !nodes) {
+            if sec.name == "nodes" && !nodes {
                 continue;
             }
             sec.children.clear();
@@ -513,44 +520,105 @@ fn drop_empty_containers(n: &mut Node) {
 fn rewrite_refs(cib: &mut Cib, old: &str, new: &str) {
     let conf = cib.configuration_mut();
     for sec in conf.children.iter_mut() {
-        for obj in sec.children.iter_mut() {
-            let mut touched = false;
-            for a in RSC_REF_ATTRS {
-                if obj.get(a) == Some(old) {
-                    obj.set(a, new);
-                    touched = true;
+        for obj in sec.children.iter_mut().filter(|c| !c.is_comment()) {
+            if sec.name == "constraints" {
+                if rename_in_constraint(obj, old, new) {
+                    info(&format!(
+                        "modified {}:{} from {old} to {new}",
+                        constraint_word(&obj.name),
+                        obj.id()
+                    ));
                 }
+                continue;
             }
             obj.walk_mut(&mut |n| {
-                if matches!(n.name.as_str(), "resource_ref" | "obj_ref") && n.get("id") == Some(old) {
+                if n.name == "obj_ref" && n.get("id") == Some(old) {
                     n.set("id", new);
-                    touched = true;
                 }
             });
-            if touched && sec.name == "constraints" {
-                info(&format!("modified {}:{} from {old} to {new}", constraint_word(&obj.name), obj.id()));
-            }
         }
     }
 }
 
-/// Creating a group in a session moves constraints on its members to the group.
-fn rewrite_constraints(cib: &mut Cib, members: &[String], group: &str) {
+/// Creating a container in a session moves the constraints on its members to
+/// the container; constraints that then tie the container to itself go.
+fn redirect_constraints(cib: &mut Cib, members: &[String], container: &str) {
     let Some(cons) = cib.configuration_mut().child_mut("constraints") else { return };
-    for obj in cons.children.iter_mut() {
+    for obj in cons.children.iter_mut().filter(|c| !c.is_comment()) {
         for m in members {
-            let mut touched = false;
-            for a in RSC_REF_ATTRS {
-                if obj.get(a) == Some(m.as_str()) {
-                    obj.set(a, group);
-                    touched = true;
-                }
-            }
-            if touched {
-                info(&format!("modified {}:{} from {m} to {group}", constraint_word(&obj.name), obj.id()));
+            if rename_in_constraint(obj, m, container) {
+                info(&format!(
+                    "modified {}:{} from {m} to {container}",
+                    constraint_word(&obj.name),
+                    obj.id()
+                ));
             }
         }
     }
+    cons.children.retain(|c| c.is_comment() || !silly(c, container));
+}
+
+/// A constraint from a resource to itself, or with too few resources.
+fn silly(c: &Node, rsc: &str) -> bool {
+    let location_like = matches!(c.name.as_str(), "rsc_location" | "rsc_ticket");
+    let mut refs = 0;
+    c.walk(&mut |n| {
+        if n.name == "resource_ref" {
+            refs += 1;
+        }
+    });
+    if refs > 0 {
+        return if location_like { refs < 1 } else { refs <= 1 };
+    }
+    let present: Vec<&str> = RSC_REF_ATTRS.iter().filter_map(|a| c.get(a)).collect();
+    if location_like {
+        return present.is_empty() && c.get("rsc-pattern").is_none();
+    }
+    present.len() < 2 || present.iter().filter(|v| **v == rsc).count() == 2
+}
+
+/// Renames a resource in one constraint (attributes and set members); sets
+/// that end up naming two resources become the simple form. True if changed.
+fn rename_in_constraint(c: &mut Node, old: &str, new: &str) -> bool {
+    let mut changed = false;
+    for a in RSC_REF_ATTRS {
+        if c.get(a) == Some(old) {
+            c.set(a, new);
+            changed = true;
+        }
+    }
+    if c.child("resource_set").is_none() {
+        return changed;
+    }
+    let mut count: std::collections::BTreeMap<String, usize> = Default::default();
+    for s in c.children.iter_mut().filter(|s| s.name == "resource_set") {
+        for r in s.children.iter_mut().filter(|r| r.name == "resource_ref") {
+            if r.get("id") == Some(old) {
+                r.set("id", new);
+                changed = true;
+            }
+            *count.entry(r.id().to_string()).or_default() += 1;
+        }
+    }
+    // A resource named twice is kept once: its last mention, like crmsh.
+    for s in c.children.iter_mut().filter(|s| s.name == "resource_set") {
+        s.children.retain(|r| {
+            if r.name != "resource_ref" {
+                return true;
+            }
+            let n = count.get_mut(r.id()).expect("counted above");
+            if *n > 1 {
+                *n -= 1;
+                return false;
+            }
+            true
+        });
+    }
+    c.children.retain(|s| s.name != "resource_set" || s.elements().next().is_some());
+    if changed {
+        simplify(c);
+    }
+    changed
 }
 
 /// After resources were deleted: constraints that named them go, sets shrink
@@ -601,48 +669,60 @@ fn fix_constraints(cib: &mut Cib, removed: &[String]) {
     cons.children = keep;
 }
 
-/// Two one-member sets, or one plain two-member set, are the simple form.
+/// Sets that name exactly two resources, none in a non-sequential set with
+/// others, become the simple form (crmsh does this after deletes and renames).
 fn simplify(c: &mut Node) {
-    let sets: Vec<&Node> = c.elements().filter(|s| s.name == "resource_set").collect();
     let (sub_attr, a, b) = match c.name.as_str() {
         "rsc_colocation" => ("role", ("rsc", "rsc-role"), ("with-rsc", "with-rsc-role")),
         "rsc_order" => ("action", ("first", "first-action"), ("then", "then-action")),
         _ => return,
     };
-    let pair = if sets.len() == 2 && sets.iter().all(|s| s.elements().count() == 1) {
-        let r = |s: &Node| {
-            (
-                s.elements().next().map(|r| r.id().to_string()).unwrap_or_default(),
-                s.get(sub_attr).map(str::to_string),
-            )
-        };
-        Some((r(sets[0]), r(sets[1])))
-    } else if sets.len() == 1
-        && sets[0].elements().count() == 2
-        && sets[0].attrs.iter().all(|(k, _)| k == "id" || k == sub_attr)
-    {
-        let s = sets[0];
-        let m: Vec<String> = s.elements().map(|r| r.id().to_string()).collect();
-        let sub = s.get(sub_attr).map(str::to_string);
-        // In a sequential colocation set each member follows the previous one,
-        // so `rsc` is the second.
-        if c.name == "rsc_colocation" {
-            Some(((m[1].clone(), sub.clone()), (m[0].clone(), sub)))
-        } else {
-            Some(((m[0].clone(), sub.clone()), (m[1].clone(), sub)))
+    let sets: Vec<&Node> = c.elements().filter(|s| s.name == "resource_set").collect();
+    let mut members: Vec<(String, Option<String>)> = Vec::new();
+    for s in &sets {
+        let refs: Vec<&Node> = s.elements().filter(|r| r.name == "resource_ref").collect();
+        if s.get("sequential") == Some("false") && refs.len() > 1 {
+            return;
         }
-    } else {
-        None
-    };
-    if let Some(((r1, s1), (r2, s2))) = pair {
-        c.children.retain(|s| s.name != "resource_set");
-        c.set(a.0, &r1);
-        if let Some(s) = s1 {
-            c.set(a.1, &s);
+        for r in refs {
+            members.push((r.id().to_string(), s.get(sub_attr).map(str::to_string)));
         }
-        c.set(b.0, &r2);
-        if let Some(s) = s2 {
-            c.set(b.1, &s);
+    }
+    if members.len() != 2 {
+        return;
+    }
+    // In one sequential colocation set each member follows the previous one,
+    // so `rsc` is the second.
+    if sets.len() == 1 && c.name == "rsc_colocation" {
+        members.swap(0, 1);
+    }
+    c.children.retain(|s| s.name != "resource_set");
+    for ((rsc, sub), (ra, sa)) in members.into_iter().zip([a, b]) {
+        c.set(ra, &rsc);
+        if let Some(sub) = sub {
+            c.set(sa, &sub);
         }
+    }
+}
+
+fn kind_word(k: Kind) -> &'static str {
+    match k {
+        Kind::Node => "node",
+        Kind::Template => "rsc_template",
+        Kind::Primitive => "primitive",
+        Kind::Bundle => "bundle",
+        Kind::Group => "group",
+        Kind::Master => "ms",
+        Kind::Clone => "clone",
+        Kind::Tag => "tag",
+        Kind::Constraint => "constraint",
+        Kind::Ticket => "rsc_ticket",
+        Kind::Fencing => "fencing_topology",
+        Kind::Property => "property",
+        Kind::RscDefaults => "rsc_defaults",
+        Kind::OpDefaults => "op_defaults",
+        Kind::Role => "role",
+        Kind::AclTarget => "acl_target",
+        Kind::Alert => "alert",
     }
 }
