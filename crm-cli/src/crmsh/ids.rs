@@ -54,13 +54,23 @@ impl Ids {
     }
 }
 
-/// XML ids must be NCNames: crmsh replaces what is not allowed, and an id may
-/// not start with a digit.
+/// crmsh keeps generated ids as they come except `#` (from names like
+/// `#uname`), which becomes `.`, as `crm_attribute` does too.
 pub fn sanitize(s: &str) -> String {
-    let mut out: String =
-        s.chars().map(|c| if c.is_alphanumeric() || "_-.".contains(c) { c } else { '_' }).collect();
-    if out.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '-' || c == '.') {
-        out.insert(0, '_');
+    s.replace('#', ".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_ids_count_from_zero_after_the_base() {
+        let mut ids = Ids::default();
+        ids.claim("c1");
+        assert_eq!(ids.fresh("c1"), "c1-0");
+        assert_eq!(ids.fresh("c1"), "c1-1");
+        assert_eq!(ids.fresh("d1-instance_attributes"), "d1-instance_attributes");
+        assert_eq!(ids.fresh("d1-instance_attributes"), "d1-instance_attributes-0");
     }
-    out
 }

@@ -113,8 +113,9 @@ impl ConfigSession {
         let stmts = lexer::statements(text).map_err(|e| vec![e])?;
         let mut work = Cib { root: self.cib.root.clone() };
         if method == "replace" {
+            // crmsh erases every object but the nodes before a replace.
             let conf = work.configuration_mut();
-            for sec in conf.children.iter_mut() {
+            for sec in conf.children.iter_mut().filter(|s| s.name != "nodes") {
                 sec.children.clear();
             }
         }
@@ -157,6 +158,40 @@ impl ConfigSession {
         }
         work.resolve_members().map_err(|e| vec![e])?;
         work.resolve_id_refs();
+        self.cib = work;
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// `load xml update|replace FILE`: objects given as CIB XML (a whole CIB,
+    /// a `<configuration>` or one section).
+    pub fn load_xml(&mut self, method: &str, text: &str) -> Result<(), CrmError> {
+        let root = super::xml::parse(text).map_err(CrmError::Other)?;
+        let conf = match root.name.as_str() {
+            "cib" => root.child("configuration").cloned().unwrap_or_else(|| Node::new("configuration")),
+            "configuration" => root,
+            _ => Node::new("configuration").with_child(root),
+        };
+        let mut work = Cib { root: self.cib.root.clone() };
+        if method == "replace" {
+            let c = work.configuration_mut();
+            for sec in c.children.iter_mut().filter(|s| s.name != "nodes") {
+                sec.children.clear();
+            }
+        }
+        for sec in conf.elements() {
+            let target = work.section_mut(&sec.name);
+            if sec.name == "fencing-topology" {
+                *target = sec.clone();
+                continue;
+            }
+            for obj in sec.children.iter() {
+                match target.children.iter_mut().find(|c| !obj.is_comment() && c.get("id") == obj.get("id")) {
+                    Some(slot) => *slot = obj.clone(),
+                    None => target.children.push(obj.clone()),
+                }
+            }
+        }
         self.cib = work;
         self.dirty = true;
         Ok(())

@@ -314,6 +314,8 @@ impl Shell {
                     }
                 }
                 "load" => {
+                    let xml = args.first().is_some_and(|a| a == "xml");
+                    let args = if xml { &args[1..] } else { &args[..] };
                     let (Some(method), Some(file)) = (args.first(), args.get(1)) else {
                         return Err(CrmError::Other("usage: load update|replace FILE".into()));
                     };
@@ -329,6 +331,9 @@ impl Shell {
                         std::fs::read_to_string(file).map_err(|e| CrmError::Other(format!("{file}: {e}")))?
                     };
                     let method = if method == "push" { "replace" } else { method.as_str() };
+                    if xml {
+                        return self.config()?.load_xml(method, &text);
+                    }
                     match self.config()?.load(method, &text) {
                         Ok(()) => Ok(()),
                         Err(errs) => {

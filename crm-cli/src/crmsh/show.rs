@@ -48,7 +48,7 @@ fn object_id(n: &Node) -> &str {
 
 /// Double-quotes a value unless it is a plain word, the way crmsh prints it.
 pub fn q(v: &str) -> String {
-    if !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)) {
+    if !v.is_empty() && v.chars().all(|c| c.is_alphanumeric() || "_.-".contains(c)) {
         v.to_string()
     } else {
         format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
@@ -591,4 +591,17 @@ fn alert(n: &Node) -> String {
         }
     }
     lines(format!("alert {} {}", n.id(), q(n.get("path").unwrap_or(""))), parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_quoted_unless_plain_words() {
+        assert_eq!(q("192.168.1.10"), "192.168.1.10");
+        assert_eq!(q("/etc/my.cnf"), "\"/etc/my.cnf\"");
+        assert_eq!(q(""), "\"\"");
+        assert_eq!(q("with \"dq\""), "\"with \\\"dq\\\"\"");
+    }
 }

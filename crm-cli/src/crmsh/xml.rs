@@ -38,6 +38,11 @@ impl Node {
         self
     }
 
+    pub fn with_child(mut self, child: Node) -> Node {
+        self.children.push(child);
+        self
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }

@@ -527,3 +527,51 @@ pub fn nvpair(t: &str, ids: &mut Ids, set_id: &str) -> Node {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crmsh::lexer::statements;
+
+    fn one(text: &str) -> Obj {
+        let st = statements(text).unwrap().remove(0);
+        parse_statement(&st, &mut Ids::default(), &Ctx::default()).unwrap()
+    }
+
+    #[test]
+    fn scores_as_crmsh_stores_them() {
+        assert_eq!(score_attr("inf:"), ("score", "INFINITY".into()));
+        assert_eq!(score_attr("+inf:"), ("score", "+INFINITY".into()));
+        assert_eq!(score_attr("-inf:"), ("score", "-INFINITY".into()));
+        assert_eq!(score_attr("100:"), ("score", "100".into()));
+        assert_eq!(score_attr("pingd:"), ("score-attribute", "pingd".into()));
+    }
+
+    #[test]
+    fn op_ids_keep_the_interval_as_written() {
+        let o = one("primitive d2 Dummy op start timeout=60s op monitor interval=10s OCF_CHECK_LEVEL=10");
+        let ops = o.node.child("operations").unwrap();
+        let ids: Vec<&str> = ops.elements().map(Node::id).collect();
+        assert_eq!(ids, ["d2-start-0", "d2-monitor-10s"]);
+        let nested = ops.children[1].child("instance_attributes").unwrap();
+        assert_eq!(nested.id(), "d2-monitor-10s-instance_attributes");
+    }
+
+    #[test]
+    fn three_resources_make_one_sequential_set() {
+        let o = one("colocation c2 inf: d1 d2 d3");
+        assert_eq!(o.node.elements().count(), 1);
+        assert_eq!(o.node.children[0].id(), "c2-0");
+        assert_eq!(o.node.children[0].get("sequential"), None);
+    }
+
+    #[test]
+    fn syntax_errors_name_line_and_token() {
+        let st = statements("\n\nprimitive id=d1 Dummy").unwrap().remove(0);
+        let e = parse_statement(&st, &mut Ids::default(), &Ctx::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "3: syntax in primitive: Expected identifier near <id=d1> parsing 'primitive id=d1 Dummy'"
+        );
+    }
+}
