@@ -5,3 +5,4 @@
 
 pub mod cibio;
 pub mod crmsh;
+pub mod simulate;

@@ -1,0 +1,146 @@
+//! `crm_simulate`: show what the cluster would do for a CIB, and simulate it.
+//! Pacemaker's options and output format, section by section.
+
+use std::io::Read as _;
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use crm_cli::{cibio, simulate};
+
+#[derive(Parser, Debug)]
+#[command(name = "crm_simulate", about = "Simulate a Pacemaker cluster's response to events")]
+struct Args {
+    /// Process the input and show what actions the cluster will take
+    #[arg(short = 'R', long = "run")]
+    run: bool,
+    /// Like --run, but also simulate taking those actions and show the new status
+    #[arg(short = 'S', long = "simulate")]
+    simulate: bool,
+    /// Like --simulate, and store the result back into the input file
+    #[arg(short = 'X', long = "in-place")]
+    in_place: bool,
+    /// Show allocation scores
+    #[arg(short = 's', long = "show-scores")]
+    show_scores: bool,
+    /// Retrieve XML from the named file
+    #[arg(short = 'x', long = "xml-file")]
+    xml_file: Option<std::path::PathBuf>,
+    /// Retrieve XML from standard input
+    #[arg(short = 'p', long = "xml-pipe")]
+    xml_pipe: bool,
+    /// Use the running cluster's CIB
+    #[arg(short = 'L', long = "live-check")]
+    live: bool,
+    /// Simulate bringing a node online
+    #[arg(short = 'u', long = "node-up")]
+    node_up: Vec<String>,
+    /// Simulate taking a node offline
+    #[arg(short = 'd', long = "node-down")]
+    node_down: Vec<String>,
+    /// Simulate a node failing
+    #[arg(short = 'f', long = "node-fail")]
+    node_fail: Vec<String>,
+    /// Inject an operation result: ${resource}_${task}_${interval_in_ms}@${node}=${rc}
+    #[arg(short = 'i', long = "op-inject")]
+    op_inject: Vec<String>,
+    /// Set date/time (ISO 8601)
+    #[arg(short = 't', long = "set-datetime")]
+    set_datetime: Option<String>,
+    /// Set to 1 or true to say the cluster has quorum
+    #[arg(short = 'q', long = "quorum")]
+    quorum: Option<String>,
+    /// Save the input configuration to the named file
+    #[arg(short = 'I', long = "save-input")]
+    save_input: Option<std::path::PathBuf>,
+    /// Save the output configuration to the named file
+    #[arg(short = 'O', long = "save-output")]
+    save_output: Option<std::path::PathBuf>,
+    /// Save the transition graph (XML format) to the named file
+    #[arg(short = 'G', long = "save-graph")]
+    save_graph: Option<std::path::PathBuf>,
+    /// Save the transition graph (DOT format) to the named file
+    #[arg(short = 'D', long = "save-dotfile")]
+    save_dot: Option<std::path::PathBuf>,
+    /// Display only essential output
+    #[arg(short = 'Q', long = "quiet")]
+    quiet: bool,
+    /// Increase debug output
+    #[arg(short = 'V', long = "verbose", action = clap::ArgAction::Count)]
+    verbose: u8,
+}
+
+fn read_input(args: &Args) -> Result<String> {
+    if let Some(path) = &args.xml_file {
+        return std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()));
+    }
+    if args.xml_pipe {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        return Ok(s);
+    }
+    if let Some(path) = cibio::cib_file_from_env() {
+        return std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()));
+    }
+    if args.live {
+        bail!(
+            "--live-check: could not connect to the cluster (no local daemon); use -x FILE or CIB_file=FILE"
+        );
+    }
+    bail!("no input: give -x FILE, -p (standard input), -L or set CIB_file");
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let text = read_input(&args)?;
+    let source = args.xml_file.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "input".into());
+    let mut cib = cib_schema::parse(&text).with_context(|| format!("{source}: invalid CIB"))?;
+    if let Some(path) = &args.save_input {
+        cibio::write_cib_file(path, &cib)?;
+    }
+    let opts = simulate::Options {
+        run: args.run
+            || args.simulate
+            || args.in_place
+            || args.save_graph.is_some()
+            || args.save_dot.is_some(),
+        simulate: args.simulate || args.in_place,
+        show_scores: args.show_scores,
+        quiet: args.quiet,
+        node_up: args.node_up.clone(),
+        node_down: args.node_down.clone(),
+        node_fail: args.node_fail.clone(),
+        op_inject: args.op_inject.clone(),
+        quorum: args.quorum.clone(),
+        now: match &args.set_datetime {
+            Some(t) => Some(
+                crm_core::scheduler::rules::parse_datetime(t)
+                    .with_context(|| format!("invalid date/time '{t}'"))?,
+            ),
+            None => None,
+        },
+    };
+    let out = simulate::run(&mut cib, &opts, wall_clock())?;
+    print!("{}", out.text);
+    if let Some(path) = &args.save_graph {
+        std::fs::write(path, &out.graph_xml)?;
+    }
+    if let Some(path) = &args.save_dot {
+        std::fs::write(path, &out.dot)?;
+    }
+    if let Some(path) = &args.save_output {
+        cibio::write_cib_file(path, &out.after)?;
+    }
+    if args.in_place {
+        if let Some(path) = &args.xml_file {
+            cibio::write_cib_file(path, &out.after)?;
+        }
+    }
+    Ok(())
+}
+
+fn wall_clock() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,302 @@
+//! What `crm_simulate` does, separated from argument parsing: apply the requested
+//! events to the CIB, schedule, print the sections, and simulate the transition
+//! by recording each action's result in the status section and re-reading it.
+
+use anyhow::{bail, Result};
+use cib_schema::Cib;
+use crm_core::scheduler::{self, cluster::Cluster, Transition};
+use crm_core::{display, inject};
+
+pub struct Options {
+    pub run: bool,
+    pub simulate: bool,
+    pub show_scores: bool,
+    pub quiet: bool,
+    pub node_up: Vec<String>,
+    pub node_down: Vec<String>,
+    pub node_fail: Vec<String>,
+    pub op_inject: Vec<String>,
+    pub quorum: Option<String>,
+    pub now: Option<i64>,
+}
+
+pub struct Output {
+    pub text: String,
+    pub after: Cib,
+    pub graph_xml: String,
+    pub dot: String,
+}
+
+/// `rsc_task_interval@node=rc`
+fn parse_opspec(spec: &str) -> Result<(String, String, u64, String, i32)> {
+    let Some((key, rest)) = spec.split_once('@') else {
+        bail!("invalid operation spec '{spec}': expected rsc_task_interval@node=rc")
+    };
+    let Some((node, rc)) = rest.rsplit_once('=') else {
+        bail!("invalid operation spec '{spec}': missing =rc")
+    };
+    let rc: i32 = rc.parse().map_err(|_| anyhow::anyhow!("invalid return code in '{spec}'"))?;
+    let mut parts = key.rsplitn(3, '_');
+    let (Some(interval), Some(task), Some(rsc)) = (parts.next(), parts.next(), parts.next()) else {
+        bail!("invalid operation key in '{spec}': expected rsc_task_interval");
+    };
+    let interval: u64 = interval.parse().map_err(|_| anyhow::anyhow!("invalid interval in '{spec}'"))?;
+    Ok((rsc.to_string(), task.to_string(), interval, node.to_string(), rc))
+}
+
+fn now_of(cib: &Cib, opts: &Options, wall: i64) -> i64 {
+    opts.now.or_else(|| cib.execution_date.as_deref().and_then(|d| d.parse().ok())).unwrap_or(wall)
+}
+
+pub fn run(cib: &mut Cib, opts: &Options, wall: i64) -> Result<Output> {
+    let now = now_of(cib, opts, wall);
+    let mut text = String::new();
+
+    let original_date = match (opts.now, cib.execution_date.as_deref().and_then(|d| d.parse::<i64>().ok())) {
+        (None, Some(d)) => Some(format_date(d)),
+        _ => None,
+    };
+    if let Some(d) = &original_date {
+        text.push_str(&format!("Using the original execution date of: {d}\n"));
+    }
+    let before = scheduler::unpack::unpack(cib, now);
+    if !opts.quiet {
+        let mut printed = false;
+        if before.options.maintenance_mode {
+            text.push_str("\n              *** Resource management is DISABLED ***\n");
+            text.push_str("  The cluster will not attempt to start, stop or recover services\n");
+            printed = true;
+        } else if before.options.stop_all_resources {
+            text.push_str("\n    *** Resource management is DISABLED ***\n");
+            text.push_str("  The cluster will keep all resources stopped\n");
+            printed = true;
+        }
+        let (total, disabled, blocked) = instance_counts(&before);
+        if disabled > 0 || blocked > 0 {
+            if printed {
+                text.push('\n');
+            }
+            text.push_str(&format!(
+                "{disabled} of {total} resource instances DISABLED and {blocked} BLOCKED from further action due to failure\n"
+            ));
+            printed = true;
+        }
+        if printed {
+            text.push('\n');
+        }
+        text.push_str("Current cluster status:\n");
+        text.push_str(&display::cluster_status(&before));
+        text.push('\n');
+    }
+
+    let modifications = apply_modifications(cib, opts, now)?;
+    if !modifications.is_empty() && !opts.quiet {
+        text.push_str("Performing Requested Modifications:\n");
+        for m in &modifications {
+            text.push_str(&format!("  * {m}\n"));
+        }
+        text.push('\n');
+    }
+
+    let mut after = cib.clone();
+    let mut graph_xml = String::new();
+    let mut dot = String::new();
+    if opts.run || opts.simulate || opts.show_scores {
+        let transition = scheduler::schedule(cib, now);
+        if opts.run || opts.simulate {
+            text.push_str("Transition Summary:\n");
+            for l in scheduler::summary::transition_summary(&transition.cluster, &transition.actions) {
+                text.push_str(&l);
+                text.push('\n');
+            }
+        }
+        graph_xml = graph_xml_of(&transition);
+        dot = dot_of(&transition);
+        if opts.simulate {
+            text.push_str("\nExecuting Cluster Transition:\n");
+            for l in transition.execution_lines() {
+                text.push_str(&l);
+                text.push('\n');
+            }
+            if let Some(d) = &original_date {
+                text.push_str(&format!("Using the original execution date of: {d}\n"));
+            }
+            record_results(&mut after, &transition, now);
+            let revised = scheduler::unpack::unpack(&after, now);
+            if !opts.quiet {
+                text.push_str("\nRevised Cluster Status:\n");
+                text.push_str(&display::cluster_status(&revised));
+            }
+        }
+    }
+    Ok(Output { text, after, graph_xml, dot })
+}
+
+/// `YYYY-MM-DD HH:MM:SSZ`, as Pacemaker prints times.
+fn format_date(ts: i64) -> String {
+    let (y, mo, d, h, mi, s) = crm_core::scheduler::rules::civil_from_ts(ts);
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}Z")
+}
+
+/// (instances, disabled, blocked) over every primitive instance, as the
+/// "N of M resource instances DISABLED" line counts them.
+fn instance_counts(c: &Cluster) -> (usize, usize, usize) {
+    use crm_core::scheduler::cluster::{Role, Variant};
+    let mut out = (0, 0, 0);
+    for (i, r) in c.resources.iter().enumerate() {
+        if r.variant != Variant::Primitive || (r.orphan && r.running_on.is_empty()) {
+            continue;
+        }
+        out.0 += 1;
+        let promotable = c.rsc(c.top_of(crm_core::scheduler::cluster::RscId(i))).promotable;
+        if r.target_role == Some(Role::Stopped) || (promotable && r.target_role == Some(Role::Unpromoted)) {
+            out.1 += 1;
+        }
+        if r.blocked {
+            out.2 += 1;
+        }
+    }
+    out
+}
+
+fn apply_modifications(cib: &mut Cib, opts: &Options, now: i64) -> Result<Vec<String>> {
+    let mut done = Vec::new();
+    if let Some(q) = &opts.quorum {
+        let yes = matches!(q.as_str(), "1" | "true" | "yes");
+        cib.have_quorum = Some(if yes { "1" } else { "0" }.into());
+        done.push(format!("Setting quorum: {q}"));
+    }
+    for n in &opts.node_up {
+        inject::node_up(cib, n);
+        done.push(format!("Bringing node {n} online"));
+    }
+    for n in &opts.node_down {
+        inject::node_down(cib, n);
+        done.push(format!("Taking node {n} offline"));
+    }
+    for n in &opts.node_fail {
+        inject::node_fail(cib, n);
+        done.push(format!("Failing node {n}"));
+    }
+    let mut call = inject::max_call_id(cib);
+    for spec in &opts.op_inject {
+        let (rsc, task, interval, node, rc) = parse_opspec(spec)?;
+        call += 1;
+        inject::record_op(cib, &node, &rsc, &task, interval, rc, call, now);
+        done.push(format!("Injecting {rsc}_{task}_{interval} on {node}"));
+    }
+    Ok(done)
+}
+
+/// Records every executed action's expected result, as the simulator's
+/// "executor" would report it.
+fn record_results(cib: &mut Cib, t: &Transition, now: i64) {
+    let mut call = inject::max_call_id(cib);
+    let c: &Cluster = &t.cluster;
+    for i in t.execution_order() {
+        let a = &t.actions.actions[i];
+        let Some(n) = a.node else { continue };
+        let node = c.node(n).name.clone();
+        if a.task == "stonith" {
+            inject::node_fenced(cib, &node);
+            continue;
+        }
+        let Some(r) = a.rsc else { continue };
+        if a.pseudo {
+            continue;
+        }
+        let rsc = c.rsc(r);
+        // Anonymous clone instances are recorded under their configured name.
+        let anonymous = rsc.base_id.is_some() && !c.rsc(c.top_of(r)).unique;
+        let hist_id = if anonymous { rsc.base_id.clone().unwrap() } else { rsc.id.clone() };
+        match a.task.as_str() {
+            "delete" => {
+                inject::delete_history(cib, &node, &hist_id);
+                continue;
+            }
+            "cancel" => {
+                inject::cancel_recurring(cib, &node, &hist_id, "monitor", a.interval_ms);
+                continue;
+            }
+            "reload-agent" => continue,
+            _ => {}
+        }
+        let rc = if a.is_probe {
+            7
+        } else if a.task == "monitor" && rsc.next_role == crm_core::scheduler::cluster::Role::Promoted {
+            8
+        } else {
+            0
+        };
+        call += 1;
+        inject::record_op(cib, &node, &hist_id, &a.task, a.interval_ms, rc, call, now);
+    }
+}
+
+/// The transition graph in Pacemaker's XML form (synapses with their inputs).
+fn graph_xml_of(t: &Transition) -> String {
+    let mut s = String::from("<transition_graph cluster-delay=\"60s\" stonith-timeout=\"60s\" failed-stop-offset=\"INFINITY\" failed-start-offset=\"INFINITY\" transition_id=\"0\">\n");
+    for (sid, &n) in t.synapses.iter().enumerate() {
+        let a = t.graph[n];
+        s.push_str(&format!(
+            "  <synapse id=\"{sid}\">\n    <action_set>\n      {}\n    </action_set>\n",
+            action_xml(t, a)
+        ));
+        let inputs: Vec<_> =
+            t.graph.neighbors_directed(n, petgraph::Direction::Incoming).map(|p| t.graph[p]).collect();
+        if inputs.is_empty() {
+            s.push_str("    <inputs/>\n");
+        } else {
+            s.push_str("    <inputs>\n");
+            let mut inputs = inputs;
+            inputs.sort_unstable();
+            for i in inputs {
+                s.push_str(&format!("      <trigger>\n        {}\n      </trigger>\n", action_xml(t, i)));
+            }
+            s.push_str("    </inputs>\n");
+        }
+        s.push_str("  </synapse>\n");
+    }
+    s.push_str("</transition_graph>\n");
+    s
+}
+
+fn action_xml(t: &Transition, i: usize) -> String {
+    let a = &t.actions.actions[i];
+    let node = a.node.map(|n| t.cluster.node(n).name.clone()).unwrap_or_default();
+    let key = a.rsc.map(|r| a.key(&t.cluster.rsc(r).id)).unwrap_or_else(|| a.task.clone());
+    let elem = if a.task == "stonith" || a.task == "do_shutdown" {
+        "crm_event"
+    } else if a.pseudo {
+        "pseudo_event"
+    } else {
+        "rsc_op"
+    };
+    format!(
+        "<{elem} id=\"{}\" operation=\"{}\" operation_key=\"{}\" on_node=\"{}\"/>",
+        a.id, a.task, key, node
+    )
+}
+
+fn dot_of(t: &Transition) -> String {
+    let label = |i: usize| {
+        let a = &t.actions.actions[i];
+        let node = a.node.map(|n| t.cluster.node(n).name.clone()).unwrap_or_default();
+        let key = a.rsc.map(|r| a.key(&t.cluster.rsc(r).id)).unwrap_or_else(|| a.task.clone());
+        if node.is_empty() {
+            key
+        } else {
+            format!("{key} {node}")
+        }
+    };
+    let mut s = String::from(" digraph \"g\" {\n");
+    for &n in &t.synapses {
+        s.push_str(&format!("\"{}\" [ style=bold color=\"green\" fontcolor=\"black\"]\n", label(t.graph[n])));
+    }
+    for e in t.graph.edge_indices() {
+        let (f, to) = t.graph.edge_endpoints(e).unwrap();
+        s.push_str(&format!("\"{}\" -> \"{}\" [ style = bold]\n", label(t.graph[f]), label(t.graph[to])));
+    }
+    s.push_str("}\n");
+    s
+}

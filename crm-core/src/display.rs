@@ -1,0 +1,325 @@
+//! The cluster status as Pacemaker 2.1 prints it in text (`crm_simulate`,
+//! `crm_mon -1`): the node list and the full list of resources.
+
+use std::cmp::Ordering;
+use std::fmt::Write as _;
+
+use crate::scheduler::cluster::*;
+
+/// Compares names as Pacemaker sorts nodes: case-insensitive, digit runs by value.
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i].is_ascii_digit() && b[j].is_ascii_digit() {
+            let si = i;
+            while i < a.len() && a[i].is_ascii_digit() {
+                i += 1;
+            }
+            let sj = j;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            let na = std::str::from_utf8(&a[si..i]).unwrap().trim_start_matches('0');
+            let nb = std::str::from_utf8(&b[sj..j]).unwrap().trim_start_matches('0');
+            let ord = na.len().cmp(&nb.len()).then_with(|| na.cmp(nb));
+            if ord != Ordering::Equal {
+                return ord;
+            }
+        } else {
+            let (x, y) = (a[i].to_ascii_lowercase(), b[j].to_ascii_lowercase());
+            if x != y {
+                return x.cmp(&y);
+            }
+            i += 1;
+            j += 1;
+        }
+    }
+    (a.len() - i).cmp(&(b.len() - j))
+}
+
+/// "  * Node List:" and its items.
+pub fn node_list(cluster: &Cluster, out: &mut String) {
+    let _ = writeln!(out, "  * Node List:");
+    let mut online = Vec::new();
+    let mut offline = Vec::new();
+    let mut remote_online = Vec::new();
+    let mut remote_offline = Vec::new();
+    for (i, node) in cluster.nodes.iter().enumerate() {
+        let id = NodeId(i);
+        let remote = node.kind == NodeKind::Remote;
+        let active_here = cluster.resources.iter().any(|r| r.running_on.contains(&id));
+        let state: Option<String> = if node.unclean {
+            Some(if node.online { "UNCLEAN (online)".into() } else { "UNCLEAN (offline)".into() })
+        } else if node.pending {
+            Some("pending".into())
+        } else if node.standby && node.online {
+            Some(if active_here { "standby (with active resources)".into() } else { "standby".into() })
+        } else if node.standby {
+            Some("OFFLINE (standby)".into())
+        } else if node.maintenance && node.online {
+            Some("maintenance".into())
+        } else if node.maintenance {
+            Some("OFFLINE (maintenance)".into())
+        } else {
+            None
+        };
+        match state {
+            Some(s) => {
+                let _ =
+                    writeln!(out, "    * {}Node {}: {}", if remote { "Remote" } else { "" }, node.name, s);
+            }
+            None if node.online => {
+                if remote { &mut remote_online } else { &mut online }.push(node.name.as_str());
+            }
+            None => {
+                if remote { &mut remote_offline } else { &mut offline }.push(node.name.as_str());
+            }
+        }
+    }
+    for (label, list) in [
+        ("Online", online),
+        ("RemoteOnline", remote_online),
+        ("OFFLINE", offline),
+        ("RemoteOFFLINE", remote_offline),
+    ] {
+        if !list.is_empty() {
+            let _ = writeln!(out, "    * {label}: [ {} ]", list.join(" "));
+        }
+    }
+}
+
+/// "  * Full List of Resources:" and every resource.
+pub fn resource_list(cluster: &Cluster, out: &mut String) {
+    let _ = writeln!(out, "  * Full List of Resources:");
+    if cluster.top.is_empty() {
+        let _ = writeln!(out, "    * No resources");
+    }
+    for &r in &cluster.top {
+        let rsc = cluster.rsc(r);
+        if rsc.orphan && rsc.running_on.is_empty() {
+            continue;
+        }
+        resource(cluster, r, 4, out);
+    }
+}
+
+fn resource(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
+    let rsc = cluster.rsc(r);
+    let pad = " ".repeat(indent);
+    match rsc.variant {
+        Variant::Primitive => {
+            let _ = writeln!(out, "{pad}* {}", primitive_line(cluster, r));
+        }
+        Variant::Group => {
+            let mut flags = Vec::new();
+            if !rsc.managed {
+                flags.push("unmanaged");
+            }
+            if rsc.target_role == Some(Role::Stopped) {
+                flags.push("disabled");
+            }
+            let flags = if flags.is_empty() { String::new() } else { format!(" ({})", flags.join(", ")) };
+            let _ = writeln!(out, "{pad}* Resource Group: {}{}:", rsc.id, flags);
+            for &c in &rsc.children {
+                resource(cluster, c, indent + 2, out);
+            }
+        }
+        Variant::Clone => clone(cluster, r, indent, out),
+    }
+}
+
+fn any_member(cluster: &Cluster, r: RscId, f: &dyn Fn(&Resource) -> bool) -> bool {
+    let rsc = cluster.rsc(r);
+    if rsc.variant == Variant::Primitive {
+        return f(rsc);
+    }
+    rsc.children.iter().any(|&c| any_member(cluster, c, f))
+}
+
+fn all_members(cluster: &Cluster, r: RscId, f: &dyn Fn(&Resource) -> bool) -> bool {
+    let rsc = cluster.rsc(r);
+    if rsc.variant == Variant::Primitive {
+        return f(rsc);
+    }
+    rsc.children.iter().all(|&c| all_members(cluster, c, f))
+}
+
+/// The single node an instance is active on, if all of it is on one node.
+fn instance_location(cluster: &Cluster, r: RscId) -> Option<NodeId> {
+    let nodes = crate::scheduler::clone_nodes(cluster, r);
+    match nodes.as_slice() {
+        [n] => Some(*n),
+        _ => None,
+    }
+}
+
+fn instance_role(cluster: &Cluster, r: RscId) -> Role {
+    let rsc = cluster.rsc(r);
+    if rsc.variant == Variant::Primitive {
+        return rsc.role;
+    }
+    rsc.children.iter().map(|&c| instance_role(cluster, c)).max().unwrap_or(Role::Stopped)
+}
+
+/// A clone as Pacemaker prints it: failed, orphaned, unmanaged or partial
+/// instances in full, the rest summarised as lists of nodes per role.
+fn clone(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
+    let rsc = cluster.rsc(r);
+    let pad = " ".repeat(indent);
+    let child_base = rsc
+        .children
+        .first()
+        .map(|&c| cluster.rsc(c).base_id.clone().unwrap_or_else(|| cluster.rsc(c).id.clone()))
+        .unwrap_or_default();
+    let mut attrs = Vec::new();
+    if rsc.promotable {
+        attrs.push("promotable");
+    }
+    if rsc.unique {
+        attrs.push("unique");
+    }
+    if !rsc.managed {
+        attrs.push("unmanaged");
+    }
+    if rsc.target_role == Some(Role::Stopped) {
+        attrs.push("disabled");
+    }
+    let header = if attrs.is_empty() {
+        format!("{pad}* Clone Set: {} [{}]:\n", rsc.id, child_base)
+    } else {
+        format!("{pad}* Clone Set: {} [{}] ({}):\n", rsc.id, child_base, attrs.join(", "))
+    };
+    out.push_str(&header);
+    let mut promoted: Vec<NodeId> = Vec::new();
+    let mut started: Vec<NodeId> = Vec::new();
+    for &inst in &rsc.children {
+        let active = any_member(cluster, inst, &|m| !m.running_on.is_empty());
+        let full = if rsc.unique {
+            true
+        } else if !active {
+            false
+        } else if any_member(cluster, inst, &|m| m.orphan && !m.running_on.is_empty())
+            || !all_members(cluster, inst, &|m| m.managed)
+            || any_member(cluster, inst, &|m| m.failed && !m.running_on.is_empty())
+        {
+            true
+        } else if all_members(cluster, inst, &|m| !m.running_on.is_empty()) {
+            match instance_location(cluster, inst) {
+                Some(n) => {
+                    let node = cluster.node(n);
+                    if !node.online && node.unclean {
+                        true
+                    } else {
+                        if instance_role(cluster, inst) > Role::Unpromoted {
+                            promoted.push(n);
+                        } else {
+                            started.push(n);
+                        }
+                        false
+                    }
+                }
+                None => true,
+            }
+        } else {
+            true
+        };
+        if full {
+            resource(cluster, inst, indent + 2, out);
+        }
+    }
+    let names = |list: &mut Vec<NodeId>| {
+        list.sort_by(|a, b| natural_cmp(&cluster.node(*a).name, &cluster.node(*b).name));
+        list.iter().map(|&n| cluster.node(n).name.as_str()).collect::<Vec<_>>().join(" ")
+    };
+    let active_instances = promoted.len() + started.len();
+    if !promoted.is_empty() {
+        let _ = writeln!(out, "{pad}  * Promoted: [ {} ]", names(&mut promoted));
+    }
+    if !started.is_empty() {
+        let label = if rsc.promotable { "Unpromoted" } else { "Started" };
+        let _ = writeln!(out, "{pad}  * {label}: [ {} ]", names(&mut started));
+    }
+    if !rsc.unique && rsc.clone_max > active_instances {
+        let running = crate::scheduler::clone_nodes(cluster, r);
+        let mut stopped: Vec<NodeId> = cluster
+            .node_ids()
+            .filter(|&n| {
+                cluster.options.symmetric_cluster
+                    || rsc.children.iter().any(|&i| any_member(cluster, i, &|m| m.known_on.contains(&n)))
+            })
+            .filter(|n| !running.contains(n))
+            .collect();
+        if !stopped.is_empty() {
+            let state = if rsc.target_role == Some(Role::Stopped) { "Stopped (disabled)" } else { "Stopped" };
+            let _ = writeln!(out, "{pad}  * {state}: [ {} ]", names(&mut stopped));
+        }
+    }
+}
+
+/// `id\t(class:provider:type):\t state node (flags)` for one primitive.
+pub fn primitive_line(cluster: &Cluster, r: RscId) -> String {
+    let rsc = cluster.rsc(r);
+    let anonymous = rsc.base_id.is_some() && !cluster.rsc(cluster.top_of(r)).unique;
+    let id = if anonymous { rsc.base_id.as_deref().unwrap() } else { rsc.id.as_str() };
+    let mut s = format!("{}\t({}):\t", id, rsc.agent_spec());
+    let single = if rsc.running_on.len() == 1 { rsc.running_on.first().copied() } else { None };
+    if rsc.orphan {
+        s.push_str(" ORPHANED");
+    }
+    let active = !rsc.running_on.is_empty();
+    if rsc.failed && active {
+        s.push_str(" FAILED");
+        if rsc.role == Role::Promoted {
+            s.push_str(" Promoted");
+        }
+    } else {
+        let state = match (&rsc.pending_task, active) {
+            (Some(t), _) if t == "start" => "Starting",
+            (Some(t), true) if t == "stop" => "Stopping",
+            (Some(t), true) if t == "promote" => "Promoting",
+            (Some(t), true) if t == "demote" => "Demoting",
+            (Some(t), true) if t == "migrate_to" || t == "migrate_from" => "Migrating",
+            _ if active => rsc.role.name(),
+            _ => "Stopped",
+        };
+        s.push(' ');
+        s.push_str(state);
+    }
+    if let Some(n) = single {
+        s.push(' ');
+        s.push_str(&cluster.node(n).name);
+    }
+    let mut flags: Vec<&str> = Vec::new();
+    if let Some(n) = single {
+        let node = cluster.node(n);
+        if !node.online && node.unclean {
+            flags.push("UNCLEAN");
+        }
+    }
+    if rsc.target_role == Some(Role::Stopped) {
+        flags.push("disabled");
+    }
+    if rsc.blocked {
+        flags.push("blocked");
+    } else if !rsc.managed {
+        flags.push("unmanaged");
+    }
+    if !flags.is_empty() {
+        let _ = write!(s, " ({})", flags.join(", "));
+    }
+    if rsc.running_on.len() > 1 {
+        let names: Vec<&str> = rsc.running_on.iter().map(|&n| cluster.node(n).name.as_str()).collect();
+        let _ = write!(s, " [ {} ]", names.join(" "));
+    }
+    s
+}
+
+/// The node list, a blank line and the resource list.
+pub fn cluster_status(cluster: &Cluster) -> String {
+    let mut out = String::new();
+    node_list(cluster, &mut out);
+    out.push('\n');
+    resource_list(cluster, &mut out);
+    out
+}

@@ -1,0 +1,199 @@
+//! Changes to a CIB's status section that simulate cluster events, as
+//! `crm_simulate` makes them: nodes coming up, going down or failing, and
+//! operation results recorded in a node's resource history. Pure functions of
+//! the CIB; the caller decides what to inject.
+
+use cib_schema as cs;
+use cib_schema::Cib;
+
+/// Finds (or creates) the `node_state` of node `uname`; the node id comes from
+/// the configuration when the node is known there.
+fn node_state<'a>(cib: &'a mut Cib, uname: &str) -> &'a mut cs::NodeState {
+    let id = cib
+        .configuration
+        .as_ref()
+        .and_then(|c| c.nodes.as_ref())
+        .and_then(|n| n.nodes.iter().find(|n| n.uname.as_deref() == Some(uname) || n.id == uname))
+        .map(|n| n.id.clone())
+        .unwrap_or_else(|| uname.to_string());
+    let status = cib.status_mut();
+    let idx = match status.nodes.iter().position(|s| s.id.as_deref() == Some(id.as_str())) {
+        Some(i) => i,
+        None => {
+            status.nodes.push(cs::NodeState {
+                id: Some(id.clone()),
+                uname: Some(uname.to_string()),
+                ..Default::default()
+            });
+            status.nodes.len() - 1
+        }
+    };
+    &mut status.nodes[idx]
+}
+
+pub fn node_up(cib: &mut Cib, uname: &str) {
+    let st = node_state(cib, uname);
+    st.in_ccm = Some("true".into());
+    st.crmd = Some("online".into());
+    st.join = Some("member".into());
+    st.expected = Some("member".into());
+    st.crm_debug_origin = Some("crm_simulate".into());
+}
+
+pub fn node_down(cib: &mut Cib, uname: &str) {
+    let st = node_state(cib, uname);
+    st.in_ccm = Some("false".into());
+    st.crmd = Some("offline".into());
+    st.join = Some("down".into());
+    st.expected = Some("down".into());
+    st.crm_debug_origin = Some("crm_simulate".into());
+    // A node that went down cleanly keeps no resource history.
+    st.lrm = Some(cs::Lrm {
+        id: st.id.clone(),
+        resources: Some(cs::LrmResources::default()),
+        ..Default::default()
+    });
+}
+
+pub fn node_fail(cib: &mut Cib, uname: &str) {
+    let st = node_state(cib, uname);
+    st.in_ccm = Some("false".into());
+    st.crmd = Some("offline".into());
+    st.join = Some("down".into());
+    st.expected = Some("member".into());
+    st.crm_debug_origin = Some("crm_simulate".into());
+}
+
+/// Marks a node fenced: down, its history and transient attributes cleared.
+pub fn node_fenced(cib: &mut Cib, uname: &str) {
+    let st = node_state(cib, uname);
+    st.in_ccm = Some("false".into());
+    st.crmd = Some("offline".into());
+    st.join = Some("down".into());
+    st.expected = Some("down".into());
+    st.crm_debug_origin = Some("crm_simulate".into());
+    st.lrm = Some(cs::Lrm {
+        id: st.id.clone(),
+        resources: Some(cs::LrmResources::default()),
+        ..Default::default()
+    });
+    st.transient = None;
+}
+
+/// The resource's class/provider/type from the configuration (any depth).
+fn agent_of(cib: &Cib, rsc: &str) -> Option<(String, Option<String>, String)> {
+    fn walk(r: &cs::Resource, id: &str) -> Option<(String, Option<String>, String)> {
+        let prim = |p: &cs::Primitive| {
+            (p.id == id).then(|| {
+                (p.class.clone().unwrap_or_default(), p.provider.clone(), p.agent.clone().unwrap_or_default())
+            })
+        };
+        match r {
+            cs::Resource::Primitive(p) => prim(p),
+            cs::Resource::Group(g) => g.primitives.iter().find_map(prim),
+            cs::Resource::Clone(c) => c.child.as_deref().and_then(|c| walk(c, id)),
+            cs::Resource::Master(c) => c.child.as_deref().and_then(|c| walk(c, id)),
+            cs::Resource::Bundle(b) => b.primitive.as_ref().and_then(prim),
+            cs::Resource::Template(_) => None,
+        }
+    }
+    // Clone instances are recorded under their instance name ("rsc:0").
+    let base = rsc.split(':').next().unwrap_or(rsc);
+    cib.configuration.as_ref()?.resources.as_ref()?.items.iter().find_map(|r| walk(r, base))
+}
+
+/// Records the result of `task` (interval in ms) of `rsc` on node `uname`.
+/// `call_id` must grow with every recorded operation.
+#[allow(clippy::too_many_arguments)]
+pub fn record_op(
+    cib: &mut Cib,
+    uname: &str,
+    rsc: &str,
+    task: &str,
+    interval_ms: u64,
+    rc: i32,
+    call_id: i64,
+    now: i64,
+) {
+    let (class, provider, agent) =
+        agent_of(cib, rsc).unwrap_or_else(|| ("ocf".into(), Some("heartbeat".into()), "Dummy".into()));
+    let st = node_state(cib, uname);
+    let node_id = st.id.clone();
+    let lrm = st.lrm.get_or_insert_with(|| cs::Lrm { id: node_id.clone(), ..Default::default() });
+    let resources = lrm.resources.get_or_insert_with(cs::LrmResources::default);
+    let lr = match resources.resources.iter().position(|r| r.id == rsc) {
+        Some(i) => &mut resources.resources[i],
+        None => {
+            resources.resources.push(cs::LrmResource {
+                id: rsc.to_string(),
+                class: Some(class),
+                provider,
+                agent: Some(agent),
+                ..Default::default()
+            });
+            resources.resources.last_mut().unwrap()
+        }
+    };
+    let key = format!("{rsc}_{task}_{interval_ms}");
+    let id = if interval_ms > 0 { key.clone() } else { format!("{rsc}_last_0") };
+    let target = if task == "monitor" && interval_ms == 0 { 7 } else { rc };
+    let op = cs::LrmRscOp {
+        id: id.clone(),
+        operation_key: Some(key),
+        operation: Some(task.to_string()),
+        crm_debug_origin: Some("crm_simulate".into()),
+        crm_feature_set: Some("3.16.2".into()),
+        transition_key: Some(format!("1:0:{target}:00000000-0000-0000-0000-000000000000")),
+        transition_magic: Some(format!("0:{rc};1:0:{target}:00000000-0000-0000-0000-000000000000")),
+        exit_reason: Some(String::new()),
+        on_node: Some(uname.to_string()),
+        call_id: Some(call_id.to_string()),
+        rc_code: Some(rc.to_string()),
+        op_status: Some("0".into()),
+        interval: Some(interval_ms.to_string()),
+        last_rc_change: Some(now.to_string()),
+        exec_time: Some("0".into()),
+        queue_time: Some("0".into()),
+        ..Default::default()
+    };
+    // A stop ends the resource's recurring operations on this node.
+    if task == "stop" {
+        lr.ops.retain(|o| o.interval.as_deref().is_none_or(|i| i == "0"));
+    }
+    match lr.ops.iter().position(|o| o.id == id) {
+        Some(i) => lr.ops[i] = op,
+        None => lr.ops.push(op),
+    }
+}
+
+/// The largest call-id recorded anywhere, so new records sort after it.
+pub fn max_call_id(cib: &Cib) -> i64 {
+    cib.status
+        .iter()
+        .flat_map(|s| s.nodes.iter())
+        .flat_map(|n| n.lrm.iter())
+        .flat_map(|l| l.resources.iter())
+        .flat_map(|r| r.resources.iter())
+        .flat_map(|r| r.ops.iter())
+        .filter_map(|o| o.call_id())
+        .max()
+        .unwrap_or(0)
+}
+
+/// Forgets a resource's history on a node (what a `delete` action does).
+pub fn delete_history(cib: &mut Cib, uname: &str, rsc: &str) {
+    let st = node_state(cib, uname);
+    if let Some(res) = st.lrm.as_mut().and_then(|l| l.resources.as_mut()) {
+        res.resources.retain(|r| r.id != rsc);
+    }
+}
+
+/// Removes a recurring operation's record (what a `cancel` action does).
+pub fn cancel_recurring(cib: &mut Cib, uname: &str, rsc: &str, task: &str, interval_ms: u64) {
+    let st = node_state(cib, uname);
+    if let Some(res) = st.lrm.as_mut().and_then(|l| l.resources.as_mut()) {
+        for r in res.resources.iter_mut().filter(|r| r.id == rsc) {
+            r.ops.retain(|o| !(o.operation.as_deref() == Some(task) && o.interval_ms() == interval_ms));
+        }
+    }
+}

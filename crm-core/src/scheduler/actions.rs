@@ -1,0 +1,208 @@
+//! Stage 4, actions: the transition's actions (start, stop, promote, demote,
+//! monitor, probe, fence, shutdown, and the pseudo-actions of collections) and the
+//! edges between them. An action starts optional when it only might be needed;
+//! ordering propagation (`ordering.rs`) decides which become required.
+
+use super::cluster::{Cluster, NodeId, RscId, Variant};
+
+#[derive(Debug, Clone)]
+pub struct Action {
+    /// Creation sequence number; Pacemaker's graph order derives from it.
+    pub id: usize,
+    pub rsc: Option<RscId>,
+    pub task: String,
+    pub interval_ms: u64,
+    pub node: Option<NodeId>,
+    pub pseudo: bool,
+    pub optional: bool,
+    pub runnable: bool,
+    /// Why the action became required or unrunnable ("node availability", ...).
+    pub reason: Option<String>,
+    /// For fencing: reboot, off or on.
+    pub fence_type: Option<String>,
+    /// For probes: the expected "not running" result.
+    pub is_probe: bool,
+}
+
+impl Action {
+    /// Pacemaker's operation key, `rsc_task_interval`.
+    pub fn key(&self, rsc_id: &str) -> String {
+        format!("{}_{}_{}", rsc_id, self.task, self.interval_ms)
+    }
+}
+
+/// How one action constrains another.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EdgeFlags {
+    /// Part of the graph: `then` waits for `first`.
+    pub ordered: bool,
+    /// `first` required => `then` required.
+    pub implies_then: bool,
+    /// `then` required => `first` required.
+    pub implies_first: bool,
+    /// `first` unrunnable => `then` unrunnable.
+    pub runnable_left: bool,
+}
+
+impl EdgeFlags {
+    pub const ORDER: EdgeFlags =
+        EdgeFlags { ordered: true, implies_then: false, implies_first: false, runnable_left: false };
+}
+
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub first: usize,
+    pub then: usize,
+    pub flags: EdgeFlags,
+}
+
+/// The actions of one transition and the edges between them.
+#[derive(Debug, Clone, Default)]
+pub struct ActionSet {
+    pub actions: Vec<Action>,
+    pub edges: Vec<Edge>,
+}
+
+impl ActionSet {
+    pub fn add(&mut self, mut a: Action) -> usize {
+        a.id = self.actions.len();
+        self.actions.push(a);
+        self.actions.len() - 1
+    }
+
+    pub fn new_action(rsc: Option<RscId>, task: &str, interval_ms: u64, node: Option<NodeId>) -> Action {
+        Action {
+            id: 0,
+            rsc,
+            task: task.to_string(),
+            interval_ms,
+            node,
+            pseudo: false,
+            optional: true,
+            runnable: true,
+            reason: None,
+            fence_type: None,
+            is_probe: false,
+        }
+    }
+
+    pub fn edge(&mut self, first: usize, then: usize, flags: EdgeFlags) {
+        if first == then {
+            return;
+        }
+        if let Some(e) = self.edges.iter_mut().find(|e| e.first == first && e.then == then) {
+            e.flags.ordered |= flags.ordered;
+            e.flags.implies_then |= flags.implies_then;
+            e.flags.implies_first |= flags.implies_first;
+            e.flags.runnable_left |= flags.runnable_left;
+            return;
+        }
+        self.edges.push(Edge { first, then, flags });
+    }
+
+    /// Actions of `rsc` with `task` (any interval 0), optionally on `node`.
+    pub fn find(&self, rsc: RscId, task: &str, node: Option<NodeId>) -> Vec<usize> {
+        self.actions
+            .iter()
+            .filter(|a| {
+                a.rsc == Some(rsc)
+                    && a.task == task
+                    && a.interval_ms == 0
+                    && !a.is_probe
+                    && node.is_none_or(|n| a.node == Some(n))
+            })
+            .map(|a| a.id)
+            .collect()
+    }
+
+    /// Whether the action goes into the transition graph.
+    pub fn in_graph(&self, i: usize) -> bool {
+        let a = &self.actions[i];
+        !a.optional && a.runnable
+    }
+}
+
+/// Actions that follow from history against configuration, created before
+/// everything else (as Pacemaker does): cancelling recurring operations that
+/// are no longer configured, cleaning up orphans' history, reloading agents.
+pub fn create_config_change_actions(cluster: &Cluster, set: &mut ActionSet) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (i, r) in cluster.resources.iter().enumerate() {
+        if r.variant != Variant::Primitive {
+            continue;
+        }
+        let rid = RscId(i);
+        for (node, _task, interval) in &r.cancel {
+            let mut a = ActionSet::new_action(Some(rid), "cancel", *interval, Some(*node));
+            a.optional = false;
+            out.push(set.add(a));
+        }
+        // A changed definition forces a restart; the start is created now
+        // (without a node), as Pacemaker does, and placed later.
+        if !r.digest_changed_on.is_empty() && !r.failed {
+            let mut a = ActionSet::new_action(Some(rid), "start", 0, None);
+            a.optional = false;
+            a.reason = Some("resource definition change".into());
+            out.push(set.add(a));
+        }
+        for &(node, interval) in &r.reschedule {
+            let mut a = ActionSet::new_action(Some(rid), "monitor", interval, Some(node));
+            a.optional = false;
+            out.push(set.add(a));
+        }
+        for node in &r.cleanup_on {
+            let mut a = ActionSet::new_action(Some(rid), "delete", 0, Some(*node));
+            a.optional = false;
+            out.push(set.add(a));
+        }
+        for node in &r.reload_on {
+            if r.running_on.contains(node) {
+                let mut a = ActionSet::new_action(Some(rid), "reload-agent", 0, Some(*node));
+                a.optional = false;
+                a.reason = Some("resource definition change".into());
+                out.push(set.add(a));
+            }
+        }
+    }
+    out
+}
+
+/// Orders cleanups after stops (and before starts), and lets a required stop
+/// cancel a reload.
+pub fn order_config_change_actions(_cluster: &Cluster, set: &mut ActionSet, created: &[usize]) {
+    for &a in created {
+        let (task, rsc) = (set.actions[a].task.clone(), set.actions[a].rsc.expect("resource action"));
+        match task.as_str() {
+            "delete" => {
+                for s in set.find(rsc, "stop", None) {
+                    set.edge(s, a, EdgeFlags { ordered: true, implies_then: false, ..Default::default() });
+                }
+                for s in set.find(rsc, "start", None) {
+                    set.edge(a, s, EdgeFlags::ORDER);
+                }
+            }
+            "cancel" => {
+                for s in set.find(rsc, "stop", None) {
+                    set.edge(s, a, EdgeFlags::ORDER);
+                }
+            }
+            "reload-agent" => {
+                for s in set.find(rsc, "start", None) {
+                    set.edge(a, s, EdgeFlags::ORDER);
+                }
+                // Recurring monitors restart after a reload.
+                let mons: Vec<usize> = set
+                    .actions
+                    .iter()
+                    .filter(|x| x.rsc == Some(rsc) && x.task == "monitor" && x.interval_ms > 0)
+                    .map(|x| x.id)
+                    .collect();
+                for m in mons {
+                    set.actions[m].optional = false;
+                    set.edge(a, m, EdgeFlags::ORDER);
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! The clone variant: `clone-max` instances of one child (primitive or group),
+//! at most `clone-node-max` per node, spread over the allowed nodes. Running
+//! instances keep their node when they may; pseudo-actions `start`/`running`/
+//! `stop`/`stopped` stand for the clone as a whole in orderings.
+
+use super::actions::{ActionSet, EdgeFlags};
+use super::cluster::*;
+use super::placement::{self, node_available};
+use super::score::Score;
+use super::variants::ResourceVariant;
+
+pub struct Clone;
+
+/// Nodes where an instance (or any member of a grouped instance) is active.
+pub fn instance_nodes(cluster: &Cluster, inst: RscId) -> Vec<NodeId> {
+    let r = cluster.rsc(inst);
+    let mut out: Vec<NodeId> = r.running_on.clone();
+    for &c in &r.children {
+        for n in instance_nodes(cluster, c) {
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        }
+    }
+    out
+}
+
+fn any_failed(cluster: &Cluster, r: RscId) -> bool {
+    let rsc = cluster.rsc(r);
+    rsc.failed || rsc.children.iter().any(|&c| any_failed(cluster, c))
+}
+
+fn instance_number(id: &str) -> usize {
+    id.rsplit(':').next().and_then(|n| n.parse().ok()).unwrap_or(usize::MAX)
+}
+
+/// Orders instances for assignment: running on allowed nodes first, then by
+/// priority, active before inactive, healthy before failed, lower number first.
+fn sort_instances(cluster: &Cluster, clone: RscId, instances: &mut [RscId]) {
+    let c = cluster.rsc(clone);
+    let allowed_here = |n: NodeId| c.allowed[n.0].is_some_and(|s| s >= Score::ZERO);
+    instances.sort_by(|&a, &b| {
+        let (na, nb) = (instance_nodes(cluster, a), instance_nodes(cluster, b));
+        let can = |ns: &Vec<NodeId>| ns.is_empty() || allowed_here(ns[0]);
+        let (ra, rb) = (cluster.rsc(a), cluster.rsc(b));
+        can(&nb)
+            .cmp(&can(&na))
+            .then(rb.priority.cmp(&ra.priority))
+            .then((!nb.is_empty()).cmp(&!na.is_empty()))
+            .then_with(|| {
+                if na.is_empty() || nb.is_empty() {
+                    return std::cmp::Ordering::Equal;
+                }
+                node_available(cluster, nb[0]).cmp(&node_available(cluster, na[0]))
+            })
+            .then(any_failed(cluster, a).cmp(&any_failed(cluster, b)))
+            .then(instance_number(&ra.id).cmp(&instance_number(&rb.id)))
+    });
+}
+
+/// Sets `n`'s score to `score` for `r` and its children (where allowed at all).
+fn set_score(cluster: &mut Cluster, r: RscId, n: NodeId, score: Score) {
+    for c in cluster.rsc(r).children.clone() {
+        set_score(cluster, c, n, score);
+    }
+    if cluster.rsc(r).allowed[n.0].is_some() {
+        cluster.rsc_mut(r).allowed[n.0] = Some(score);
+    }
+}
+
+fn unassign(cluster: &mut Cluster, r: RscId) {
+    for c in cluster.rsc(r).children.clone() {
+        unassign(cluster, c);
+    }
+    if let Some(n) = cluster.rsc(r).assigned {
+        if cluster.rsc(r).variant == Variant::Primitive {
+            cluster.nodes[n.0].assigned_count = cluster.nodes[n.0].assigned_count.saturating_sub(1);
+        }
+    }
+    let rsc = cluster.rsc_mut(r);
+    rsc.assigned = None;
+    rsc.provisional = true;
+    rsc.next_role = Role::Stopped;
+}
+
+/// The clone's colocations that its instances inherit.
+fn inherit_colocations(cluster: &mut Cluster, clone: RscId, inst: RscId, all: bool) {
+    let this_with = cluster.rsc(clone).this_with.clone();
+    for ci in this_with {
+        let c = &cluster.colocations[ci];
+        if all || c.score < Score::ZERO || c.score.is_inf() {
+            super::constraints::insert_this_with(cluster, inst, ci);
+        }
+    }
+    let with_this = cluster.rsc(clone).with_this.clone();
+    for ci in with_this {
+        let c = &cluster.colocations[ci];
+        let influence = c.influence || cluster.rsc(inst).running_on.is_empty();
+        if influence && (all || c.score < Score::ZERO) {
+            super::constraints::insert_with_this(cluster, inst, ci);
+        }
+    }
+}
+
+fn assign_instance(
+    cluster: &mut Cluster,
+    clone: RscId,
+    inst: RscId,
+    prefer: Option<NodeId>,
+    all_coloc: bool,
+    limit: usize,
+) -> Option<NodeId> {
+    if !cluster.rsc(inst).provisional {
+        return cluster.rsc(inst).assigned;
+    }
+    if cluster.rsc(inst).allocating {
+        return None;
+    }
+    inherit_colocations(cluster, clone, inst, all_coloc);
+    if let Some(p) = prefer {
+        if cluster.rsc(inst).allowed[p.0].is_none_or(|s| s < Score::ZERO) {
+            return None;
+        }
+    }
+    // Nodes that cannot take another instance are closed to this one.
+    for n in cluster.node_ids().collect::<Vec<_>>() {
+        if cluster.rsc(inst).allowed[n.0].is_none() {
+            continue;
+        }
+        let top = cluster.rsc(clone).allowed[n.0];
+        let ok = node_available(cluster, n) && !cluster.rsc(inst).orphan;
+        match top {
+            _ if !ok => set_score(cluster, inst, n, Score::NEG_INF),
+            None => set_score(cluster, inst, n, Score::NEG_INF),
+            Some(s) if s < Score::ZERO => set_score(cluster, inst, n, s),
+            Some(_) if cluster.rsc(clone).instance_count[n.0] < limit => {}
+            Some(_) => set_score(cluster, inst, n, Score::NEG_INF),
+        }
+    }
+    let backup: Vec<(RscId, Vec<Option<Score>>)> =
+        subtree(cluster, inst).into_iter().map(|r| (r, cluster.rsc(r).allowed.clone())).collect();
+    placement::assign_with(cluster, inst, prefer);
+    let mut chosen = assigned_node(cluster, inst);
+    if let (Some(c), Some(p)) = (chosen, prefer) {
+        if c != p {
+            for (r, a) in backup {
+                cluster.rsc_mut(r).allowed = a;
+            }
+            unassign(cluster, inst);
+            chosen = None;
+        }
+    }
+    if let Some(n) = chosen {
+        cluster.rsc_mut(clone).instance_count[n.0] += 1;
+    }
+    chosen
+}
+
+fn subtree(cluster: &Cluster, r: RscId) -> Vec<RscId> {
+    let mut out = vec![r];
+    for &c in &cluster.rsc(r).children {
+        out.extend(subtree(cluster, c));
+    }
+    out
+}
+
+/// Where an instance was placed (a grouped instance: where its first member is).
+pub fn assigned_node(cluster: &Cluster, r: RscId) -> Option<NodeId> {
+    let rsc = cluster.rsc(r);
+    match rsc.variant {
+        Variant::Primitive => rsc.assigned.filter(|_| rsc.next_role.is_active()),
+        _ => rsc.children.first().and_then(|&c| assigned_node(cluster, c)),
+    }
+}
+
+impl ResourceVariant for Clone {
+    fn assign(&self, cluster: &mut Cluster, r: RscId, _prefer: Option<NodeId>) {
+        cluster.rsc_mut(r).allocating = true;
+        for ci in cluster.rsc(r).this_with.clone() {
+            let p = cluster.colocations[ci].primary;
+            placement::assign(cluster, p);
+        }
+        placement::fold_in_dependents(cluster, r, true);
+
+        let mut instances = cluster.rsc(r).children.clone();
+        sort_instances(cluster, r, &mut instances);
+        let nodes: Vec<NodeId> = cluster.node_ids().collect();
+        let available = nodes.iter().filter(|&&n| node_available(cluster, n)).count();
+        let max = cluster.rsc(r).clone_max;
+        let per_host = cluster.rsc(r).clone_node_max;
+        let all_coloc = max < available;
+        let loop_max = max.checked_div(available).unwrap_or(1).max(1);
+        cluster.rsc_mut(r).instance_count = vec![0; nodes.len()];
+        let mut allocated = 0;
+
+        for &inst in &instances {
+            if allocated >= max {
+                break;
+            }
+            let on = instance_nodes(cluster, inst);
+            if on.is_empty() || !cluster.rsc(inst).provisional || any_failed(cluster, inst) {
+                continue;
+            }
+            let cur = on[0];
+            if !node_available(cluster, cur) {
+                continue;
+            }
+            if cluster.rsc(r).instance_count[cur.0] >= loop_max {
+                continue;
+            }
+            if assign_instance(cluster, r, inst, Some(cur), all_coloc, per_host).is_some() {
+                allocated += 1;
+            }
+        }
+        for &inst in &instances {
+            if !cluster.rsc(inst).provisional {
+                continue;
+            }
+            if allocated >= max {
+                placement::resource_location(cluster, inst, None, Score::NEG_INF);
+                placement::assign_with(cluster, inst, None);
+                continue;
+            }
+            if assign_instance(cluster, r, inst, None, all_coloc, per_host).is_some() {
+                allocated += 1;
+            }
+        }
+        // Instances that got no node are still settled (stopped).
+        for &inst in &instances {
+            if cluster.rsc(inst).provisional {
+                placement::assign_with(cluster, inst, None);
+            }
+        }
+        let any = instances.iter().any(|&i| assigned_node(cluster, i).is_some());
+        let c = cluster.rsc_mut(r);
+        c.next_role = if any { Role::Started } else { Role::Stopped };
+    }
+
+    fn create_actions(&self, _cluster: &Cluster, set: &mut ActionSet, r: RscId) {
+        for task in ["start", "running", "stop", "stopped"] {
+            let mut a = ActionSet::new_action(Some(r), task, 0, None);
+            a.pseudo = true;
+            set.add(a);
+        }
+    }
+
+    fn internal_ordering(&self, cluster: &Cluster, set: &mut ActionSet, r: RscId) {
+        let pseudo = |set: &ActionSet, task: &str| set.find(r, task, None)[0];
+        let (start, running, stop, stopped) =
+            (pseudo(set, "start"), pseudo(set, "running"), pseudo(set, "stop"), pseudo(set, "stopped"));
+        let to_child = EdgeFlags { ordered: true, implies_first: true, ..Default::default() };
+        let to_parent = EdgeFlags { ordered: true, implies_then: true, ..Default::default() };
+        for &inst in &cluster.rsc(r).children {
+            let (starts, stops) = instance_actions(cluster, set, inst);
+            for s in starts {
+                set.edge(start, s, EdgeFlags { runnable_left: true, ..to_child });
+                set.edge(s, running, to_parent);
+            }
+            for s in stops {
+                set.edge(stop, s, to_child);
+                set.edge(s, stopped, to_parent);
+            }
+        }
+        set.edge(stopped, start, EdgeFlags::ORDER);
+        // A clone with nothing to start cannot report itself running.
+        if !cluster.rsc(r).children.iter().any(|&i| assigned_node(cluster, i).is_some()) {
+            set.actions[start].runnable = false;
+            set.actions[running].runnable = false;
+        }
+    }
+}
+
+/// The start and stop actions that stand for an instance: its own (primitive)
+/// or its group's pseudo-actions.
+fn instance_actions(cluster: &Cluster, set: &ActionSet, inst: RscId) -> (Vec<usize>, Vec<usize>) {
+    let _ = cluster;
+    (set.find(inst, "start", None), set.find(inst, "stop", None))
+}
+
+/// "dependent with clone": mandatory means only nodes where an instance runs;
+/// optional adds the score where instances run.
+pub fn apply_coloc_with_clone(cluster: &mut Cluster, c: &Colocation) {
+    if cluster.rsc(c.primary).provisional {
+        return;
+    }
+    let instance_nodes: Vec<NodeId> =
+        cluster.rsc(c.primary).children.iter().filter_map(|&i| assigned_node(cluster, i)).collect();
+    let dep = c.dependent;
+    let n = cluster.nodes.len();
+    if c.score.is_inf() {
+        for i in 0..n {
+            if !instance_nodes.contains(&NodeId(i)) {
+                if let Some(s) = cluster.rsc(dep).allowed[i] {
+                    cluster.rsc_mut(dep).allowed[i] = Some(s.plus(Score::NEG_INF));
+                }
+            }
+        }
+        return;
+    }
+    for i in 0..n {
+        if instance_nodes.contains(&NodeId(i)) {
+            if let Some(s) = cluster.rsc(dep).allowed[i] {
+                cluster.rsc_mut(dep).allowed[i] = Some(s.plus(c.score));
+            }
+        }
+    }
+}

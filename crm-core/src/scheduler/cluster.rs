@@ -1,0 +1,406 @@
+//! The scheduler's working set: nodes and resources unpacked from the CIB into
+//! arenas indexed by [`NodeId`] and [`RscId`], plus what each stage adds
+//! (scores, assignments, actions). Indices follow document order, so iterating
+//! them is deterministic.
+
+use std::collections::BTreeMap;
+
+use super::options::ClusterOptions;
+use super::score::Score;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(pub usize);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RscId(pub usize);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    Unknown,
+    Stopped,
+    Started,
+    Unpromoted,
+    Promoted,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "stopped" => Role::Stopped,
+            "started" => Role::Started,
+            "slave" | "unpromoted" => Role::Unpromoted,
+            "master" | "promoted" => Role::Promoted,
+            "unknown" => Role::Unknown,
+            _ => return None,
+        })
+    }
+
+    /// The name crm_simulate prints (Pacemaker 2.1 names).
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Unknown => "Unknown",
+            Role::Stopped => "Stopped",
+            Role::Started => "Started",
+            Role::Unpromoted => "Unpromoted",
+            Role::Promoted => "Promoted",
+        }
+    }
+
+    pub fn is_active(self) -> bool {
+        !matches!(self, Role::Stopped | Role::Unknown)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeKind {
+    Member,
+    Remote,
+    Ping,
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub id: String,
+    pub name: String,
+    pub kind: NodeKind,
+    pub online: bool,
+    pub standby: bool,
+    /// Standby because a resource failed with `on-fail=standby`.
+    pub standby_onfail: bool,
+    pub maintenance: bool,
+    pub unclean: bool,
+    pub shutdown: bool,
+    pub pending: bool,
+    pub expected_up: bool,
+    /// Never seen in the status section.
+    pub unseen: bool,
+    /// Node attributes: `<node>` instance attributes, then transient attributes.
+    pub attrs: BTreeMap<String, String>,
+    pub utilization: BTreeMap<String, String>,
+    /// Resources assigned here during this run (balances equal scores).
+    pub assigned_count: usize,
+    /// Why the node must be fenced, if it must.
+    pub fence_reason: Option<String>,
+}
+
+impl Node {
+    /// Whether resources may be placed here now.
+    pub fn can_run_resources(&self) -> bool {
+        self.online && !self.standby && !self.unclean && !self.shutdown && !self.pending && !self.maintenance
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    Primitive,
+    Group,
+    Clone,
+}
+
+/// What to do when an operation fails (`on-fail`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum OnFail {
+    Ignore,
+    Demote,
+    Restart,
+    Block,
+    Stop,
+    Standby,
+    Fence,
+    RestartContainer,
+}
+
+impl OnFail {
+    pub fn parse(s: &str) -> Option<OnFail> {
+        Some(match s {
+            "ignore" => OnFail::Ignore,
+            "demote" => OnFail::Demote,
+            "restart" => OnFail::Restart,
+            "stop" => OnFail::Stop,
+            "block" => OnFail::Block,
+            "standby" => OnFail::Standby,
+            "fence" => OnFail::Fence,
+            "restart-container" => OnFail::RestartContainer,
+            _ => return None,
+        })
+    }
+}
+
+/// An operation defined for a resource (`<op>` merged with op defaults).
+#[derive(Debug, Clone)]
+pub struct OpDef {
+    pub id: String,
+    pub name: String,
+    pub interval_ms: u64,
+    pub role: Option<Role>,
+    pub enabled: bool,
+    pub on_fail: Option<OnFail>,
+    pub timeout_ms: Option<u64>,
+    pub meta: BTreeMap<String, String>,
+    /// The operation's own instance attributes (they count for its digest).
+    pub params: BTreeMap<String, String>,
+}
+
+/// A location constraint as it applies to one resource.
+#[derive(Debug, Clone)]
+pub struct RscLocation {
+    pub id: String,
+    pub role: Option<Role>,
+    pub scores: Vec<(NodeId, Score)>,
+    pub discovery: Discovery,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discovery {
+    Always,
+    Never,
+    Exclusive,
+}
+
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub id: String,
+    pub variant: Variant,
+    pub parent: Option<RscId>,
+    pub children: Vec<RscId>,
+    pub class: String,
+    pub provider: Option<String>,
+    pub agent: String,
+    pub meta: BTreeMap<String, String>,
+    pub params: BTreeMap<String, String>,
+    pub ops: Vec<OpDef>,
+    pub priority: i64,
+    pub stickiness: Score,
+    pub migration_threshold: i64,
+    pub failure_timeout_s: i64,
+    pub target_role: Option<Role>,
+    pub managed: bool,
+    /// `requires`: quorum, fencing, unfencing or nothing.
+    pub requires_fencing: bool,
+    pub is_stonith: bool,
+    pub orphan: bool,
+    pub critical: bool,
+    // --- from the status section
+    /// Nodes where the resource is active, in the order they were found.
+    pub running_on: Vec<NodeId>,
+    pub role: Role,
+    pub failed: bool,
+    /// Failed in a way that needs a node fenced or blocks recovery.
+    pub blocked: bool,
+    /// Pending operation seen in history, e.g. "Starting".
+    pub pending_task: Option<String>,
+    /// Nodes where the resource's state is known (has history).
+    pub known_on: Vec<NodeId>,
+    /// Active recurring monitors found in the history: (node, op key).
+    pub active_recurring: Vec<(NodeId, String, u64)>,
+    pub fail_counts: BTreeMap<NodeId, i64>,
+    /// Nodes where the definition changed since the last start (needs restart).
+    pub digest_changed_on: Vec<NodeId>,
+    /// Nodes where only reloadable parameters changed (reload instead of restart).
+    pub reload_on: Vec<NodeId>,
+    /// Recurring operations whose definition changed: (node, interval) to reschedule.
+    pub reschedule: Vec<(NodeId, u64)>,
+    /// Recurring operations no longer configured: (node, task, interval) to cancel.
+    pub cancel: Vec<(NodeId, String, u64)>,
+    /// Orphaned history to clean up after stopping: nodes.
+    pub cleanup_on: Vec<NodeId>,
+    // --- placement
+    /// Allowed nodes and their scores; `None`: not allowed at all.
+    pub allowed: Vec<Option<Score>>,
+    /// Colocations where this resource is the dependent ("this with"), sorted
+    /// as Pacemaker sorts them (primary priority, variant, id).
+    pub this_with: Vec<usize>,
+    /// Colocations where this resource is the primary ("with this").
+    pub with_this: Vec<usize>,
+    // --- clones
+    pub unique: bool,
+    pub promotable: bool,
+    pub clone_max: usize,
+    pub clone_node_max: usize,
+    pub promoted_max: usize,
+    pub promoted_node_max: usize,
+    pub interleave: bool,
+    pub ordered: bool,
+    pub notify: bool,
+    /// For clone instances: the configured id without the `:N` suffix.
+    pub base_id: Option<String>,
+    /// Instances assigned per node (clone-node-max bookkeeping).
+    pub instance_count: Vec<usize>,
+    pub locations: Vec<RscLocation>,
+    pub assigned: Option<NodeId>,
+    pub next_role: Role,
+    pub provisional: bool,
+    pub allocating: bool,
+    pub discovery_never: Vec<NodeId>,
+    pub discovery_exclusive: bool,
+}
+
+impl Resource {
+    pub fn new(id: &str, variant: Variant, nodes: usize) -> Self {
+        Resource {
+            id: id.to_string(),
+            variant,
+            parent: None,
+            children: Vec::new(),
+            class: String::new(),
+            provider: None,
+            agent: String::new(),
+            meta: BTreeMap::new(),
+            params: BTreeMap::new(),
+            ops: Vec::new(),
+            priority: 0,
+            stickiness: Score::ZERO,
+            migration_threshold: 1_000_000,
+            failure_timeout_s: 0,
+            target_role: None,
+            managed: true,
+            requires_fencing: true,
+            is_stonith: false,
+            orphan: false,
+            critical: true,
+            running_on: Vec::new(),
+            role: Role::Stopped,
+            failed: false,
+            blocked: false,
+            pending_task: None,
+            known_on: Vec::new(),
+            active_recurring: Vec::new(),
+            fail_counts: BTreeMap::new(),
+            digest_changed_on: Vec::new(),
+            reload_on: Vec::new(),
+            reschedule: Vec::new(),
+            cancel: Vec::new(),
+            cleanup_on: Vec::new(),
+            allowed: vec![Some(Score::ZERO); nodes],
+            this_with: Vec::new(),
+            with_this: Vec::new(),
+            unique: false,
+            promotable: false,
+            clone_max: 0,
+            clone_node_max: 1,
+            promoted_max: 1,
+            promoted_node_max: 1,
+            interleave: false,
+            ordered: false,
+            notify: false,
+            base_id: None,
+            instance_count: vec![0; nodes],
+            locations: Vec::new(),
+            assigned: None,
+            next_role: Role::Stopped,
+            provisional: true,
+            allocating: false,
+            discovery_never: Vec::new(),
+            discovery_exclusive: false,
+        }
+    }
+
+    /// `class:provider:type` as crm_mon prints it.
+    pub fn agent_spec(&self) -> String {
+        match &self.provider {
+            Some(p) => format!("{}:{}:{}", self.class, p, self.agent),
+            None => format!("{}:{}", self.class, self.agent),
+        }
+    }
+
+    pub fn current_node(&self) -> Option<NodeId> {
+        self.running_on.first().copied()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColocationKind {
+    Mandatory,
+    Optional,
+}
+
+/// `dependent` is placed relative to `primary` (crm: `colocation c score: dependent primary`).
+#[derive(Debug, Clone)]
+pub struct Colocation {
+    pub id: String,
+    pub dependent: RscId,
+    pub primary: RscId,
+    pub score: Score,
+    pub dependent_role: Option<Role>,
+    pub primary_role: Option<Role>,
+    pub node_attribute: String,
+    pub influence: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderKind {
+    Mandatory,
+    Optional,
+    Serialize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ordering {
+    pub id: String,
+    pub first: RscId,
+    pub first_action: String,
+    pub then: RscId,
+    pub then_action: String,
+    pub kind: OrderKind,
+    pub symmetrical: bool,
+}
+
+/// The whole working set handed from stage to stage.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    pub options: ClusterOptions,
+    pub nodes: Vec<Node>,
+    pub resources: Vec<Resource>,
+    /// Top-level resources in document order.
+    pub top: Vec<RscId>,
+    pub colocations: Vec<Colocation>,
+    pub orderings: Vec<Ordering>,
+    pub now: i64,
+    pub have_quorum: bool,
+    pub dc_uuid: Option<String>,
+    /// Location constraints in configuration order: (resource, index into its `locations`).
+    pub location_order: Vec<(RscId, usize)>,
+    /// Whether any fencing device is configured (without one, with
+    /// stonith-enabled, nothing is managed).
+    pub has_stonith_resource: bool,
+    /// Warnings and configuration errors found while unpacking.
+    pub warnings: Vec<String>,
+}
+
+impl Cluster {
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.0]
+    }
+    pub fn rsc(&self, id: RscId) -> &Resource {
+        &self.resources[id.0]
+    }
+    pub fn rsc_mut(&mut self, id: RscId) -> &mut Resource {
+        &mut self.resources[id.0]
+    }
+    pub fn node_by_name(&self, name: &str) -> Option<NodeId> {
+        self.nodes.iter().position(|n| n.name == name).map(NodeId)
+    }
+    pub fn node_by_id(&self, id: &str) -> Option<NodeId> {
+        self.nodes.iter().position(|n| n.id == id).map(NodeId)
+    }
+    pub fn rsc_by_id(&self, id: &str) -> Option<RscId> {
+        self.resources.iter().position(|r| r.id == id).map(RscId)
+    }
+    pub fn node_ids(&self) -> impl Iterator<Item = NodeId> {
+        (0..self.nodes.len()).map(NodeId)
+    }
+    /// All primitives, parents before children, in document order.
+    pub fn primitives(&self) -> Vec<RscId> {
+        (0..self.resources.len())
+            .map(RscId)
+            .filter(|r| self.resources[r.0].variant == Variant::Primitive)
+            .collect()
+    }
+    /// The top-level resource that contains `rsc`.
+    pub fn top_of(&self, mut rsc: RscId) -> RscId {
+        while let Some(p) = self.resources[rsc.0].parent {
+            rsc = p;
+        }
+        rsc
+    }
+}

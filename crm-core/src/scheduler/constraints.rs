@@ -1,0 +1,441 @@
+//! Constraints from the configuration into the working set: location scores per
+//! resource (with rules, roles, patterns, discovery), colocations and orderings
+//! (plain and from resource sets). Tags and templates expand to their resources.
+
+use cib_schema as cs;
+
+use super::cluster::*;
+use super::score::Score;
+use super::unpack::{is_true, rule_passes};
+
+pub fn unpack_constraints(cluster: &mut Cluster, cfg: &cs::Configuration) {
+    let tags: Vec<(String, Vec<String>)> = cfg
+        .tags
+        .iter()
+        .flat_map(|t| t.tags.iter())
+        .map(|t| (t.id.clone(), t.refs.iter().map(|r| r.id.clone()).collect()))
+        .collect();
+    let templates: Vec<(String, Vec<String>)> = template_members(cfg);
+    let expand = |cluster: &Cluster, id: &str| -> Vec<RscId> {
+        if let Some(r) = cluster.rsc_by_id(id) {
+            return vec![r];
+        }
+        let ids = tags
+            .iter()
+            .find(|(t, _)| t == id)
+            .or_else(|| templates.iter().find(|(t, _)| t == id))
+            .map(|(_, ids)| ids.clone())
+            .unwrap_or_default();
+        ids.iter().filter_map(|i| cluster.rsc_by_id(i)).collect()
+    };
+    for c in cfg.constraints.iter().flat_map(|c| c.items.iter()) {
+        match c {
+            cs::Constraint::Location(l) => unpack_location(cluster, l, &expand),
+            cs::Constraint::Colocation(c) => unpack_colocation(cluster, c, &expand),
+            cs::Constraint::Order(o) => unpack_order(cluster, o, &expand),
+            cs::Constraint::Ticket(_) => {}
+        }
+    }
+    // A group's members are each placed with the member before them.
+    for g in 0..cluster.resources.len() {
+        if cluster.resources[g].variant != Variant::Group {
+            continue;
+        }
+        let members = cluster.resources[g].children.clone();
+        for w in members.windows(2) {
+            new_colocation(
+                cluster,
+                "group:internal_colocation",
+                None,
+                Score::INF,
+                w[1],
+                w[0],
+                (None, None),
+                None,
+            );
+        }
+    }
+}
+
+fn template_members(cfg: &cs::Configuration) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    let mut visit = |p: &cs::Primitive| {
+        if let Some(t) = &p.template {
+            match out.iter_mut().find(|(id, _)| id == t) {
+                Some((_, v)) => v.push(p.id.clone()),
+                None => out.push((t.clone(), vec![p.id.clone()])),
+            }
+        }
+    };
+    fn walk(r: &cs::Resource, f: &mut dyn FnMut(&cs::Primitive)) {
+        match r {
+            cs::Resource::Primitive(p) => f(p),
+            cs::Resource::Group(g) => g.primitives.iter().for_each(&mut *f),
+            cs::Resource::Clone(c) => c.child.iter().for_each(|c| walk(c, f)),
+            cs::Resource::Master(c) => c.child.iter().for_each(|c| walk(c, f)),
+            _ => {}
+        }
+    }
+    for r in cfg.resources.iter().flat_map(|r| r.items.iter()) {
+        walk(r, &mut visit);
+    }
+    out
+}
+
+type Expand<'a> = dyn Fn(&Cluster, &str) -> Vec<RscId> + 'a;
+
+fn unpack_location(cluster: &mut Cluster, l: &cs::Location, expand: &Expand<'_>) {
+    let mut targets: Vec<(RscId, Option<Role>)> = Vec::new();
+    let role = l.role.as_deref().and_then(Role::parse);
+    if let Some(rsc) = &l.rsc {
+        targets.extend(expand(cluster, rsc).into_iter().map(|r| (r, role)));
+    } else if let Some(pattern) = &l.rsc_pattern {
+        for (i, r) in cluster.resources.iter().enumerate() {
+            if r.parent.is_none() && simple_regex_match(pattern, &r.id) {
+                targets.push((RscId(i), role));
+            }
+        }
+    }
+    for set in &l.sets {
+        let set_role = set.role.as_deref().and_then(Role::parse).or(role);
+        for rr in &set.resources {
+            targets.extend(expand(cluster, &rr.id).into_iter().map(|r| (r, set_role)));
+        }
+    }
+    let discovery = match l.resource_discovery.as_deref() {
+        Some("never") => Discovery::Never,
+        Some("exclusive") => Discovery::Exclusive,
+        _ => Discovery::Always,
+    };
+    for (rsc, role) in targets {
+        let mut scores: Vec<(NodeId, Score)> = Vec::new();
+        if let Some(node) = &l.node {
+            let score = l.score.as_deref().and_then(Score::parse).unwrap_or(Score::ZERO);
+            if let Some(n) = cluster.node_by_name(node) {
+                scores.push((n, score));
+            }
+        } else {
+            for rule in &l.rules {
+                for n in cluster.node_ids().collect::<Vec<_>>() {
+                    let node = cluster.node(n);
+                    if !rule_passes(rule, node, cluster.now, None) {
+                        continue;
+                    }
+                    let score = match (&rule.score, &rule.score_attribute) {
+                        (Some(s), _) => Score::parse(s).unwrap_or(Score::ZERO),
+                        (None, Some(attr)) => match node.attrs.get(attr).and_then(|v| Score::parse(v)) {
+                            Some(s) => s,
+                            None => continue,
+                        },
+                        _ => Score::ZERO,
+                    };
+                    match scores.iter_mut().find(|(x, _)| *x == n) {
+                        Some(slot) => slot.1 = slot.1.plus(score),
+                        None => scores.push((n, score)),
+                    }
+                }
+            }
+        }
+        cluster.rsc_mut(rsc).locations.push(RscLocation { id: l.id.clone(), role, scores, discovery });
+        let li = cluster.rsc(rsc).locations.len() - 1;
+        cluster.location_order.push((rsc, li));
+    }
+}
+
+/// Pacemaker's rsc-pattern is a POSIX extended regex; the common forms are
+/// anchors, literals, `.`, `.*` and character classes — enough for real configs.
+fn simple_regex_match(pattern: &str, text: &str) -> bool {
+    fn m(p: &[char], t: &[char], anchored_end: bool) -> bool {
+        if p.is_empty() {
+            return !anchored_end || t.is_empty();
+        }
+        if p.len() >= 2 && p[1] == '*' {
+            let mut i = 0;
+            loop {
+                if m(&p[2..], &t[i..], anchored_end) {
+                    return true;
+                }
+                if i < t.len() && (p[0] == '.' || p[0] == t[i]) {
+                    i += 1;
+                } else {
+                    return false;
+                }
+            }
+        }
+        if !t.is_empty() && (p[0] == '.' || p[0] == t[0]) {
+            return m(&p[1..], &t[1..], anchored_end);
+        }
+        false
+    }
+    let mut p: Vec<char> = pattern.chars().collect();
+    let anchored_start = p.first() == Some(&'^');
+    if anchored_start {
+        p.remove(0);
+    }
+    let anchored_end = p.last() == Some(&'$');
+    if anchored_end {
+        p.pop();
+    }
+    let t: Vec<char> = text.chars().collect();
+    if anchored_start {
+        m(&p, &t, anchored_end)
+    } else {
+        (0..=t.len()).any(|i| m(&p, &t[i..], anchored_end))
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn new_colocation(
+    cluster: &mut Cluster,
+    id: &str,
+    node_attribute: Option<&str>,
+    score: Score,
+    dependent: RscId,
+    primary: RscId,
+    roles: (Option<&str>, Option<&str>),
+    influence: Option<&str>,
+) {
+    if score == Score::ZERO {
+        return;
+    }
+    // "Started" as a role means any role.
+    let role =
+        |r: Option<&str>| r.and_then(Role::parse).filter(|r| *r != Role::Started && *r != Role::Unknown);
+    let influence = match influence {
+        Some(v) => is_true(v),
+        None => cluster.rsc(dependent).critical,
+    };
+    cluster.colocations.push(Colocation {
+        id: id.to_string(),
+        dependent,
+        primary,
+        score,
+        dependent_role: role(roles.0),
+        primary_role: role(roles.1),
+        node_attribute: node_attribute.unwrap_or("#uname").to_string(),
+        influence,
+    });
+    let ci = cluster.colocations.len() - 1;
+    insert_this_with(cluster, dependent, ci);
+    insert_with_this(cluster, primary, ci);
+}
+
+fn variant_rank(cluster: &Cluster, r: RscId) -> (i64, u8, bool) {
+    let rsc = cluster.rsc(r);
+    let v = match rsc.variant {
+        Variant::Primitive => 0,
+        Variant::Group => 1,
+        Variant::Clone => 2,
+    };
+    (rsc.priority, v, rsc.promotable)
+}
+
+/// Inserts a colocation into `r`'s "this with" list, ordered by the primary's
+/// priority, variant (clones first), promotability, then id; a new entry goes
+/// before equal ones.
+pub fn insert_this_with(cluster: &mut Cluster, r: RscId, ci: usize) {
+    let key = |cluster: &Cluster, ci: usize| {
+        let p = cluster.colocations[ci].primary;
+        let (pr, v, prom) = variant_rank(cluster, p);
+        (std::cmp::Reverse(pr), std::cmp::Reverse(v), std::cmp::Reverse(prom), cluster.rsc(p).id.clone())
+    };
+    let k = key(cluster, ci);
+    let list = &cluster.rsc(r).this_with;
+    let pos = list.iter().position(|&x| key(cluster, x) >= k).unwrap_or(list.len());
+    cluster.rsc_mut(r).this_with.insert(pos, ci);
+}
+
+/// Like [`insert_this_with`], for the "with this" list, keyed by the dependent.
+pub fn insert_with_this(cluster: &mut Cluster, r: RscId, ci: usize) {
+    let key = |cluster: &Cluster, ci: usize| {
+        let d = cluster.colocations[ci].dependent;
+        let (pr, v, prom) = variant_rank(cluster, d);
+        (std::cmp::Reverse(pr), std::cmp::Reverse(v), std::cmp::Reverse(prom), cluster.rsc(d).id.clone())
+    };
+    let k = key(cluster, ci);
+    let list = &cluster.rsc(r).with_this;
+    let pos = list.iter().position(|&x| key(cluster, x) >= k).unwrap_or(list.len());
+    cluster.rsc_mut(r).with_this.insert(pos, ci);
+}
+
+fn unpack_colocation(cluster: &mut Cluster, c: &cs::Colocation, expand: &Expand<'_>) {
+    let score = c.score.as_deref().and_then(Score::parse).unwrap_or(Score::ZERO);
+    let influence = c.influence.as_deref();
+    if c.sets.is_empty() {
+        let (Some(a), Some(b)) = (&c.rsc, &c.with_rsc) else { return };
+        let (Some(&dep), Some(&pri)) = (expand(cluster, a).first(), expand(cluster, b).first()) else {
+            cluster
+                .warnings
+                .push(format!("Ignoring constraint '{}' because a resource does not exist", c.id));
+            return;
+        };
+        new_colocation(
+            cluster,
+            &c.id,
+            c.node_attribute.as_deref(),
+            score,
+            dep,
+            pri,
+            (c.rsc_role.as_deref(), c.with_rsc_role.as_deref()),
+            influence,
+        );
+        return;
+    }
+    let mut last: Option<&cs::ResourceSet> = None;
+    for set in &c.sets {
+        colocation_set(cluster, &c.id, set, score, influence, expand);
+        if let Some(prev) = last {
+            colocate_sets(cluster, &c.id, prev, set, score, influence, expand);
+        }
+        last = Some(set);
+    }
+}
+
+fn set_members(cluster: &Cluster, set: &cs::ResourceSet, expand: &Expand<'_>) -> Vec<RscId> {
+    set.resources.iter().flat_map(|r| expand(cluster, &r.id)).collect()
+}
+
+fn colocation_set(
+    cluster: &mut Cluster,
+    id: &str,
+    set: &cs::ResourceSet,
+    score: Score,
+    influence: Option<&str>,
+    expand: &Expand<'_>,
+) {
+    let score = set.score.as_deref().and_then(Score::parse).unwrap_or(score);
+    if score == Score::ZERO || set.sequential.as_deref().is_some_and(|v| !is_true(v)) {
+        return;
+    }
+    let set_id = set.id.clone().unwrap_or_else(|| id.to_string());
+    let role = set.role.as_deref();
+    let members = set_members(cluster, set, expand);
+    let group_ordering = set.ordering.as_deref().is_none_or(|o| o.eq_ignore_ascii_case("group"));
+    if score > Score::ZERO {
+        for w in members.windows(2) {
+            // "group" ordering: each member with the one before it; otherwise reversed.
+            let (dep, pri) = if group_ordering { (w[1], w[0]) } else { (w[0], w[1]) };
+            new_colocation(cluster, &set_id, None, score, dep, pri, (role, role), influence);
+        }
+    } else {
+        for (i, &r) in members.iter().enumerate() {
+            for &with in &members[..i] {
+                new_colocation(cluster, &set_id, None, score, r, with, (role, role), influence);
+            }
+        }
+    }
+}
+
+fn colocate_sets(
+    cluster: &mut Cluster,
+    id: &str,
+    set1: &cs::ResourceSet,
+    set2: &cs::ResourceSet,
+    score: Score,
+    influence: Option<&str>,
+    expand: &Expand<'_>,
+) {
+    if score == Score::ZERO {
+        return;
+    }
+    let seq = |s: &cs::ResourceSet| s.sequential.as_deref().is_none_or(is_true);
+    let m1 = set_members(cluster, set1, expand);
+    let m2 = set_members(cluster, set2, expand);
+    let roles = (set1.role.as_deref(), set2.role.as_deref());
+    let r1 = if seq(set1) { m1.first().copied() } else { None };
+    let r2 = if seq(set2) { m2.last().copied() } else { None };
+    match (r1, r2) {
+        (Some(a), Some(b)) => new_colocation(cluster, id, None, score, a, b, roles, influence),
+        (Some(a), None) => {
+            for &b in &m2 {
+                new_colocation(cluster, id, None, score, a, b, roles, influence);
+            }
+        }
+        (None, Some(b)) => {
+            for &a in &m1 {
+                new_colocation(cluster, id, None, score, a, b, roles, influence);
+            }
+        }
+        (None, None) => {
+            for &a in &m1 {
+                for &b in &m2 {
+                    new_colocation(cluster, id, None, score, a, b, roles, influence);
+                }
+            }
+        }
+    }
+}
+
+fn unpack_order(cluster: &mut Cluster, o: &cs::Order, expand: &Expand<'_>) {
+    let kind = order_kind(o.kind.as_deref(), o.score.as_deref());
+    let symmetrical = o.symmetrical.as_deref().map(is_true).unwrap_or(kind != OrderKind::Serialize);
+    if let (Some(first), Some(then)) = (&o.first, &o.then) {
+        let first_action = o.first_action.clone().unwrap_or_else(|| "start".into());
+        let then_action = o.then_action.clone().unwrap_or_else(|| first_action.clone());
+        for f in expand(cluster, first) {
+            for t in expand(cluster, then) {
+                cluster.orderings.push(Ordering {
+                    id: o.id.clone(),
+                    first: f,
+                    first_action: first_action.clone(),
+                    then: t,
+                    then_action: then_action.clone(),
+                    kind,
+                    symmetrical,
+                });
+            }
+        }
+        return;
+    }
+    let sets: Vec<(Vec<RscId>, bool, String)> = o
+        .sets
+        .iter()
+        .map(|s| {
+            let members = s.resources.iter().flat_map(|r| expand(cluster, &r.id)).collect();
+            let sequential = s.sequential.as_deref().map(is_true).unwrap_or(true);
+            (members, sequential, s.action.clone().unwrap_or_else(|| "start".into()))
+        })
+        .collect();
+    let push = |cluster: &mut Cluster, f: RscId, fa: &str, t: RscId, ta: &str| {
+        cluster.orderings.push(Ordering {
+            id: o.id.clone(),
+            first: f,
+            first_action: fa.to_string(),
+            then: t,
+            then_action: ta.to_string(),
+            kind,
+            symmetrical,
+        });
+    };
+    for (members, sequential, action) in &sets {
+        if *sequential {
+            for w in members.windows(2) {
+                push(cluster, w[0], action, w[1], action);
+            }
+        }
+    }
+    for pair in sets.windows(2) {
+        let (prev, next) = (&pair[0], &pair[1]);
+        let firsts: Vec<RscId> =
+            if prev.1 { prev.0.last().copied().into_iter().collect() } else { prev.0.clone() };
+        let thens: Vec<RscId> =
+            if next.1 { next.0.first().copied().into_iter().collect() } else { next.0.clone() };
+        for &f in &firsts {
+            for &t in &thens {
+                push(cluster, f, &prev.2, t, &next.2);
+            }
+        }
+    }
+}
+
+fn order_kind(kind: Option<&str>, score: Option<&str>) -> OrderKind {
+    match kind.map(|k| k.to_ascii_lowercase()) {
+        Some(k) if k == "optional" => OrderKind::Optional,
+        Some(k) if k == "serialize" => OrderKind::Serialize,
+        Some(_) => OrderKind::Mandatory,
+        None => match score.and_then(Score::parse) {
+            Some(s) if s.0 == 0 => OrderKind::Optional,
+            _ => OrderKind::Mandatory,
+        },
+    }
+}

@@ -1,0 +1,57 @@
+//! Fencing and shutdown: unclean nodes are fenced (when stonith is enabled)
+//! before anything that ran there is recovered; nodes shutting down stop their
+//! resources first.
+
+use super::actions::{ActionSet, EdgeFlags};
+use super::cluster::*;
+
+pub fn create_fencing(cluster: &Cluster, set: &mut ActionSet) {
+    // Fencing needs a device, quorum (or a policy that ignores it) and
+    // something to protect.
+    let any_managed = cluster.resources.iter().any(|r| r.managed);
+    if !cluster.options.stonith_enabled || !super::placement::may_start(cluster) || !any_managed {
+        return;
+    }
+    for n in cluster.node_ids() {
+        let node = cluster.node(n);
+        if !node.unclean {
+            continue;
+        }
+        let mut fence = ActionSet::new_action(None, "stonith", 0, Some(n));
+        fence.optional = false;
+        fence.fence_type = Some(cluster.options.stonith_action.clone());
+        fence.reason = node.fence_reason.clone();
+        let f = set.add(fence);
+        // Stops on the fenced node are implied by the fencing.
+        let stops: Vec<usize> = set
+            .actions
+            .iter()
+            .filter(|a| a.task == "stop" && a.node == Some(n) && a.pseudo)
+            .map(|a| a.id)
+            .collect();
+        for s in stops {
+            set.edge(f, s, EdgeFlags { ordered: true, implies_then: true, ..Default::default() });
+        }
+    }
+}
+
+pub fn create_shutdowns(cluster: &Cluster, set: &mut ActionSet) {
+    for n in cluster.node_ids() {
+        let node = cluster.node(n);
+        if !node.shutdown || !node.online || node.unclean {
+            continue;
+        }
+        let mut down = ActionSet::new_action(None, "do_shutdown", 0, Some(n));
+        down.optional = false;
+        let d = set.add(down);
+        let stops: Vec<usize> = set
+            .actions
+            .iter()
+            .filter(|a| a.task == "stop" && a.node == Some(n) && a.rsc.is_some())
+            .map(|a| a.id)
+            .collect();
+        for s in stops {
+            set.edge(s, d, EdgeFlags::ORDER);
+        }
+    }
+}

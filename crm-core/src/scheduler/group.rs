@@ -1,0 +1,78 @@
+//! The group variant: members placed together and started in order, stopped in
+//! reverse order. Pseudo-actions `start`/`running`/`stop`/`stopped` mark the
+//! group's edges for constraints that name the group.
+
+use super::actions::{ActionSet, EdgeFlags};
+use super::cluster::*;
+use super::variants::{assign_child, ResourceVariant, MANDATORY};
+
+pub struct Group;
+
+impl ResourceVariant for Group {
+    fn assign(&self, cluster: &mut Cluster, r: RscId, prefer: Option<NodeId>) {
+        let members = cluster.rsc(r).children.clone();
+        if members.is_empty() {
+            return;
+        }
+        cluster.rsc_mut(r).allocating = true;
+        // "group with X" is "first member with X"; "X with group" is "X with
+        // last member" (the internal colocations carry the rest).
+        let this_with = std::mem::take(&mut cluster.rsc_mut(r).this_with);
+        for ci in this_with {
+            super::constraints::insert_this_with(cluster, members[0], ci);
+        }
+        let with_this = std::mem::take(&mut cluster.rsc_mut(r).with_this);
+        let last = *members.last().unwrap();
+        for ci in with_this {
+            super::constraints::insert_with_this(cluster, last, ci);
+        }
+        for &m in &members {
+            assign_child(cluster, m, prefer);
+        }
+        let first = cluster.rsc(members[0]).assigned;
+        let next = cluster.rsc(members[0]).next_role;
+        let g = cluster.rsc_mut(r);
+        g.assigned = first;
+        g.next_role = next;
+    }
+
+    fn create_actions(&self, _cluster: &Cluster, set: &mut ActionSet, r: RscId) {
+        for task in ["start", "running", "stop", "stopped"] {
+            let mut a = ActionSet::new_action(Some(r), task, 0, None);
+            a.pseudo = true;
+            set.add(a);
+        }
+    }
+
+    fn internal_ordering(&self, cluster: &Cluster, set: &mut ActionSet, r: RscId) {
+        let members = cluster.rsc(r).children.clone();
+        let pseudo = |set: &ActionSet, task: &str| set.find(r, task, None)[0];
+        let (start, running, stop, stopped) =
+            (pseudo(set, "start"), pseudo(set, "running"), pseudo(set, "stop"), pseudo(set, "stopped"));
+        let ordered_first = EdgeFlags { ordered: true, implies_first: true, ..Default::default() };
+        let ordered_then = EdgeFlags { ordered: true, implies_then: true, ..Default::default() };
+        for &m in &members {
+            for s in set.find(m, "start", None) {
+                set.edge(start, s, EdgeFlags { runnable_left: true, ..ordered_first });
+                set.edge(s, running, ordered_then);
+            }
+            for s in set.find(m, "stop", None) {
+                set.edge(stop, s, ordered_first);
+                set.edge(s, stopped, ordered_then);
+            }
+        }
+        set.edge(stopped, start, EdgeFlags::ORDER);
+        for w in members.windows(2) {
+            for a in set.find(w[0], "start", None) {
+                for b in set.find(w[1], "start", None) {
+                    set.edge(a, b, MANDATORY);
+                }
+            }
+            for b in set.find(w[1], "stop", None) {
+                for a in set.find(w[0], "stop", None) {
+                    set.edge(b, a, EdgeFlags { ordered: true, implies_first: true, ..Default::default() });
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,630 @@
+//! The status section's operation history, folded into each resource's current
+//! role and location, failures and their consequences (`on-fail`), pending
+//! operations, active recurring monitors and fail counts.
+
+use cib_schema as cs;
+
+use super::cluster::*;
+use super::score::Score;
+
+// OCF exit codes.
+const OCF_OK: i32 = 0;
+const OCF_NOT_RUNNING: i32 = 7;
+const OCF_RUNNING_PROMOTED: i32 = 8;
+const OCF_FAILED_PROMOTED: i32 = 9;
+const OCF_NOT_INSTALLED: i32 = 5;
+const OCF_NOT_CONFIGURED: i32 = 6;
+const OCF_DEGRADED: i32 = 190;
+const OCF_DEGRADED_PROMOTED: i32 = 191;
+
+// Execution status codes.
+const EXEC_PENDING: i32 = -1;
+const EXEC_DONE: i32 = 0;
+const EXEC_CANCELLED: i32 = 1;
+const EXEC_NOT_SUPPORTED: i32 = 3;
+
+pub fn unpack_status(cluster: &mut Cluster, cib: &cs::Cib) {
+    let Some(status) = &cib.status else { return };
+    for st in &status.nodes {
+        let Some(node) = st.id.as_deref().and_then(|id| cluster.node_by_id(id)) else { continue };
+        // A cleanly stopped node runs nothing, whatever its old history says.
+        let n = cluster.node(node);
+        if !n.online && !n.unclean {
+            continue;
+        }
+        let Some(lrm) = st.lrm.as_ref().and_then(|l| l.resources.as_ref()) else { continue };
+        for lr in &lrm.resources {
+            let rsc = match resolve(cluster, node, &lr.id) {
+                Resolved::Found(r) => r,
+                Resolved::Ignore => continue,
+                Resolved::Missing => match orphan(cluster, lr) {
+                    Some(r) => r,
+                    None => continue,
+                },
+            };
+            unpack_lrm_resource(cluster, rsc, node, lr);
+        }
+    }
+    unpack_fail_counts(cluster);
+}
+
+enum Resolved {
+    Found(RscId),
+    Missing,
+    Ignore,
+}
+
+fn base_of(id: &str) -> &str {
+    id.split(':').next().unwrap_or(id)
+}
+
+fn anonymous_clone_of(cluster: &Cluster, r: RscId) -> Option<RscId> {
+    let top = cluster.top_of(r);
+    let t = cluster.rsc(top);
+    (t.variant == Variant::Clone && !t.unique).then_some(top)
+}
+
+/// Maps a history entry's id to the resource (or clone instance) it describes.
+fn resolve(cluster: &mut Cluster, node: NodeId, id: &str) -> Resolved {
+    let found = match cluster.rsc_by_id(id) {
+        Some(r) if cluster.rsc(r).variant != Variant::Primitive => return Resolved::Ignore,
+        Some(r) => Some(r),
+        None => None,
+    };
+    let zero = format!("{}:0", base_of(id));
+    let anchor = found.or_else(|| cluster.rsc_by_id(&zero));
+    match anchor.and_then(|a| anonymous_clone_of(cluster, a)) {
+        Some(clone) => Resolved::Found(find_anonymous_instance(cluster, clone, node, base_of(id))),
+        None => match found {
+            Some(r) => Resolved::Found(r),
+            None => Resolved::Missing,
+        },
+    }
+}
+
+/// The member of instance `inst` (or `inst` itself) configured as `base`.
+fn member_named(cluster: &Cluster, inst: RscId, base: &str) -> Option<RscId> {
+    let r = cluster.rsc(inst);
+    if r.variant == Variant::Primitive {
+        return (r.base_id.as_deref() == Some(base)).then_some(inst);
+    }
+    r.children.iter().find_map(|&c| member_named(cluster, c, base))
+}
+
+/// Anonymous clones record their instances under the configured name; the
+/// history entry belongs to the instance already active on that node, else to
+/// the first inactive instance, else to a new orphan instance.
+fn find_anonymous_instance(cluster: &mut Cluster, clone: RscId, node: NodeId, base: &str) -> RscId {
+    let mut inactive: Option<RscId> = None;
+    let mut skip_inactive = false;
+    for &inst in &cluster.rsc(clone).children.clone() {
+        let nodes = super::clone::instance_nodes(cluster, inst);
+        if !nodes.is_empty() {
+            if nodes[0] == node {
+                if let Some(m) = member_named(cluster, inst, base) {
+                    if cluster.rsc(m).running_on.is_empty() {
+                        return m;
+                    }
+                    skip_inactive = true;
+                }
+            }
+        } else if !skip_inactive && inactive.is_none() && !cluster.rsc(inst).blocked {
+            inactive = member_named(cluster, inst, base);
+        }
+    }
+    if let (Some(m), false) = (inactive, skip_inactive) {
+        return m;
+    }
+    let orphan = copy_instance(cluster, clone);
+    member_named(cluster, orphan, base).unwrap_or(orphan)
+}
+
+/// A new, orphaned instance of a clone, shaped like its first instance.
+fn copy_instance(cluster: &mut Cluster, clone: RscId) -> RscId {
+    let n = cluster.rsc(clone).children.len();
+    let template = cluster.rsc(clone).children[0];
+    let id = copy_subtree(cluster, template, clone, &format!(":{n}"));
+    cluster.rsc_mut(clone).children.push(id);
+    id
+}
+
+fn copy_subtree(cluster: &mut Cluster, src: RscId, parent: RscId, suffix: &str) -> RscId {
+    let nodes = cluster.nodes.len();
+    let s = cluster.rsc(src).clone();
+    let base = s.base_id.clone().unwrap_or_else(|| s.id.clone());
+    let mut r = Resource::new(&format!("{base}{suffix}"), s.variant, nodes);
+    r.base_id = Some(base);
+    r.parent = Some(parent);
+    r.class = s.class;
+    r.provider = s.provider;
+    r.agent = s.agent;
+    r.meta = s.meta;
+    r.params = s.params;
+    r.ops = s.ops;
+    r.priority = s.priority;
+    r.stickiness = s.stickiness;
+    r.migration_threshold = s.migration_threshold;
+    r.failure_timeout_s = s.failure_timeout_s;
+    r.target_role = s.target_role;
+    r.managed = s.managed;
+    r.requires_fencing = s.requires_fencing;
+    r.is_stonith = s.is_stonith;
+    r.orphan = true;
+    cluster.resources.push(r);
+    let id = RscId(cluster.resources.len() - 1);
+    for c in s.children {
+        let cid = copy_subtree(cluster, c, id, suffix);
+        cluster.rsc_mut(id).children.push(cid);
+    }
+    id
+}
+
+/// A resource in the history but not in the configuration.
+fn orphan(cluster: &mut Cluster, lr: &cs::LrmResource) -> Option<RscId> {
+    if let Some(existing) = cluster.rsc_by_id(&lr.id) {
+        if cluster.rsc(existing).orphan {
+            return Some(existing);
+        }
+        // A history entry named like a group or clone: not a primitive, ignore.
+        return None;
+    }
+    let mut r = Resource::new(&lr.id, Variant::Primitive, cluster.nodes.len());
+    r.class = lr.class.clone().unwrap_or_default();
+    r.provider = lr.provider.clone();
+    r.agent = lr.agent.clone().unwrap_or_default();
+    r.orphan = true;
+    r.managed = !cluster.options.maintenance_mode;
+    r.is_stonith = r.class == "stonith";
+    r.requires_fencing = cluster.options.stonith_enabled;
+    // An orphan may only stop.
+    r.locations.push(RscLocation {
+        id: "__orphan_do_not_run__".into(),
+        role: None,
+        scores: (0..cluster.nodes.len()).map(|i| (NodeId(i), Score::NEG_INF)).collect(),
+        discovery: Discovery::Always,
+    });
+    cluster.resources.push(r);
+    let id = RscId(cluster.resources.len() - 1);
+    cluster.top.push(id);
+    Some(id)
+}
+
+struct OpRecord<'a> {
+    op: &'a cs::LrmRscOp,
+    task: &'a str,
+    call_id: i64,
+    rc: i32,
+    status: i32,
+    interval_ms: u64,
+    target_rc: Option<i32>,
+}
+
+fn target_rc(op: &cs::LrmRscOp) -> Option<i32> {
+    let key = op.transition_key.as_deref()?;
+    key.split(':').nth(2)?.parse().ok()
+}
+
+fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs::LrmResource) {
+    let mut ops: Vec<OpRecord> = lr
+        .ops
+        .iter()
+        .map(|op| OpRecord {
+            op,
+            task: op.operation.as_deref().unwrap_or(""),
+            call_id: op.call_id().unwrap_or(-1),
+            rc: op.rc_code().unwrap_or(0),
+            status: op.op_status().unwrap_or(0),
+            interval_ms: op.interval_ms(),
+            target_rc: target_rc(op),
+        })
+        .collect();
+    // Oldest first; pending operations (call-id -1) last.
+    ops.sort_by_key(|o| (o.call_id < 0, o.call_id));
+
+    {
+        let r = cluster.rsc_mut(rsc);
+        if !r.known_on.contains(&node) {
+            r.known_on.push(node);
+        }
+    }
+
+    let mut role = Role::Unknown;
+    let mut on_fail = OnFail::Ignore;
+    let mut last_failure_key: Option<String> = None;
+    let mut pending: Option<String> = None;
+    let mut recurring: Vec<(String, u64)> = Vec::new();
+    let mut failed_here = false;
+
+    for o in &ops {
+        if matches!(o.task, "notify" | "meta-data") {
+            continue;
+        }
+        let key =
+            o.op.operation_key.clone().unwrap_or_else(|| format!("{}_{}_{}", lr.id, o.task, o.interval_ms));
+        if o.status == EXEC_PENDING || o.call_id < 0 {
+            pending = Some(o.task.to_string());
+            match o.task {
+                "start" | "migrate_from" => role = role.max(Role::Started),
+                "promote" => role = Role::Promoted,
+                "stop" | "demote" | "migrate_to" => {}
+                "monitor" if o.interval_ms > 0 => {}
+                _ => {}
+            }
+            if o.interval_ms > 0 && o.task == "monitor" {
+                recurring.push((key, o.interval_ms));
+            }
+            continue;
+        }
+        if o.status == EXEC_CANCELLED {
+            recurring.retain(|(k, _)| *k != key);
+            continue;
+        }
+        if o.interval_ms > 0 && o.task == "cancel" {
+            continue;
+        }
+        let is_probe = o.task == "monitor" && o.interval_ms == 0;
+        let target = o.target_rc.unwrap_or(if is_probe { OCF_NOT_RUNNING } else { OCF_OK });
+        let outcome = classify(o.rc, o.status, target, is_probe, o.interval_ms);
+        match outcome {
+            Outcome::Ok(rc) => {
+                let mut clear = false;
+                match rc {
+                    OCF_NOT_RUNNING => {
+                        role = Role::Stopped;
+                        clear = true;
+                    }
+                    OCF_RUNNING_PROMOTED | OCF_DEGRADED_PROMOTED => role = Role::Promoted,
+                    _ => match o.task {
+                        "start" | "migrate_from" => {
+                            role = Role::Started;
+                            clear = true;
+                        }
+                        "stop" => {
+                            role = Role::Stopped;
+                            clear = true;
+                        }
+                        "promote" => {
+                            role = Role::Promoted;
+                            clear = true;
+                        }
+                        "demote" => {
+                            if on_fail == OnFail::Demote {
+                                clear = true;
+                            }
+                            role = Role::Unpromoted;
+                        }
+                        "migrate_to" => {
+                            // The resource is leaving; the target's migrate_from decides.
+                            role = Role::Started;
+                        }
+                        "monitor" => {
+                            if last_failure_key.as_deref() == Some(key.as_str()) {
+                                clear = true;
+                            }
+                            if role < Role::Started {
+                                role = Role::Started;
+                            }
+                        }
+                        _ => {
+                            if role < Role::Started {
+                                role = Role::Started;
+                            }
+                        }
+                    },
+                }
+                if o.task == "monitor" && o.interval_ms > 0 && rc != OCF_NOT_RUNNING {
+                    if !recurring.iter().any(|(k, _)| *k == key) {
+                        recurring.push((key.clone(), o.interval_ms));
+                    }
+                } else if matches!(o.task, "stop" | "start" | "promote" | "demote") || rc == OCF_NOT_RUNNING {
+                    // A state change invalidates monitors recorded before it.
+                    if o.task != "monitor" {
+                        recurring.clear();
+                    }
+                }
+                if clear
+                    && matches!(on_fail, OnFail::Block | OnFail::Ignore | OnFail::Demote | OnFail::Restart)
+                {
+                    on_fail = OnFail::Ignore;
+                    failed_here = false;
+                }
+            }
+            Outcome::Failed { hard, fatal } => {
+                let configured = op_on_fail(cluster, rsc, o.task, o.interval_ms);
+                let default = if o.task == "stop" {
+                    if cluster.options.stonith_enabled {
+                        OnFail::Fence
+                    } else {
+                        OnFail::Block
+                    }
+                } else {
+                    OnFail::Restart
+                };
+                let this_fail = configured.unwrap_or(default);
+                if this_fail == OnFail::Ignore {
+                    // Failure recorded but ignored: the resource stays as it was.
+                    if role < Role::Started && o.task != "stop" {
+                        role = Role::Started;
+                    }
+                    continue;
+                }
+                last_failure_key = Some(key.clone());
+                failed_here = true;
+                if this_fail > on_fail {
+                    on_fail = this_fail;
+                }
+                match o.task {
+                    "stop" => {
+                        ban(cluster, rsc, node);
+                        role = role.max(Role::Started);
+                    }
+                    "promote" => role = Role::Promoted,
+                    "demote" => role = Role::Promoted,
+                    "start" => {
+                        if cluster.options.start_failure_is_fatal {
+                            ban(cluster, rsc, node);
+                        }
+                        role = role.max(Role::Started);
+                    }
+                    _ => {
+                        if o.rc == OCF_FAILED_PROMOTED {
+                            role = Role::Promoted;
+                        } else if role < Role::Started {
+                            role = Role::Started;
+                        }
+                    }
+                }
+                if o.rc == OCF_NOT_RUNNING && !is_probe {
+                    // "Unexpectedly not running": it is failed but stopped.
+                    role = role.max(Role::Started);
+                }
+                if hard {
+                    ban(cluster, rsc, node);
+                }
+                if fatal {
+                    let n = cluster.nodes.len();
+                    for i in 0..n {
+                        ban(cluster, rsc, NodeId(i));
+                    }
+                }
+                if is_probe && o.rc == OCF_NOT_INSTALLED {
+                    role = Role::Stopped;
+                    failed_here = false;
+                    on_fail = OnFail::Ignore;
+                }
+            }
+        }
+    }
+
+    let r = cluster.rsc_mut(rsc);
+    for (key, interval) in recurring {
+        r.active_recurring.push((node, key, interval));
+    }
+    if pending.is_some() && r.pending_task.is_none() {
+        r.pending_task = pending.clone();
+    }
+    if role == Role::Unknown || role == Role::Stopped {
+        return;
+    }
+    if !r.running_on.contains(&node) {
+        r.running_on.push(node);
+    }
+    if role > r.role || r.role == Role::Stopped {
+        r.role = role;
+    }
+    let (managed, orphan) = (r.managed, r.orphan);
+    if orphan {
+        if anonymous_clone_of(cluster, rsc).is_none() {
+            cluster.rsc_mut(rsc).cleanup_on.push(node);
+        }
+    } else if managed && !(failed_here && on_fail != OnFail::Ignore) {
+        check_config(cluster, rsc, node, &ops);
+    }
+    let r = cluster.rsc_mut(rsc);
+    if failed_here && on_fail != OnFail::Ignore {
+        r.failed = true;
+        match on_fail {
+            OnFail::Fence => {
+                let reason = format!("{} failed there", r.id);
+                let n = &mut cluster.nodes[node.0];
+                if !n.unclean {
+                    n.unclean = true;
+                    n.fence_reason = Some(reason);
+                }
+            }
+            OnFail::Standby => {
+                cluster.nodes[node.0].standby_onfail = true;
+                cluster.nodes[node.0].standby = true;
+            }
+            OnFail::Block => {
+                r.blocked = true;
+                r.managed = false;
+            }
+            OnFail::Stop => {
+                r.target_role = Some(Role::Stopped);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Compares what ran since the last start with the configuration: recurring
+/// operations no longer configured are cancelled, changed ones rescheduled; a
+/// changed definition means a restart (or a reload, where the agent can).
+fn check_config(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord]) {
+    let mut start_index = None;
+    let mut stop_index = None;
+    let mut implied = None;
+    for (i, o) in ops.iter().enumerate() {
+        match o.task {
+            "stop" if o.status == EXEC_DONE && o.rc == OCF_OK => stop_index = Some(i),
+            "start" | "migrate_from" => start_index = Some(i),
+            "monitor" | "promote"
+                if (o.rc == OCF_OK || o.rc == OCF_RUNNING_PROMOTED)
+                    && implied.is_none_or(|x| stop_index.is_some_and(|s| x <= s)) =>
+            {
+                implied = Some(i);
+            }
+            _ => {}
+        }
+    }
+    let start = start_index.or(implied).unwrap_or(0);
+    if stop_index.is_some_and(|s| s > start) {
+        return;
+    }
+    for o in &ops[start..] {
+        if o.call_id < 0 || o.status != EXEC_DONE {
+            continue;
+        }
+        let r = cluster.rsc(rsc);
+        if o.interval_ms > 0 {
+            let config =
+                r.ops.iter().find(|d| d.name == o.task && d.interval_ms == o.interval_ms && d.enabled);
+            match config {
+                None => {
+                    if cluster.options.stop_orphan_actions {
+                        let entry = (node, o.task.to_string(), o.interval_ms);
+                        if !cluster.rsc(rsc).cancel.contains(&entry) {
+                            cluster.rsc_mut(rsc).cancel.push(entry);
+                        }
+                    }
+                }
+                Some(d) => {
+                    let params =
+                        super::digest::op_params(&r.params, &d.params, Some(d.timeout_ms.unwrap_or(20_000)));
+                    let recorded = o.op.op_digest.as_deref();
+                    if recorded.is_some_and(|rec| rec != super::digest::params_digest(&params)) {
+                        cluster.rsc_mut(rsc).reschedule.push((node, o.interval_ms));
+                    }
+                }
+            }
+            continue;
+        }
+        if !matches!(o.task, "start" | "monitor" | "promote" | "migrate_from") {
+            continue;
+        }
+        let start_def = r.ops.iter().find(|d| d.name == "start" && d.interval_ms == 0);
+        let extra = start_def.map(|d| d.params.clone()).unwrap_or_default();
+        let all = super::digest::op_params(&r.params, &extra, None);
+        let all_digest = super::digest::params_digest(&all);
+        let restart_needed = match (o.op.op_restart_digest.as_deref(), o.op.op_force_restart.as_deref()) {
+            (Some(recorded), force) => {
+                let names: Vec<&str> = force.unwrap_or("").split_whitespace().collect();
+                let mut restart = all.clone();
+                restart.retain(|k, _| names.contains(&k.as_str()));
+                recorded != super::digest::params_digest(&restart)
+            }
+            _ => false,
+        };
+        let supports_reload = o.op.op_restart_digest.is_some();
+        let changed = match o.op.op_digest.as_deref() {
+            None => true,
+            Some(d) => d != all_digest,
+        };
+        if restart_needed || (changed && (!supports_reload || !extra.is_empty())) {
+            if !cluster.rsc(rsc).digest_changed_on.contains(&node) {
+                cluster.rsc_mut(rsc).digest_changed_on.push(node);
+            }
+        } else if changed && !cluster.rsc(rsc).reload_on.contains(&node) {
+            cluster.rsc_mut(rsc).reload_on.push(node);
+        }
+    }
+}
+
+fn ban(cluster: &mut Cluster, rsc: RscId, node: NodeId) {
+    let r = cluster.rsc_mut(rsc);
+    if !r.locations.iter().any(|l| l.id == "__failure__" && l.scores.iter().any(|(n, _)| *n == node)) {
+        r.locations.push(RscLocation {
+            id: "__failure__".into(),
+            role: None,
+            scores: vec![(node, Score::NEG_INF)],
+            discovery: Discovery::Always,
+        });
+    }
+}
+
+fn op_on_fail(cluster: &Cluster, rsc: RscId, task: &str, interval_ms: u64) -> Option<OnFail> {
+    cluster
+        .rsc(rsc)
+        .ops
+        .iter()
+        .find(|o| o.name == task && o.interval_ms == interval_ms)
+        .and_then(|o| o.on_fail)
+}
+
+enum Outcome {
+    Ok(i32),
+    Failed { hard: bool, fatal: bool },
+}
+
+fn classify(rc: i32, status: i32, target: i32, is_probe: bool, interval_ms: u64) -> Outcome {
+    if status != EXEC_DONE {
+        if status == EXEC_NOT_SUPPORTED && interval_ms > 0 {
+            return Outcome::Failed { hard: true, fatal: false };
+        }
+        // Timed out, error, not installed...: an ordinary failure unless the rc says more.
+        return match rc {
+            OCF_NOT_INSTALLED => Outcome::Failed { hard: true, fatal: false },
+            OCF_NOT_CONFIGURED => Outcome::Failed { hard: false, fatal: true },
+            _ => Outcome::Failed { hard: false, fatal: false },
+        };
+    }
+    match rc {
+        r if r == target => Outcome::Ok(r),
+        OCF_OK | OCF_DEGRADED if is_probe => Outcome::Ok(OCF_OK),
+        OCF_NOT_RUNNING if is_probe => Outcome::Ok(OCF_NOT_RUNNING),
+        OCF_RUNNING_PROMOTED if is_probe => Outcome::Ok(OCF_RUNNING_PROMOTED),
+        OCF_DEGRADED if target == OCF_OK => Outcome::Ok(OCF_OK),
+        OCF_DEGRADED_PROMOTED if target == OCF_RUNNING_PROMOTED => Outcome::Ok(OCF_RUNNING_PROMOTED),
+        OCF_NOT_RUNNING if target == OCF_OK && interval_ms == 0 => {
+            Outcome::Failed { hard: false, fatal: false }
+        }
+        2 | 3 | 4 | OCF_NOT_INSTALLED => Outcome::Failed { hard: true, fatal: false },
+        OCF_NOT_CONFIGURED => Outcome::Failed { hard: false, fatal: true },
+        _ => Outcome::Failed { hard: false, fatal: false },
+    }
+}
+
+/// Fail counts from node attributes: `fail-count-<rsc>#<op>_<interval>` (summed)
+/// or the older `fail-count-<rsc>`; expired by `failure-timeout`.
+fn unpack_fail_counts(cluster: &mut Cluster) {
+    let now = cluster.now;
+    for ri in 0..cluster.resources.len() {
+        if cluster.resources[ri].variant != Variant::Primitive {
+            continue;
+        }
+        let id = cluster.resources[ri].id.clone();
+        let prefix = format!("fail-count-{id}");
+        let lf_prefix = format!("last-failure-{id}");
+        let timeout = cluster.resources[ri].failure_timeout_s;
+        for ni in 0..cluster.nodes.len() {
+            let attrs = &cluster.nodes[ni].attrs;
+            let mut total = Score::ZERO;
+            let mut last_failure = 0i64;
+            for (k, v) in attrs.range(prefix.clone()..) {
+                if !k.starts_with(&prefix) {
+                    break;
+                }
+                let rest = &k[prefix.len()..];
+                if rest.is_empty() || rest.starts_with('#') {
+                    total = total.plus(Score::parse(v).unwrap_or(Score::ZERO));
+                }
+            }
+            for (k, v) in attrs.range(lf_prefix.clone()..) {
+                if !k.starts_with(&lf_prefix) {
+                    break;
+                }
+                let rest = &k[lf_prefix.len()..];
+                if rest.is_empty() || rest.starts_with('#') {
+                    last_failure = last_failure.max(v.parse().unwrap_or(0));
+                }
+            }
+            if total.0 > 0 {
+                if timeout > 0 && last_failure > 0 && now >= last_failure + timeout {
+                    continue;
+                }
+                cluster.resources[ri].fail_counts.insert(NodeId(ni), total.0);
+            }
+        }
+    }
+}

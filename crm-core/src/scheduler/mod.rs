@@ -1,0 +1,59 @@
+//! The policy engine: a pure function of (CIB, now) to a transition.
+//!
+//! Stages, in the order data flows: [`unpack`] (options, nodes, resources,
+//! constraints, history), scores and assignment ([`placement`], through each
+//! resource's [`variants::ResourceVariant`]), actions ([`probes`], the variants'
+//! `create_actions`, [`fencing`]), ordering ([`ordering`]) and output
+//! ([`transition`], [`summary`]). Same input, same output: every collection is
+//! ordered by document order or node name, never by hash.
+
+pub mod actions;
+mod clone;
+pub mod cluster;
+mod constraints;
+pub mod digest;
+pub mod fencing;
+mod group;
+mod history;
+pub mod options;
+pub mod ordering;
+pub mod placement;
+mod primitive;
+pub mod probes;
+pub mod rules;
+pub mod score;
+pub mod summary;
+pub mod transition;
+pub mod unpack;
+pub mod variants;
+
+use cib_schema::Cib;
+
+pub use clone::instance_nodes as clone_nodes;
+pub use cluster::Cluster;
+pub use transition::Transition;
+
+/// Computes the transition for `cib` at time `now` (seconds since the epoch).
+pub fn schedule(cib: &Cib, now: i64) -> Transition {
+    let mut cluster = unpack::unpack(cib, now);
+    placement::apply_scores(&mut cluster);
+    placement::assign_all(&mut cluster);
+
+    let mut set = actions::ActionSet::default();
+    let config_actions = actions::create_config_change_actions(&cluster, &mut set);
+    let probe_list = probes::create_probes(&cluster, &mut set);
+    let all: Vec<cluster::RscId> = (0..cluster.resources.len()).map(cluster::RscId).collect();
+    for &r in &all {
+        variants::variant(cluster.rsc(r).variant).create_actions(&cluster, &mut set, r);
+    }
+    fencing::create_fencing(&cluster, &mut set);
+    for &r in &all {
+        variants::variant(cluster.rsc(r).variant).internal_ordering(&cluster, &mut set, r);
+    }
+    probes::order_probes(&mut set, &probe_list);
+    actions::order_config_change_actions(&cluster, &mut set, &config_actions);
+    ordering::apply_order_constraints(&cluster, &mut set);
+    fencing::create_shutdowns(&cluster, &mut set);
+    ordering::propagate(&cluster, &mut set);
+    transition::build(cluster, set)
+}

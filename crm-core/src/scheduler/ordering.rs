@@ -1,0 +1,236 @@
+//! Stage 5, ordering: order constraints become edges between actions (collections
+//! contribute their pseudo-actions), and requirements propagate along the edges
+//! until nothing changes: a required action may require others, an unrunnable one
+//! may make others unrunnable.
+
+use super::actions::{ActionSet, EdgeFlags};
+use super::cluster::*;
+
+/// The action that stands for "`task` of `rsc` has finished", used when `rsc` is
+/// the first side of an ordering.
+fn first_side(cluster: &Cluster, set: &ActionSet, rsc: RscId, task: &str) -> Vec<usize> {
+    match cluster.rsc(rsc).variant {
+        Variant::Primitive => set.find(rsc, task, None),
+        _ => {
+            let done = match task {
+                "start" => "running",
+                "stop" => "stopped",
+                "promote" => "promoted",
+                "demote" => "demoted",
+                other => other,
+            };
+            set.find(rsc, done, None)
+        }
+    }
+}
+
+/// The action that starts `task` of `rsc`, used when `rsc` is the then side.
+fn then_side(set: &ActionSet, rsc: RscId, task: &str) -> Vec<usize> {
+    set.find(rsc, task, None)
+}
+
+/// Primitive actions that a requirement on a collection's action must reach:
+/// its first member for start/promote, its last member for stop/demote.
+fn implied_members(cluster: &Cluster, set: &ActionSet, rsc: RscId, task: &str) -> Vec<usize> {
+    let r = cluster.rsc(rsc);
+    match r.variant {
+        Variant::Primitive => Vec::new(),
+        Variant::Group => {
+            let member =
+                if matches!(task, "stop" | "demote") { r.children.last() } else { r.children.first() };
+            member.map(|&m| set.find(m, task, None)).unwrap_or_default()
+        }
+        Variant::Clone => r.children.iter().flat_map(|&c| set.find(c, task, None)).collect(),
+    }
+}
+
+fn invert(task: &str) -> Option<&'static str> {
+    Some(match task {
+        "start" => "stop",
+        "stop" => "start",
+        "promote" => "demote",
+        "demote" => "promote",
+        _ => return None,
+    })
+}
+
+pub fn apply_order_constraints(cluster: &Cluster, set: &mut ActionSet) {
+    for o in &cluster.orderings {
+        let mandatory = o.kind == OrderKind::Mandatory;
+        let forward = EdgeFlags {
+            ordered: true,
+            implies_then: mandatory,
+            implies_first: false,
+            runnable_left: mandatory && matches!(o.first_action.as_str(), "start" | "promote"),
+        };
+        if o.kind == OrderKind::Serialize {
+            continue;
+        }
+        link(cluster, set, o.first, &o.first_action, o.then, &o.then_action, forward);
+        if o.symmetrical {
+            if let (Some(fi), Some(ti)) = (invert(&o.first_action), invert(&o.then_action)) {
+                let inverse = EdgeFlags { ordered: true, implies_first: mandatory, ..Default::default() };
+                link(cluster, set, o.then, ti, o.first, fi, inverse);
+            }
+        }
+    }
+}
+
+fn link(
+    cluster: &Cluster,
+    set: &mut ActionSet,
+    first: RscId,
+    fa: &str,
+    then: RscId,
+    ta: &str,
+    flags: EdgeFlags,
+) {
+    let firsts = first_side(cluster, set, first, fa);
+    let thens = then_side(set, then, ta);
+    for &f in &firsts {
+        for &t in &thens {
+            set.edge(f, t, flags);
+        }
+    }
+    // Requirements must reach the members behind a collection's pseudo-actions.
+    let implication = EdgeFlags { ordered: false, ..flags };
+    for &f in &firsts {
+        for t in implied_members(cluster, set, then, ta) {
+            set.edge(f, t, EdgeFlags { implies_first: false, ..implication });
+        }
+    }
+    for f in implied_members(cluster, set, first, fa) {
+        for &t in &thens {
+            set.edge(f, t, EdgeFlags { implies_then: false, runnable_left: false, ..implication });
+        }
+    }
+}
+
+/// Propagates requirements and unrunnability until a fixed point.
+pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
+    let describe = |cluster: &Cluster, set: &ActionSet, i: usize| -> String {
+        let a = &set.actions[i];
+        let rsc = a.rsc.map(|r| cluster.rsc(r).id.clone()).unwrap_or_default();
+        format!("{} {}", rsc, a.task)
+    };
+    loop {
+        let mut changed = false;
+        for ei in 0..set.edges.len() {
+            let e = set.edges[ei].clone();
+            let (f, t) = (e.first, e.then);
+            if e.flags.implies_then
+                && !set.actions[f].optional
+                && set.actions[f].runnable
+                && set.actions[t].optional
+            {
+                set.actions[t].optional = false;
+                if set.actions[t].reason.is_none() && set.actions[f].rsc != set.actions[t].rsc {
+                    let why = format!("required {}", describe(cluster, set, f));
+                    set.actions[t].reason = Some(why);
+                }
+                changed = true;
+            }
+            if e.flags.implies_first && !set.actions[t].optional && set.actions[f].optional {
+                set.actions[f].optional = false;
+                changed = true;
+            }
+            if e.flags.runnable_left && !set.actions[f].runnable && set.actions[t].runnable {
+                set.actions[t].runnable = false;
+                if set.actions[f].rsc != set.actions[t].rsc || set.actions[t].reason.is_none() {
+                    let why = format!("unrunnable {}", describe(cluster, set, f));
+                    if set.actions[t].reason.as_deref().is_none_or(|r| !r.starts_with("unrunnable")) {
+                        set.actions[t].reason = Some(why);
+                    }
+                }
+                changed = true;
+            }
+        }
+        changed |= block_colocation_dependents(cluster, set);
+        // A running primitive whose start became unrunnable must stop.
+        for r in cluster.primitives() {
+            let rsc = cluster.rsc(r);
+            if !rsc.managed || rsc.running_on.is_empty() {
+                continue;
+            }
+            let blocked_start = set.find(r, "start", None).into_iter().find(|&s| !set.actions[s].runnable);
+            if let Some(s) = blocked_start {
+                let reason = set.actions[s].reason.clone();
+                for st in set.find(r, "stop", None) {
+                    if set.actions[st].optional {
+                        set.actions[st].optional = false;
+                        if set.actions[st].reason.is_none() {
+                            set.actions[st].reason = reason.clone();
+                        }
+                        changed = true;
+                    }
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    // A required stop makes a reload pointless.
+    for i in 0..set.actions.len() {
+        if set.actions[i].task != "reload-agent" {
+            continue;
+        }
+        let (r, n) = (set.actions[i].rsc, set.actions[i].node);
+        if let Some(r) = r {
+            if set.find(r, "stop", n).into_iter().any(|s| !set.actions[s].optional) {
+                set.actions[i].optional = true;
+            }
+        }
+    }
+}
+
+/// An unrunnable start (or promote) of a primary blocks the same action of
+/// resources mandatorily colocated with it (all instances, for a collective).
+fn block_colocation_dependents(cluster: &Cluster, set: &mut ActionSet) -> bool {
+    let mut changed = false;
+    for i in 0..set.actions.len() {
+        let a = &set.actions[i];
+        if a.runnable || a.pseudo || !matches!(a.task.as_str(), "start" | "promote") {
+            continue;
+        }
+        let Some(arsc) = a.rsc else { continue };
+        let task = a.task.clone();
+        let is_start = task == "start";
+        let top = cluster.top_of(arsc);
+        let trsc = cluster.rsc(top);
+        if trsc.variant != Variant::Primitive {
+            let any_runnable = leaves(cluster, top)
+                .into_iter()
+                .any(|leaf| set.find(leaf, &task, None).into_iter().any(|x| set.actions[x].runnable));
+            if any_runnable {
+                continue;
+            }
+        }
+        let primaries = [top, arsc];
+        for c in cluster.colocations.iter().filter(|c| primaries.contains(&c.primary) && c.score.is_inf()) {
+            if !is_start && c.primary_role != Some(Role::Promoted) {
+                continue;
+            }
+            let dep_task = if c.dependent_role == Some(Role::Promoted) { "promote" } else { "start" };
+            let reason = format!("colocation with {}", cluster.rsc(arsc).id);
+            for leaf in leaves(cluster, c.dependent) {
+                for x in set.find(leaf, dep_task, None) {
+                    if set.actions[x].runnable {
+                        set.actions[x].runnable = false;
+                        set.actions[x].reason = Some(reason.clone());
+                        changed = true;
+                    }
+                }
+            }
+        }
+    }
+    changed
+}
+
+fn leaves(cluster: &Cluster, r: RscId) -> Vec<RscId> {
+    let rsc = cluster.rsc(r);
+    if rsc.variant == Variant::Primitive {
+        return vec![r];
+    }
+    rsc.children.iter().flat_map(|&c| leaves(cluster, c)).collect()
+}

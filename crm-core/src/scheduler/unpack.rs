@@ -1,0 +1,446 @@
+//! Stage 1, unpack: the CIB and `now` into the working set. Cluster options,
+//! nodes and their state, resources with their meta/params/ops, constraints, and
+//! the status section's operation history folded into each resource's current
+//! role, location and failures. Nothing is decided here.
+
+use std::collections::BTreeMap;
+
+use cib_schema as cs;
+use cib_schema::{Cib, NvSet};
+
+use super::cluster::*;
+use super::history;
+use super::options::ClusterOptions;
+use super::rules::{eval_rule, parse_interval_ms, unpack_nvsets, RuleContext};
+use super::score::Score;
+
+pub fn unpack(cib: &Cib, now: i64) -> Cluster {
+    let empty_cfg = cs::Configuration::default();
+    let cfg = cib.configuration.as_ref().unwrap_or(&empty_cfg);
+    let sets_index = index_nvsets(cfg);
+    let resolve = |s: &NvSet| s.id_ref.as_ref().and_then(|r| sets_index.get(r).cloned());
+
+    let ctx = RuleContext { now, ..Default::default() };
+    let crm_config: Vec<&NvSet> = cfg.crm_config.iter().flat_map(|c| c.sets.iter()).collect();
+    let options =
+        ClusterOptions::from_map(unpack_nvsets(&crm_config, &ctx, Some("cib-bootstrap-options"), &resolve));
+
+    let mut cluster = Cluster {
+        options,
+        nodes: Vec::new(),
+        resources: Vec::new(),
+        top: Vec::new(),
+        colocations: Vec::new(),
+        orderings: Vec::new(),
+        now,
+        have_quorum: cib.have_quorum.as_deref().map(is_true).unwrap_or(false),
+        dc_uuid: cib.dc_uuid.clone(),
+        location_order: Vec::new(),
+        has_stonith_resource: false,
+        warnings: Vec::new(),
+    };
+
+    unpack_nodes(&mut cluster, cib, cfg, &resolve);
+    let templates = cfg
+        .resources
+        .iter()
+        .flat_map(|r| r.items.iter())
+        .filter_map(|r| match r {
+            cs::Resource::Template(t) => Some((t.id.clone(), t.clone())),
+            _ => None,
+        })
+        .collect::<BTreeMap<_, _>>();
+    let defaults = Defaults {
+        rsc: cfg.rsc_defaults.iter().flat_map(|d| d.sets.iter()).collect(),
+        op: cfg.op_defaults.iter().flat_map(|d| d.sets.iter()).collect(),
+    };
+    let mut builder =
+        ResourceBuilder { cluster: &mut cluster, templates: &templates, defaults, resolve: &resolve };
+    for item in cfg.resources.iter().flat_map(|r| r.items.iter()) {
+        if let Some(id) = builder.add(item, None, "") {
+            builder.cluster.top.push(id);
+        }
+    }
+    // Pacemaker keeps top-level resources sorted by priority (stable), and lists,
+    // summarises and graphs them in that order.
+    let prio: Vec<i64> = cluster.top.iter().map(|&r| cluster.rsc(r).priority).collect();
+    let mut order: Vec<usize> = (0..cluster.top.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(prio[i]));
+    cluster.top = order.into_iter().map(|i| cluster.top[i]).collect();
+    history::unpack_status(&mut cluster, cib);
+    super::constraints::unpack_constraints(&mut cluster, cfg);
+    cluster
+}
+
+pub(crate) fn is_true(v: &str) -> bool {
+    matches!(v.to_ascii_lowercase().as_str(), "true" | "on" | "yes" | "y" | "1")
+}
+
+fn index_nvsets(cfg: &cs::Configuration) -> BTreeMap<String, NvSet> {
+    // Only sets that can be the target of an id-ref: everything with an id.
+    let mut out = BTreeMap::new();
+    let root = cs::write::ToElement::to_element(cfg);
+    fn walk(el: &cs::Element, out: &mut BTreeMap<String, NvSet>) {
+        if cs::read::NVSET_TAGS.contains(&el.name.as_str()) && el.attr("id").is_some() {
+            let mut ctx = cs::read::ReadCtx::default();
+            if let Ok(set) = <NvSet as cs::read::FromElement>::from_element(el, &mut ctx) {
+                out.insert(set.id.clone().unwrap_or_default(), set);
+            }
+        }
+        for c in &el.children {
+            walk(c, out);
+        }
+    }
+    walk(&root, &mut out);
+    out
+}
+
+fn unpack_nodes(
+    cluster: &mut Cluster,
+    cib: &Cib,
+    cfg: &cs::Configuration,
+    resolve: &dyn Fn(&NvSet) -> Option<NvSet>,
+) {
+    let states: Vec<&cs::NodeState> = cib.status.iter().flat_map(|s| s.nodes.iter()).collect();
+    for n in cfg.nodes.iter().flat_map(|n| n.nodes.iter()) {
+        let kind = match n.node_type.as_deref() {
+            Some("remote") => NodeKind::Remote,
+            Some("ping") => NodeKind::Ping,
+            _ => NodeKind::Member,
+        };
+        let name = n.uname.clone().unwrap_or_else(|| n.id.clone());
+        let ctx = RuleContext { now: cluster.now, ..Default::default() };
+        let inst: Vec<&NvSet> = n.instance.iter().collect();
+        let mut attrs = unpack_nvsets(&inst, &ctx, None, resolve);
+        let util: Vec<&NvSet> = n.utilization.iter().collect();
+        let utilization = unpack_nvsets(&util, &ctx, None, resolve);
+        attrs.insert("#uname".into(), name.clone());
+        attrs.insert("#id".into(), n.id.clone());
+        attrs.insert("#kind".into(), if kind == NodeKind::Remote { "remote" } else { "cluster" }.into());
+        let state = states.iter().find(|s| s.id.as_deref() == Some(n.id.as_str()));
+        let mut node = Node {
+            id: n.id.clone(),
+            name,
+            kind,
+            online: false,
+            standby: false,
+            standby_onfail: false,
+            maintenance: false,
+            unclean: false,
+            shutdown: false,
+            pending: false,
+            expected_up: false,
+            unseen: state.is_none(),
+            attrs,
+            utilization,
+            assigned_count: 0,
+            fence_reason: None,
+        };
+        if let Some(st) = state {
+            if let Some(t) = &st.transient {
+                let sets: Vec<&NvSet> = t.sets.iter().collect();
+                for (k, v) in unpack_nvsets(&sets, &ctx, None, resolve) {
+                    node.attrs.insert(k, v);
+                }
+            }
+            determine_online(&mut node, st, &cluster.options);
+        } else if kind == NodeKind::Member
+            && cluster.options.stonith_enabled
+            && cluster.options.startup_fencing
+        {
+            node.unclean = true;
+            node.fence_reason = Some("node is unclean".into());
+        }
+        let flag = |k: &str| node.attrs.get(k).map(|v| is_true(v)).unwrap_or(false);
+        node.standby = flag("standby");
+        node.maintenance = flag("maintenance");
+        if let Some(v) = node.attrs.get("shutdown") {
+            if v != "0" && !v.is_empty() {
+                node.shutdown = true;
+            }
+        }
+        if flag("terminate")
+            || node.attrs.get("terminate").is_some_and(|v| v.parse::<i64>().is_ok_and(|n| n != 0))
+        {
+            node.unclean = node.online || node.unclean;
+            node.fence_reason = Some("termination was requested".into());
+        }
+        cluster.nodes.push(node);
+    }
+    // Pacemaker keeps nodes sorted by name; every per-node loop follows this order.
+    cluster.nodes.sort_by(|a, b| crate::display::natural_cmp(&a.name, &b.name));
+}
+
+/// Decides whether a node is online, clean, pending or must be fenced, from its
+/// `node_state` (Pacemaker's rules differ with and without fencing).
+fn determine_online(node: &mut Node, st: &cs::NodeState, options: &ClusterOptions) {
+    let in_ccm = st.in_ccm.as_deref().map(is_true_or_time).unwrap_or(false);
+    let crmd_online =
+        st.crmd.as_deref().is_some_and(|c| c == "online" || c.parse::<i64>().is_ok_and(|t| t > 0));
+    let join = st.join.as_deref().unwrap_or("down");
+    let expected = st.expected.as_deref().unwrap_or("");
+    node.expected_up = expected == "member";
+    if node.kind == NodeKind::Remote {
+        // Remote nodes are online when their connection resource runs; decided later.
+        node.online = false;
+        return;
+    }
+    if !options.stonith_enabled {
+        if !in_ccm {
+            node.online = false;
+        } else if crmd_online {
+            if join == "member" {
+                node.online = true;
+            } else {
+                node.pending = true;
+            }
+        } else if !node.expected_up {
+            node.online = false;
+        } else {
+            node.pending = true;
+            node.online = false;
+        }
+        return;
+    }
+    if in_ccm && crmd_online && join == "member" {
+        node.online = true;
+    } else if in_ccm && crmd_online && join == "nack" {
+        node.unclean = true;
+        node.fence_reason = Some("peer failed Pacemaker membership criteria".into());
+    } else if in_ccm && crmd_online {
+        node.pending = true;
+    } else if (!in_ccm && !crmd_online && join == "down") || !node.expected_up {
+        node.online = false;
+    } else if in_ccm && !crmd_online {
+        node.unclean = true;
+        node.fence_reason = Some("peer process is no longer available".into());
+    } else {
+        node.unclean = true;
+        node.fence_reason = Some("peer is no longer part of the cluster".into());
+    }
+}
+
+fn is_true_or_time(v: &str) -> bool {
+    is_true(v) || v.parse::<i64>().is_ok_and(|t| t > 0)
+}
+
+struct Defaults<'a> {
+    rsc: Vec<&'a NvSet>,
+    op: Vec<&'a NvSet>,
+}
+
+struct ResourceBuilder<'a, 'b> {
+    cluster: &'b mut Cluster,
+    templates: &'a BTreeMap<String, cs::Template>,
+    defaults: Defaults<'a>,
+    resolve: &'a dyn Fn(&NvSet) -> Option<NvSet>,
+}
+
+impl ResourceBuilder<'_, '_> {
+    fn push(&mut self, r: Resource) -> RscId {
+        self.cluster.resources.push(r);
+        RscId(self.cluster.resources.len() - 1)
+    }
+
+    fn meta_of(
+        &self,
+        own: &[NvSet],
+        rsc_ctx: RuleContext<'_>,
+        parent: Option<RscId>,
+    ) -> BTreeMap<String, String> {
+        let own: Vec<&NvSet> = own.iter().collect();
+        let mut meta = unpack_nvsets(&own, &rsc_ctx, None, self.resolve);
+        // Meta attributes inherit from the parent (clone/group), then rsc_defaults.
+        if let Some(p) = parent {
+            for (k, v) in &self.cluster.resources[p.0].meta {
+                meta.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        for (k, v) in unpack_nvsets(&self.defaults.rsc, &rsc_ctx, None, self.resolve) {
+            meta.entry(k).or_insert(v);
+        }
+        meta
+    }
+
+    fn add(&mut self, item: &cs::Resource, parent: Option<RscId>, suffix: &str) -> Option<RscId> {
+        let nodes = self.cluster.nodes.len();
+        match item {
+            cs::Resource::Template(_) => None,
+            cs::Resource::Primitive(p) => Some(self.add_primitive(p, parent, suffix)),
+            cs::Resource::Group(g) => {
+                let mut r = Resource::new(&format!("{}{suffix}", g.id), Variant::Group, nodes);
+                if !suffix.is_empty() {
+                    r.base_id = Some(g.id.clone());
+                }
+                r.parent = parent;
+                let ctx = RuleContext { now: self.cluster.now, ..Default::default() };
+                r.meta = self.meta_of(&g.meta, ctx, parent);
+                apply_common_meta(&mut r, &self.cluster.options);
+                let id = self.push(r);
+                for p in &g.primitives {
+                    let c = self.add_primitive(p, Some(id), suffix);
+                    self.cluster.resources[id.0].children.push(c);
+                }
+                Some(id)
+            }
+            cs::Resource::Clone(cs::Clone { id, meta, child, .. })
+            | cs::Resource::Master(cs::Master { id, meta, child, .. }) => {
+                let mut r = Resource::new(id, Variant::Clone, nodes);
+                r.parent = parent;
+                let ctx = RuleContext { now: self.cluster.now, ..Default::default() };
+                r.meta = self.meta_of(meta, ctx, parent);
+                if matches!(item, cs::Resource::Master(_)) {
+                    r.meta.entry("promotable".into()).or_insert_with(|| "true".into());
+                }
+                // Clones stick to where they run unless told otherwise.
+                r.meta.entry("resource-stickiness".into()).or_insert_with(|| "1".into());
+                apply_common_meta(&mut r, &self.cluster.options);
+                apply_clone_meta(&mut r, nodes);
+                let max = r.clone_max;
+                let cid = self.push(r);
+                if let Some(child) = child {
+                    for i in 0..max {
+                        if let Some(c) = self.add(child, Some(cid), &format!(":{i}")) {
+                            self.cluster.resources[cid.0].children.push(c);
+                        }
+                    }
+                }
+                Some(cid)
+            }
+            cs::Resource::Bundle(b) => {
+                self.cluster.warnings.push(format!("bundle {} is not supported yet", b.id));
+                None
+            }
+        }
+    }
+
+    fn add_primitive(&mut self, p: &cs::Primitive, parent: Option<RscId>, suffix: &str) -> RscId {
+        let nodes = self.cluster.nodes.len();
+        let tmpl = p.template.as_ref().and_then(|t| self.templates.get(t));
+        let class = p.class.clone().or_else(|| tmpl.and_then(|t| t.class.clone())).unwrap_or_default();
+        let provider = p.provider.clone().or_else(|| tmpl.and_then(|t| t.provider.clone()));
+        let agent = p.agent.clone().or_else(|| tmpl.and_then(|t| t.agent.clone())).unwrap_or_default();
+        let mut r = Resource::new(&format!("{}{suffix}", p.id), Variant::Primitive, nodes);
+        if !suffix.is_empty() {
+            r.base_id = Some(p.id.clone());
+        }
+        r.parent = parent;
+        r.class = class;
+        r.provider = provider;
+        r.agent = agent;
+        let (class, provider, agent) = (r.class.clone(), r.provider.clone(), r.agent.clone());
+        let rsc_ctx = RuleContext {
+            now: self.cluster.now,
+            rsc: Some((class.as_str(), provider.as_deref(), agent.as_str())),
+            ..Default::default()
+        };
+        let mut own_meta: Vec<NvSet> = p.meta.clone();
+        if let Some(t) = tmpl {
+            own_meta.extend(t.meta.iter().cloned());
+        }
+        r.meta = self.meta_of(&own_meta, rsc_ctx, parent);
+        let mut inst: Vec<&NvSet> = p.instance.iter().collect();
+        if let Some(t) = tmpl {
+            inst.extend(t.instance.iter());
+        }
+        r.params = unpack_nvsets(&inst, &rsc_ctx, None, self.resolve);
+        r.is_stonith = r.class == "stonith";
+        if r.is_stonith {
+            self.cluster.has_stonith_resource = true;
+        }
+        apply_common_meta(&mut r, &self.cluster.options);
+
+        let mut op_defs: Vec<&cs::Op> = p.operations.iter().flat_map(|o| o.ops.iter()).collect();
+        if let Some(t) = tmpl {
+            for op in t.operations.iter().flat_map(|o| o.ops.iter()) {
+                if !op_defs.iter().any(|o| o.name == op.name && o.interval == op.interval) {
+                    op_defs.push(op);
+                }
+            }
+        }
+        for op in op_defs {
+            let interval_ms = op.interval.as_deref().and_then(parse_interval_ms).unwrap_or(0);
+            let op_ctx = RuleContext { op: Some((op.name.as_str(), interval_ms)), ..rsc_ctx };
+            let op_meta_sets: Vec<&NvSet> = op.meta.iter().collect();
+            let mut meta = unpack_nvsets(&op_meta_sets, &op_ctx, None, self.resolve);
+            for (k, v) in unpack_nvsets(&self.defaults.op, &op_ctx, None, self.resolve) {
+                meta.entry(k).or_insert(v);
+            }
+            let op_inst: Vec<&NvSet> = op.instance.iter().collect();
+            let params = unpack_nvsets(&op_inst, &op_ctx, None, self.resolve);
+            let on_fail =
+                op.on_fail.as_deref().or(meta.get("on-fail").map(String::as_str)).and_then(OnFail::parse);
+            let enabled = op
+                .enabled
+                .as_deref()
+                .or(meta.get("enabled").map(String::as_str))
+                .map(is_true)
+                .unwrap_or(true);
+            let timeout_ms =
+                op.timeout.as_deref().or(meta.get("timeout").map(String::as_str)).and_then(parse_interval_ms);
+            r.ops.push(OpDef {
+                id: op.id.clone(),
+                name: op.name.clone(),
+                interval_ms,
+                role: op.role.as_deref().and_then(Role::parse),
+                enabled,
+                on_fail,
+                timeout_ms,
+                meta,
+                params,
+            });
+        }
+        self.push(r)
+    }
+}
+
+/// Meta attributes every resource variant understands.
+fn apply_common_meta(r: &mut Resource, options: &ClusterOptions) {
+    let get = |k: &str| r.meta.get(k).cloned();
+    r.priority = get("priority").and_then(|v| Score::parse(&v)).map(|s| s.0).unwrap_or(0);
+    r.stickiness = get("resource-stickiness")
+        .or_else(|| get("stickiness"))
+        .and_then(|v| Score::parse(&v))
+        .unwrap_or(options.default_stickiness);
+    r.migration_threshold =
+        get("migration-threshold").and_then(|v| Score::parse(&v)).map(|s| s.0).unwrap_or(1_000_000);
+    r.failure_timeout_s =
+        get("failure-timeout").and_then(|v| parse_interval_ms(&v)).map(|ms| (ms / 1000) as i64).unwrap_or(0);
+    r.target_role = get("target-role").and_then(|v| Role::parse(&v));
+    r.managed = get("is-managed").map(|v| is_true(&v)).unwrap_or(true)
+        && !get("maintenance").map(|v| is_true(&v)).unwrap_or(false)
+        && !options.maintenance_mode;
+    r.critical = get("critical").map(|v| is_true(&v)).unwrap_or(true);
+    r.requires_fencing = match get("requires").as_deref() {
+        Some("nothing") | Some("quorum") => false,
+        Some(_) => true,
+        None => options.stonith_enabled,
+    };
+}
+
+/// Clone meta attributes: instance counts and behaviour flags.
+fn apply_clone_meta(r: &mut Resource, nodes: usize) {
+    let num = |k: &[&str], d: usize| -> usize {
+        k.iter()
+            .find_map(|k| r.meta.get(*k))
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .map(|v| v.max(0) as usize)
+            .unwrap_or(d)
+    };
+    let flag = |k: &str| r.meta.get(k).is_some_and(|v| is_true(v));
+    r.clone_max = num(&["clone-max"], nodes);
+    r.clone_node_max = num(&["clone-node-max"], 1);
+    r.promoted_max = num(&["promoted-max", "master-max"], 1);
+    r.promoted_node_max = num(&["promoted-node-max", "master-node-max"], 1);
+    r.unique = flag("globally-unique");
+    r.promotable = flag("promotable");
+    r.interleave = flag("interleave");
+    r.ordered = flag("ordered");
+    r.notify = flag("notify");
+}
+
+/// Evaluates location rules for one node; exposed for the constraints stage.
+pub(crate) fn rule_passes(rule: &cs::Rule, node: &Node, now: i64, role: Option<&str>) -> bool {
+    let ctx = RuleContext { node_attrs: Some(&node.attrs), now, role, ..Default::default() };
+    eval_rule(rule, &ctx)
+}
