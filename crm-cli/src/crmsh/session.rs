@@ -340,31 +340,21 @@ impl ConfigSession {
     pub fn delete(&mut self, ids: &[String]) -> Result<(), CrmError> {
         let mut work = Cib { root: self.cib.root.clone() };
         for id in ids {
-            let mut removed: Vec<String> = Vec::new();
-            let res = work.section_mut("resources");
-            if let Some(el) = take_resource(res, id) {
-                el.walk(&mut |n| {
-                    if Kind::of_element(&n.name).is_some_and(Kind::is_resource) {
-                        removed.push(n.id().to_string());
-                    }
-                });
-                drop_empty_containers(res);
-            } else {
-                let conf = work.configuration_mut();
-                let mut found = false;
-                for sec in conf.children.iter_mut() {
-                    if let Some(i) = sec.children.iter().position(|c| c.get("id") == Some(id.as_str())) {
-                        sec.children.remove(i);
-                        found = true;
-                        break;
-                    }
-                }
-                if !found {
-                    return Err(CrmError::Other(format!("object {id} does not exist")));
+            if work.find_resource(id).is_some() {
+                delete_resource(&mut work, id);
+                continue;
+            }
+            let conf = work.configuration_mut();
+            let mut found = false;
+            for sec in conf.children.iter_mut() {
+                if let Some(i) = sec.children.iter().position(|c| c.get("id") == Some(id.as_str())) {
+                    sec.children.remove(i);
+                    found = true;
+                    break;
                 }
             }
-            if !removed.is_empty() {
-                fix_constraints(&mut work, &removed);
+            if !found {
+                return Err(CrmError::Other(format!("object {id} does not exist")));
             }
         }
         self.cib = work;
@@ -540,17 +530,6 @@ fn find_primitive<'a>(n: &'a mut Node, id: &str) -> Option<&'a mut Node> {
     n.children.iter_mut().find_map(|c| find_primitive(c, id))
 }
 
-/// A group or clone left without resources goes too.
-fn drop_empty_containers(n: &mut Node) {
-    for c in n.children.iter_mut() {
-        drop_empty_containers(c);
-    }
-    n.children.retain(|c| {
-        !matches!(c.name.as_str(), "group" | "clone" | "master")
-            || c.elements().any(|e| Kind::of_element(&e.name).is_some())
-    });
-}
-
 /// Rewrites every reference to `old` (constraints, sets, tags) to `new`.
 fn rewrite_refs(cib: &mut Cib, old: &str, new: &str) {
     let conf = cib.configuration_mut();
@@ -656,52 +635,103 @@ fn rename_in_constraint(c: &mut Node, old: &str, new: &str) -> bool {
     changed
 }
 
-/// After resources were deleted: constraints that named them go, sets shrink
-/// and, when small enough, turn back into the simple form.
-fn fix_constraints(cib: &mut Cib, removed: &[String]) {
-    let gone = |id: &str| removed.iter().any(|r| r == id);
+/// The container holding resource `id`, and how many resources it holds.
+fn parent_of(n: &Node, id: &str) -> Option<(String, usize)> {
+    for c in n.elements() {
+        if c.get("id") == Some(id) && Kind::of_element(&c.name).is_some() {
+            if Kind::of_element(&n.name).is_some() {
+                let count = n.elements().filter(|e| Kind::of_element(&e.name).is_some()).count();
+                return Some((n.id().to_string(), count));
+            }
+            return None;
+        }
+        if let Some(p) = parent_of(c, id) {
+            return Some(p);
+        }
+    }
+    None
+}
+
+/// Deletes a resource as crmsh does: a container left empty goes first; the
+/// members of a deleted container move to the top level and inherit its
+/// simple constraints; constraints left naming fewer than two resources go.
+fn delete_resource(cib: &mut Cib, id: &str) {
+    let res = cib.section_mut("resources");
+    if let Some((parent, 1)) = parent_of(res, id) {
+        delete_resource(cib, &parent);
+    }
+    let res = cib.section_mut("resources");
+    let Some(el) = take_resource(res, id) else { return };
+    let children: Vec<Node> =
+        el.children.into_iter().filter(|c| Kind::of_element(&c.name).is_some()).collect();
+    let first_child = children.first().map(|c| c.id().to_string());
+    res.children.extend(children);
     let conf = cib.configuration_mut();
     if let Some(tags) = conf.child_mut("tags") {
-        for t in tags.children.iter_mut() {
-            t.children.retain(|r| !(r.name == "obj_ref" && gone(r.id())));
+        let mut keep = Vec::new();
+        for mut t in std::mem::take(&mut tags.children) {
+            t.children.retain(|r| !(r.name == "obj_ref" && r.id() == id));
+            if t.is_comment() || t.elements().next().is_some() {
+                keep.push(t);
+            } else {
+                info(&format!("hanging tag:{} deleted", t.id()));
+            }
         }
-        tags.children.retain(|t| t.is_comment() || t.elements().next().is_some());
+        tags.children = keep;
     }
     let Some(cons) = conf.child_mut("constraints") else { return };
     let mut keep = Vec::new();
     for mut c in std::mem::take(&mut cons.children) {
-        if c.is_comment() {
+        if c.is_comment() || !mentions(&c, id) {
             keep.push(c);
             continue;
         }
         let word = constraint_word(&c.name).to_string();
-        if RSC_REF_ATTRS.iter().any(|a| c.get(a).is_some_and(gone)) {
+        if let Some(first) = &first_child {
+            if c.child("resource_set").is_none() && rename_in_constraint(&mut c, id, first) {
+                info(&format!("modified {word}:{} from {id} to {first}", c.id()));
+            }
+        }
+        let deleted = delete_ref(&mut c, id);
+        if silly(&c, id) {
             info(&format!("hanging {word}:{} deleted", c.id()));
             continue;
         }
-        let had_sets = c.child("resource_set").is_some();
-        let before: usize = c.children.iter().map(|s| s.children.len()).sum();
-        for s in c.children.iter_mut().filter(|s| s.name == "resource_set") {
-            s.children.retain(|r| !(r.name == "resource_ref" && gone(r.id())));
+        if deleted {
+            info(&format!("constraint {word}:{} updated", c.id()));
         }
-        c.children.retain(|s| s.name != "resource_set" || s.elements().next().is_some());
-        let after: usize = c.children.iter().map(|s| s.children.len()).sum();
-        if !had_sets || before == after {
-            keep.push(c);
-            continue;
-        }
-        let refs: usize =
-            c.children.iter().filter(|s| s.name == "resource_set").map(|s| s.children.len()).sum();
-        let min = if matches!(c.name.as_str(), "rsc_location" | "rsc_ticket") { 1 } else { 2 };
-        if refs < min {
-            info(&format!("hanging {word}:{} deleted", c.id()));
-            continue;
-        }
-        info(&format!("constraint {word}:{} updated", c.id()));
-        simplify(&mut c);
         keep.push(c);
     }
     cons.children = keep;
+}
+
+fn mentions(c: &Node, id: &str) -> bool {
+    let mut hit = RSC_REF_ATTRS.iter().any(|a| c.get(a) == Some(id));
+    c.walk(&mut |n| hit |= n.name == "resource_ref" && n.get("id") == Some(id));
+    hit
+}
+
+/// Drops every reference to `id` from a constraint; sets left empty go, and
+/// two remaining resources become the simple form. True if changed.
+fn delete_ref(c: &mut Node, id: &str) -> bool {
+    let mut changed = false;
+    for a in RSC_REF_ATTRS {
+        if c.get(a) == Some(id) {
+            c.unset(a);
+            changed = true;
+        }
+    }
+    if c.child("resource_set").is_none() {
+        return changed;
+    }
+    for s in c.children.iter_mut().filter(|s| s.name == "resource_set") {
+        let before = s.children.len();
+        s.children.retain(|r| !(r.name == "resource_ref" && r.id() == id));
+        changed |= s.children.len() != before;
+    }
+    c.children.retain(|s| s.name != "resource_set" || s.elements().next().is_some());
+    simplify(c);
+    changed
 }
 
 /// Sets that name exactly two resources, none in a non-sequential set with
