@@ -12,6 +12,9 @@ PACKAGES=(
   pacemaker-cli-utils
   # resource agents run unchanged by crm-agents
   resource-agents pacemaker-resource-agents
+  # what the real-agent suites (tests/agents_*.rs) drive: MariaDB for ocf:heartbeat:mysql,
+  # ocf:linbit:drbd, fence agents (fence_dummy) and cluster-glue's legacy stonith plugins
+  mariadb-server mariadb-client drbd-utils fence-agents cluster-glue
   # network namespaces, XML schema checks, terminal tests
   iproute2 libxml2-utils tmux python3 procps psmisc kmod e2fsprogs util-linux
 )

@@ -3,6 +3,10 @@
 //! and loading the CIB (`CIB_file=`, `-x`, standard input). Decisions live in
 //! `crm-core`; this crate only parses arguments, does I/O and prints.
 
+pub mod attrtool;
 pub mod cibio;
 pub mod crmsh;
+pub mod locate;
+pub mod nodeattr;
 pub mod simulate;
+pub mod toolerror;

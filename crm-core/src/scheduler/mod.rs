@@ -20,6 +20,7 @@ pub mod ordering;
 pub mod placement;
 mod primitive;
 pub mod probes;
+mod promotable;
 pub mod rules;
 pub mod score;
 pub mod summary;

@@ -438,6 +438,20 @@ fn add_colocated_scores(
     result
 }
 
+/// Folds `r`'s (and its dependents') preferences into `work` at `factor`;
+/// with `rollback`, leaves `work` unchanged if nothing could run afterwards.
+pub fn colocated_scores(
+    cluster: &Cluster,
+    r: RscId,
+    work: NodeScores,
+    attr: &str,
+    factor: f64,
+    rollback: bool,
+) -> NodeScores {
+    let mut merging = vec![false; cluster.resources.len()];
+    add_colocated_scores(cluster, r, work, attr, factor, rollback, &mut merging)
+}
+
 /// Whether the cluster may start anything: quorum, or a policy that ignores it.
 pub fn may_start(cluster: &Cluster) -> bool {
     cluster.have_quorum || cluster.options.no_quorum_policy == NoQuorumPolicy::Ignore

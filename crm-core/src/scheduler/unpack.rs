@@ -68,6 +68,13 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
     order.sort_by_key(|&i| std::cmp::Reverse(prio[i]));
     cluster.top = order.into_iter().map(|i| cluster.top[i]).collect();
     history::unpack_status(&mut cluster, cib);
+    // Instances of promotable clones that are merely started are unpromoted.
+    for i in 0..cluster.resources.len() {
+        let top = cluster.top_of(RscId(i));
+        if cluster.rsc(top).promotable && cluster.resources[i].role == Role::Started {
+            cluster.resources[i].role = Role::Unpromoted;
+        }
+    }
     super::constraints::unpack_constraints(&mut cluster, cfg);
     cluster
 }
