@@ -330,9 +330,21 @@ impl ConfigSession {
     }
 
     pub fn show(&self, args: &[String]) -> String {
+        // `changed`: what this session created or modified.
+        let expand = |a: &[String]| -> Vec<String> {
+            a.iter()
+                .flat_map(|x| {
+                    if x == "changed" {
+                        self.origins.keys().cloned().collect()
+                    } else {
+                        vec![x.clone()]
+                    }
+                })
+                .collect()
+        };
         match args.first().map(String::as_str) {
-            Some("xml") => show::show_xml(&self.cib, &args[1..]),
-            _ => show::show(&self.cib, args),
+            Some("xml") => show::show_xml(&self.cib, &expand(&args[1..])),
+            _ => show::show(&self.cib, &expand(args)),
         }
     }
 

@@ -378,7 +378,7 @@ impl Shell {
                     self.cfg = None;
                     self.config().map(|_| ())
                 }
-                "edit" => self.edit(),
+                "edit" => self.edit(&args),
                 "help" => {
                     println!("Available commands: {}", CONFIGURE_COMMANDS.join(" "));
                     Ok(())
@@ -391,9 +391,13 @@ impl Shell {
         }
     }
 
-    /// `edit`: the configuration in `$EDITOR`, loaded back with replace.
-    fn edit(&mut self) -> Result<(), CrmError> {
-        let text = self.config()?.show(&[]);
+    /// `edit [ID...]`: the configuration (or those objects) in `$EDITOR`,
+    /// loaded back (replace for everything, update for a selection).
+    fn edit(&mut self, only: &[String]) -> Result<(), CrmError> {
+        let text = self.config()?.show(only);
+        if text.trim().is_empty() && !only.is_empty() {
+            return Err(CrmError::Other(format!("no such object: {}", only.join(" "))));
+        }
         let tmp = std::env::temp_dir().join(format!("crm-edit-{}.crm", std::process::id()));
         std::fs::write(&tmp, format!("{text}\n")).map_err(|e| CrmError::Other(e.to_string()))?;
         let editor = std::env::var("EDITOR").unwrap_or_else(|_| "vi".into());
@@ -409,18 +413,31 @@ impl Shell {
         if !status.success() || edited.trim() == text.trim() {
             return Ok(());
         }
-        match self.config()?.load("replace", &edited) {
+        let method = if only.is_empty() { "replace" } else { "update" };
+        match self.config()?.load(method, &edited) {
             Ok(()) => Ok(()),
             Err(mut errs) => Err(errs.remove(0)),
         }
     }
 
     fn status(&mut self) {
-        // crm status is crm_mon -1; use ours when it is installed.
+        // crm status is crm_mon -1: ours or Pacemaker's when installed, else
+        // the nodes and resources as the CIB file has them.
         match std::process::Command::new("crm_mon").arg("-1").status() {
             Ok(s) if s.success() => {}
             Ok(_) => self.failed = true,
-            Err(e) => self.fail(&CrmError::Other(format!("crm_mon: {e}"))),
+            Err(_) => {
+                let node = vec!["list".to_string()];
+                let rsc = vec!["status".to_string()];
+                println!("Node List:");
+                if let Err(e) = super::node::run(self.cib_path.clone(), &node) {
+                    self.fail(&e);
+                }
+                println!("\nFull List of Resources:");
+                if let Err(e) = super::resource::run(self.cib_path.clone(), &rsc) {
+                    self.fail(&e);
+                }
+            }
         }
     }
 

@@ -11,7 +11,7 @@ pub fn show(cib: &Cib, only: &[String]) -> String {
     objs.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| object_id(a.1).cmp(object_id(b.1))));
     let mut out = Vec::new();
     for (kind, n) in objs {
-        if !only.is_empty() && !only.iter().any(|o| o == object_id(n)) {
+        if !selected(kind, n, only) {
             continue;
         }
         let mut text = String::new();
@@ -30,13 +30,36 @@ pub fn show_xml(cib: &Cib, only: &[String]) -> String {
     let mut objs = cib.objects();
     objs.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| object_id(a.1).cmp(object_id(b.1))));
     let mut out = String::new();
-    for (_, n) in objs {
-        if !only.is_empty() && !only.iter().any(|o| o == object_id(n)) {
+    for (kind, n) in objs {
+        if !selected(kind, n, only) {
             continue;
         }
         out.push_str(&n.to_xml());
     }
     out
+}
+
+/// crmsh's object selection: ids, `type:KIND`, `related:ID` (objects that
+/// name ID); nothing selects all. `changed` is resolved by the caller into ids.
+fn selected(kind: Kind, n: &Node, only: &[String]) -> bool {
+    if only.is_empty() {
+        return true;
+    }
+    only.iter().any(|o| {
+        if let Some(t) = o.strip_prefix("type:") {
+            let word = object(kind, n);
+            return word.split_whitespace().next() == Some(t);
+        }
+        if let Some(r) = o.strip_prefix("related:") {
+            let mut hit = object_id(n) == r;
+            n.walk(&mut |e| {
+                hit |= e.attrs.iter().any(|(k, v)| v == r && k != "id")
+                    || (e.name.ends_with("_ref") && e.id() == r)
+            });
+            return hit;
+        }
+        o == object_id(n)
+    })
 }
 
 fn object_id(n: &Node) -> &str {
