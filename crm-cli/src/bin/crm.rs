@@ -2,7 +2,6 @@
 //! node, ra, status), working on `CIB_file=` offline.
 
 use std::io::{BufRead as _, IsTerminal as _};
-use std::path::PathBuf;
 
 use anyhow::{bail, Context as _, Result};
 use crm_cli::crmsh::Shell;
@@ -61,11 +60,9 @@ fn real_main() -> Result<i32> {
             _ => bail!("unknown option {a}\n{USAGE}"),
         }
     }
+    let shadow = shadow.or_else(|| std::env::var("CIB_shadow").ok().filter(|s| !s.is_empty()));
     let cib_path = match shadow {
-        Some(name) => {
-            let dir = std::env::var("CIB_shadow_dir").unwrap_or_else(|_| "/var/lib/pacemaker/cib".into());
-            Some(PathBuf::from(dir).join(format!("shadow.{name}")))
-        }
+        Some(name) => Some(crm_cli::crmsh::cibcmd::shadow_path(&name)),
         None => crm_cli::cibio::cib_file_from_env(),
     };
     let mut shell = Shell::new(cib_path, force);

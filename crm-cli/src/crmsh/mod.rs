@@ -10,6 +10,7 @@
 pub mod agents;
 pub mod attrs;
 pub mod cib;
+pub mod cibcmd;
 pub mod error;
 pub mod ids;
 pub mod interactive;

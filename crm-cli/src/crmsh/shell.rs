@@ -32,6 +32,8 @@ impl Level {
 
 pub struct Shell {
     pub cib_path: Option<PathBuf>,
+    /// The CIB named at start (CIB_file); `cib use live` goes back to it.
+    live_path: Option<PathBuf>,
     pub force: bool,
     pub level: Level,
     cfg: Option<ConfigSession>,
@@ -40,8 +42,21 @@ pub struct Shell {
     pub quit: bool,
 }
 
-pub const TOP_COMMANDS: &[&str] =
-    &["configure", "resource", "node", "ra", "status", "help", "quit", "exit", "bye", "up", "end", "cd"];
+pub const TOP_COMMANDS: &[&str] = &[
+    "configure",
+    "resource",
+    "node",
+    "ra",
+    "cib",
+    "status",
+    "help",
+    "quit",
+    "exit",
+    "bye",
+    "up",
+    "end",
+    "cd",
+];
 
 pub const CONFIGURE_COMMANDS: &[&str] = &[
     "node",
@@ -87,7 +102,15 @@ pub const CONFIGURE_COMMANDS: &[&str] = &[
 
 impl Shell {
     pub fn new(cib_path: Option<PathBuf>, force: bool) -> Shell {
-        Shell { cib_path, force, level: Level::Top, cfg: None, failed: false, quit: false }
+        Shell {
+            live_path: cib_path.clone(),
+            cib_path,
+            force,
+            level: Level::Top,
+            cfg: None,
+            failed: false,
+            quit: false,
+        }
     }
 
     /// Object ids, resource ids and node names of the configuration being
@@ -216,6 +239,19 @@ impl Shell {
                 return;
             }
             _ => {}
+        }
+        if first == "cib" && (self.level == Level::Top || st.tokens.len() > 1) {
+            // Switching CIBs leaves (and commits) the configuration in hand.
+            if self.cfg.as_ref().is_some_and(|c| c.dirty) {
+                self.commit(false);
+            }
+            self.cfg = None;
+            let mut path = self.cib_path.clone();
+            match super::cibcmd::run(self.live_path.clone(), &mut path, &st.tokens[1..]) {
+                Ok(()) => self.cib_path = path,
+                Err(e) => self.fail(&e),
+            }
+            return;
         }
         let level_word = match first {
             "status" => self.level == Level::Top,
