@@ -565,6 +565,46 @@ mod tests {
         assert_eq!(o.node.children[0].get("sequential"), None);
     }
 
+    /// Every prefix of every statement, and every statement with one token
+    /// left out, parses or fails cleanly: no panics on malformed input.
+    #[test]
+    fn malformed_input_never_panics() {
+        let samples = [
+            "primitive d7 Dummy params rule inf: #uname eq node1 fake=1 op start interval=0 op_params 2: rule #uname eq node1 a=b op_meta 1: start-delay=60m",
+            "primitive p1 Dummy params rule role=Started date in start=2009-05-26 end=2010-05-26 or date gt 2014-01-01 state=2",
+            "location l5 d1 rule -inf: not_defined pingd or pingd lte 0 rule inf: date spec years=2009 hours=09-17",
+            "location l-set { d1 d2 } role=Master resource-discovery=never -inf: node2",
+            "colocation c6 -inf: [ d1 d2 sequential=true ] ( d3 d4 ) d5:Master node-attribute=rack",
+            "order o1 Serialize: d1:start d2 ( d3 d4 ) [ d5 ] symmetrical=false",
+            "rsc_ticket t ticket-A: m6 m5:Master loss-policy=fence",
+            "bundle b docker image=test network ip-range-start=10.0.0.1 port-mapping id=p port=80 storage storage-mapping id=s target-dir=t primitive d meta target-role=Stopped",
+            "alert a /p attributes x=1 meta timeout=15s select attributes { a b } fencing to { /log attributes d=1 }",
+            "fencing_topology node1: st st2,st3 attr:rack=1 st3 pattern:green.* st",
+            "role r write meta:d0:target-role read ref:d0 deny xpath:\"//nodes\" read type:node attr:uname",
+            "node $id=3 node3:member description=x attributes a=1 utilization cpu=2",
+            "property $id=x rule #uname eq node1 a=b",
+            "group g a b description=x meta target-role=Started",
+            "ms m s meta notify=true",
+        ];
+        for text in samples {
+            let words = crate::crmsh::lexer::split(text).unwrap();
+            let mut variants: Vec<Vec<String>> = (0..=words.len()).map(|n| words[..n].to_vec()).collect();
+            for skip in 0..words.len() {
+                let mut v = words.clone();
+                v.remove(skip);
+                variants.push(v);
+            }
+            for tokens in variants {
+                let st = Statement { line: 1, text: tokens.join(" "), tokens, comments: vec![] };
+                let _ = parse_statement(
+                    &st,
+                    &mut Ids::default(),
+                    &Ctx { session: true, nodes: vec!["n1".into()] },
+                );
+            }
+        }
+    }
+
     #[test]
     fn syntax_errors_name_line_and_token() {
         let st = statements("\n\nprimitive id=d1 Dummy").unwrap().remove(0);

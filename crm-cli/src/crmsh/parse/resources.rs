@@ -215,6 +215,9 @@ pub fn group(c: &mut Cursor, ids: &mut Ids, ctx: &Ctx) -> Result<Obj, CrmError> 
         if CONTAINER_KW.contains(&t) || t.contains('=') {
             break;
         }
+        if t == id {
+            return Err(c.err("A group cannot contain itself"));
+        }
         c.advance();
         members.push(member(t));
     }
@@ -232,6 +235,10 @@ pub fn clone(c: &mut Cursor, ids: &mut Ids, ctx: &Ctx) -> Result<Obj, CrmError> 
     ids.claim(&id);
     let mut n = Node::new(if master { "master" } else { "clone" }).with("id", &id);
     let child = c.expect("resource to clone")?;
+    if child == id {
+        c.pos -= 1;
+        return Err(c.err("A clone cannot contain itself"));
+    }
     container_tail(c, ids, &mut n, &id)?;
     n.children.push(member(child));
     Ok(Obj { kind: if master { Kind::Master } else { Kind::Clone }, id, node: n, line: 0 })
