@@ -104,13 +104,13 @@ fn interactive_session_under_tmux() {
         .status()
         .expect("tmux new-session");
     assert!(status.success());
-    t.wait_for("crm(live)#");
+    t.wait_for(")#");
 
     // Completion of a command at the top level.
     t.send(&["conf", "Tab"]);
-    t.wait_last_line("crm(live)# configure");
+    t.wait_last_line(")# configure");
     t.send(&["Enter"]);
-    t.wait_for("crm(live)configure#");
+    t.wait_for(")configure#");
 
     // Completion of the agent name (short form of ocf:heartbeat:Dummy) when installed.
     let dummy_installed = Path::new("/usr/lib/ocf/resource.d/heartbeat/Dummy").exists();
@@ -120,6 +120,13 @@ fn interactive_session_under_tmux() {
         t.send(&["op monitor interval=10s", "Enter"]);
     } else {
         t.send(&["primitive d1 Dummy op monitor interval=10s", "Enter"]);
+    }
+
+    // Completion of an agent's parameters from its meta-data.
+    if dummy_installed {
+        t.send(&["primitive d3 ocf:heartbeat:Dummy params fa", "Tab"]);
+        t.wait_last_line("params fake=");
+        t.send(&["C-u"]);
     }
 
     // A syntax error names the line and the token; nothing is lost.

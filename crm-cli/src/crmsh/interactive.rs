@@ -74,6 +74,8 @@ struct CrmHelper {
     resources: Vec<String>,
     nodes: Vec<String>,
     agents: Vec<String>,
+    /// Parameter names by agent, from meta-data (asked once per agent).
+    params: std::cell::RefCell<std::collections::BTreeMap<String, Vec<String>>>,
 }
 
 fn commands_of(level: Level) -> &'static [&'static str] {
@@ -114,10 +116,21 @@ impl CrmHelper {
             Level::Configure => match (first, index) {
                 ("primitive" | "rsc_template", 1) => Vec::new(),
                 ("primitive" | "rsc_template", 2) => self.agents.clone(),
-                ("primitive" | "rsc_template", _) => ["params", "meta", "op", "utilization", "operations"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
+                ("primitive" | "rsc_template", _) => {
+                    let mut v: Vec<String> = ["params", "meta", "op", "utilization", "operations"]
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect();
+                    // After `params`, the agent's parameters from its meta-data.
+                    let section =
+                        words.iter().rev().find(|w| ["params", "meta", "op", "utilization"].contains(w));
+                    if section == Some(&"params") {
+                        if let Some(agent) = words.get(2) {
+                            v.extend(self.agent_params(agent).into_iter().map(|p| format!("{p}=")));
+                        }
+                    }
+                    v
+                }
                 ("group" | "clone" | "ms" | "master" | "location" | "colocation" | "order" | "tag", 1) => {
                     Vec::new()
                 }
@@ -143,6 +156,21 @@ impl CrmHelper {
     }
 }
 
+impl CrmHelper {
+    fn agent_params(&self, spec: &str) -> Vec<String> {
+        let mut cache = self.params.borrow_mut();
+        cache
+            .entry(spec.to_string())
+            .or_insert_with(|| {
+                super::agents::Agent::parse(spec)
+                    .meta_data()
+                    .map(|md| super::agents::parameters(&md))
+                    .unwrap_or_default()
+            })
+            .clone()
+    }
+}
+
 impl Completer for CrmHelper {
     type Candidate = Pair;
 
@@ -159,8 +187,13 @@ impl Completer for CrmHelper {
             .collect();
         cands.sort();
         cands.dedup();
-        let pairs =
-            cands.into_iter().map(|c| Pair { display: c.clone(), replacement: format!("{c} ") }).collect();
+        let pairs = cands
+            .into_iter()
+            .map(|c| {
+                let replacement = if c.ends_with('=') { c.clone() } else { format!("{c} ") };
+                Pair { display: c, replacement }
+            })
+            .collect();
         Ok((start, pairs))
     }
 }
@@ -220,8 +253,14 @@ pub fn run(shell: &mut Shell) -> Result<(), CrmError> {
             h.resources = resources;
             h.nodes = nodes;
         }
+        // crmsh's prompt: crm(CIB/NODE)LEVEL# where CIB is `live` or the shadow's name.
         let lvl = shell.level.name();
-        let prompt = format!("crm(live){lvl}# ");
+        let cib = shell
+            .cib_path
+            .as_ref()
+            .and_then(|p| p.file_name()?.to_str()?.strip_prefix("shadow.").map(str::to_string))
+            .unwrap_or_else(|| "live".into());
+        let prompt = format!("crm({cib}/{}){lvl}# ", super::resource::local_node());
         let mut line = match rl.readline(&prompt) {
             Ok(l) => l,
             Err(ReadlineError::Interrupted) => continue,
