@@ -201,7 +201,9 @@ impl Cib {
                 return;
             }
             if let Some(id) = n.get("id") {
-                let is_ref = matches!(n.name.as_str(), "resource_ref" | "obj_ref" | "role");
+                // References, and node ids, which the schema does not type as
+                // ID (a remote node shares its id with its resource).
+                let is_ref = matches!(n.name.as_str(), "resource_ref" | "obj_ref" | "role" | "node");
                 if !is_ref && !ids.insert(id.to_string()) {
                     errs.push(SchemaError::new(obj, format!("element {}: ID {id} already defined", n.name)));
                 }

@@ -16,10 +16,20 @@ pub fn show(cib: &Cib, only: &[String]) -> String {
         }
         let mut text = String::new();
         for c in n.comments() {
-            text.push_str(c);
-            text.push('\n');
+            // Every line must read back as a comment.
+            for line in c.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                if !line.starts_with('#') {
+                    text.push_str("# ");
+                }
+                text.push_str(line);
+                text.push('\n');
+            }
         }
-        text.push_str(&object(kind, n));
+        if needs_xml(n) {
+            text.push_str(&as_xml(kind, n));
+        } else {
+            text.push_str(&object(kind, n));
+        }
         out.push(text);
     }
     out.join("\n")
@@ -37,6 +47,31 @@ pub fn show_xml(cib: &Cib, only: &[String]) -> String {
         out.push_str(&n.to_xml());
     }
     out
+}
+
+/// Objects crm syntax cannot express (a rule inside a rule) are shown as
+/// `xml <element ...>`, as crmsh does; `load` reads them back.
+fn needs_xml(n: &Node) -> bool {
+    let mut odd =
+        n.name == "rsc_colocation" && n.get("score").is_none() && n.get("score-attribute").is_none();
+    n.walk(&mut |e| {
+        // Nested rules, and the resource/operation expressions of newer
+        // Pacemaker, have no crm syntax.
+        odd |= e.name == "rule" && e.elements().any(|c| c.name == "rule");
+        odd |= matches!(e.name.as_str(), "rsc_expression" | "op_expression");
+    });
+    odd
+}
+
+fn as_xml(kind: Kind, n: &Node) -> String {
+    let mut plain = n.clone();
+    plain.children.retain(|c| !c.is_comment());
+    // A defaults set is only known by its section: keep the section around it.
+    if matches!(kind, Kind::RscDefaults | Kind::OpDefaults) {
+        plain = Node::new(kind.section()).with_child(plain);
+    }
+    let text = plain.to_xml();
+    format!("xml {}", text.trim_end().lines().collect::<Vec<_>>().join(" \\\n"))
 }
 
 /// crmsh's object selection: ids, `type:KIND`, `related:ID` (objects that

@@ -71,10 +71,8 @@ pub fn defaults(c: &mut Cursor, ids: &mut Ids) -> Result<Obj, CrmError> {
         id = t[..t.len() - 1].to_string();
     }
     ids.claim(&id);
+    // An empty set is allowed: `show` prints the empty sets a CIB may hold.
     let set = attr_set_id(c, ids, elem, &id, Some(&id), &[])?;
-    if set.elements().next().is_none() {
-        return Err(c.err("Expected name=value"));
-    }
     Ok(Obj { kind, id, node: set, line: 0 })
 }
 

@@ -129,6 +129,7 @@ pub fn is_object_keyword(w: &str) -> bool {
             | "user"
             | "acl_group"
             | "alert"
+            | "xml"
     )
 }
 
@@ -152,6 +153,7 @@ pub fn parse_statement(st: &Statement, ids: &mut Ids, ctx: &Ctx) -> Result<Obj, 
         "role" => misc::role(&mut c, ids)?,
         "acl_target" | "user" | "acl_group" => misc::acl_target(&mut c, ids)?,
         "alert" => misc::alert(&mut c, ids)?,
+        "xml" => xml_object(&mut c, st, ids)?,
         _ => {
             c.kind.clear();
             c.pos = 0;
@@ -165,6 +167,29 @@ pub fn parse_statement(st: &Statement, ids: &mut Ids, ctx: &Ctx) -> Result<Obj, 
         obj.node.children.splice(0..0, comments);
     }
     Ok(obj)
+}
+
+/// `xml <element .../>`: an object given as CIB XML (what `show` prints for
+/// objects crm syntax cannot express).
+fn xml_object(c: &mut Cursor, st: &Statement, ids: &mut Ids) -> Result<Obj, CrmError> {
+    let body = st.text.trim_start().strip_prefix("xml").unwrap_or("").trim();
+    let mut node = super::xml::parse(body).map_err(|e| c.err(&format!("invalid XML: {e}")))?;
+    let kind = match node.name.as_str() {
+        "rsc_defaults" | "op_defaults" => {
+            let kind = if node.name == "rsc_defaults" { Kind::RscDefaults } else { Kind::OpDefaults };
+            let inner = node.elements().next().cloned();
+            node = inner.ok_or_else(|| c.err("empty defaults section"))?;
+            kind
+        }
+        name => Kind::of_element(name).ok_or_else(|| c.err("not a configuration object"))?,
+    };
+    node.walk(&mut |n| {
+        if let Some(id) = n.get("id") {
+            ids.claim(id);
+        }
+    });
+    c.pos = c.toks.len();
+    Ok(Obj { kind, id: node.id().to_string(), node, line: st.line })
 }
 
 /// Walks the tokens of one statement and makes errors that name the token.
