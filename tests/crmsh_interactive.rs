@@ -147,9 +147,11 @@ fn interactive_session_under_tmux() {
     // Nothing is written before commit.
     let before = std::fs::read_to_string(&cib).expect("cib");
     assert!(!before.contains("\"d1\""), "the CIB changed before commit");
-    // Without a fencing device crm_verify complains and the commit is refused;
-    // the working copy stays, so it can be fixed and committed.
+    // Without a fencing device crm_verify complains and crmsh asks; answered
+    // "no", nothing is written and the working copy stays, to be fixed.
     t.send(&["commit", "Enter"]);
+    t.wait_for("Do you still want to commit (y/n)?");
+    t.send(&["n", "Enter"]);
     t.wait_for("commit refused");
     assert!(!std::fs::read_to_string(&cib).expect("cib").contains("\"d1\""), "refused commit wrote the CIB");
     t.send(&["property stonith-enabled=false", "Enter"]);

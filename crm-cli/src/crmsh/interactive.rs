@@ -235,6 +235,7 @@ fn agent_names() -> Vec<String> {
 }
 
 pub fn run(shell: &mut Shell) -> Result<(), CrmError> {
+    shell.interactive = true;
     // Bash-like completion: complete the common prefix, list on a second Tab.
     let config = rustyline::Config::builder().completion_type(rustyline::CompletionType::List).build();
     let mut rl: Editor<CrmHelper, rustyline::history::DefaultHistory> =

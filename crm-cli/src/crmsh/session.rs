@@ -30,6 +30,9 @@ pub struct ConfigSession {
     pub original: String,
     pub dirty: bool,
     pub force: bool,
+    /// Asks the user a yes/no question (interactive use); without it the
+    /// answer is no, as crmsh answers when not interactive.
+    pub ask: Option<fn(&str) -> bool>,
     /// Where each object of this session came from (line of the statement),
     /// so that commit errors can point at the input.
     pub origins: std::collections::BTreeMap<String, usize>,
@@ -55,7 +58,7 @@ impl ConfigSession {
         };
         let text = if original.is_empty() { crate::cibio::empty_cib_xml() } else { &original };
         let cib = Cib::parse(text)?;
-        Ok(ConfigSession { path, cib, original, dirty: false, force, origins: Default::default() })
+        Ok(ConfigSession { path, cib, original, dirty: false, force, ask: None, origins: Default::default() })
     }
 
     fn ctx(&self, session: bool) -> Ctx {
@@ -226,12 +229,16 @@ impl ConfigSession {
         }
         if !verify.is_empty() || !schema.is_empty() {
             error("crm_verify: Errors found during check: config not valid");
-            if !(force || self.force) {
+            let asked =
+                schema.is_empty() && self.ask.is_some_and(|ask| ask("Do you still want to commit (y/n)? "));
+            if !(force || self.force || asked) {
                 return Err(CrmError::Invalid(
                     "commit refused: the configuration has errors (use commit force, or crm -F)".into(),
                 ));
             }
-            info("commit forced");
+            if !asked {
+                info("commit forced");
+            }
         }
         if !schema.is_empty() {
             return Err(CrmError::Invalid(

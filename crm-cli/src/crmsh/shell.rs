@@ -40,6 +40,8 @@ pub struct Shell {
     /// Set by any failed command: the process exit code becomes 1.
     pub failed: bool,
     pub quit: bool,
+    /// Interactive use: questions are asked instead of answered "no".
+    pub interactive: bool,
 }
 
 pub const TOP_COMMANDS: &[&str] = &[
@@ -110,6 +112,7 @@ impl Shell {
             cfg: None,
             failed: false,
             quit: false,
+            interactive: false,
         }
     }
 
@@ -146,7 +149,11 @@ impl Shell {
                     "no CIB to work on: set CIB_file=FILE (no cluster connection available)".into(),
                 )
             })?;
-            self.cfg = Some(ConfigSession::open(path, self.force)?);
+            let mut c = ConfigSession::open(path, self.force)?;
+            if self.interactive {
+                c.ask = Some(ask_user);
+            }
+            self.cfg = Some(c);
         }
         Ok(self.cfg.as_mut().expect("just opened"))
     }
@@ -496,6 +503,18 @@ impl Shell {
             self.fail(&e);
         }
     }
+}
+
+/// A yes/no question on the terminal.
+fn ask_user(question: &str) -> bool {
+    use std::io::Write as _;
+    print!("{question}");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    if std::io::stdin().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
 /// The statement without its first `skip` words.
