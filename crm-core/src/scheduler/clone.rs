@@ -250,16 +250,18 @@ impl ResourceVariant for Clone {
     }
 
     fn create_actions(&self, cluster: &Cluster, set: &mut ActionSet, r: RscId) {
-        for task in ["start", "running", "stop", "stopped"] {
-            let mut a = ActionSet::new_action(Some(r), task, 0, None);
-            a.pseudo = true;
-            set.add(a);
-        }
-        if cluster.rsc(r).promotable {
-            for task in ["promote", "promoted", "demote", "demoted"] {
+        let rsc = cluster.rsc(r);
+        for (action, complete) in super::notify::SETS {
+            if !rsc.promotable && matches!(action, "promote" | "demote") {
+                continue;
+            }
+            for task in [action, complete] {
                 let mut a = ActionSet::new_action(Some(r), task, 0, None);
                 a.pseudo = true;
                 set.add(a);
+            }
+            if rsc.notify {
+                super::notify::create_pseudo(set, r, action, complete);
             }
         }
     }
@@ -282,6 +284,9 @@ impl ResourceVariant for Clone {
             }
         }
         set.edge(stopped, start, EdgeFlags::ORDER);
+        if cluster.rsc(r).notify {
+            super::notify::order_pseudo(cluster, set, r);
+        }
         if cluster.rsc(r).promotable {
             let (promote, promoted, demote, demoted) = (
                 pseudo(set, "promote"),

@@ -15,6 +15,7 @@ pub mod digest;
 pub mod fencing;
 mod group;
 mod history;
+pub mod notify;
 pub mod options;
 pub mod ordering;
 pub mod placement;
@@ -56,5 +57,11 @@ pub fn schedule(cib: &Cib, now: i64) -> Transition {
     ordering::apply_order_constraints(&cluster, &mut set);
     fencing::create_shutdowns(&cluster, &mut set);
     ordering::propagate(&cluster, &mut set);
+    for &r in &all {
+        let rsc = cluster.rsc(r);
+        if rsc.variant == cluster::Variant::Clone && rsc.notify {
+            notify::create_notifications(&cluster, &mut set, r);
+        }
+    }
     transition::build(cluster, set)
 }

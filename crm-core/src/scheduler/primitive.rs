@@ -84,9 +84,9 @@ impl ResourceVariant for Primitive {
             Some(n) => {
                 if !rsc.managed || !cluster.node(n).can_run_resources() {
                     start.runnable = false;
-                } else if !placement::may_start(cluster) {
+                } else if let Some(why) = placement::quorum_blocks(cluster, r) {
                     start.runnable = false;
-                    start.reason = Some("no quorum".into());
+                    start.reason = Some(why.into());
                 }
             }
         }
@@ -109,8 +109,11 @@ impl ResourceVariant for Primitive {
                 promote.optional = !rsc.managed || (rsc.role == Role::Promoted && !restarting);
                 promote.runnable =
                     set.actions[start_id].runnable || (rsc.role >= Role::Unpromoted && current == Some(n));
-                if !placement::may_start(cluster) && rsc.role != Role::Promoted {
-                    promote.runnable = false;
+                if rsc.role != Role::Promoted {
+                    if let Some(why) = placement::quorum_blocks(cluster, r) {
+                        promote.runnable = false;
+                        promote.reason = Some(why.into());
+                    }
                 }
                 promote_id = Some(set.add(promote));
             }
@@ -125,9 +128,8 @@ impl ResourceVariant for Primitive {
                     Some(Role::Stopped) => false,
                     Some(Role::Promoted) => next_role == Role::Promoted,
                     Some(Role::Unpromoted) => next_role == Role::Unpromoted,
-                    _ => {
-                        next_role != Role::Promoted || !rsc.ops.iter().any(|o| o.role == Some(Role::Promoted))
-                    }
+                    // Without a role, a monitor is for the started/unpromoted state.
+                    _ => next_role != Role::Promoted,
                 };
                 if !wanted {
                     continue;
@@ -193,11 +195,8 @@ impl ResourceVariant for Primitive {
     }
 }
 
-/// Why a primitive is stopped without being started elsewhere.
-fn stop_reason(cluster: &Cluster, r: RscId) -> String {
-    let rsc = cluster.rsc(r);
-    if !placement::may_start(cluster) && rsc.assigned.is_some() {
-        return "no quorum".into();
-    }
+/// Why a primitive is stopped without being started elsewhere: it was
+/// assigned no node.
+fn stop_reason(_cluster: &Cluster, _r: RscId) -> String {
     "node availability".into()
 }
