@@ -158,7 +158,7 @@ fn find_anonymous_instance(cluster: &mut Cluster, clone: RscId, node: NodeId, ba
     // unclean cannot vouch for an existing instance: it gets its own orphan.
     let n = cluster.node(node);
     let untrusted = !n.online || n.unclean;
-    if let Some(m) = found.filter(|&m| !(untrusted && !cluster.rsc(m).requires_fencing)) {
+    if let Some(m) = found.filter(|&m| !untrusted || cluster.rsc(m).requires_fencing) {
         return m;
     }
     let orphan = copy_instance(cluster, clone);
