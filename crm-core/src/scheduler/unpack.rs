@@ -95,7 +95,7 @@ fn index_nvsets(cfg: &cs::Configuration) -> BTreeMap<String, NvSet> {
     fn walk(el: &cs::Element, out: &mut BTreeMap<String, NvSet>) {
         if cs::read::NVSET_TAGS.contains(&el.name.as_str()) && el.attr("id").is_some() {
             let mut ctx = cs::read::ReadCtx::default();
-            if let Ok(set) = <NvSet as cs::read::FromElement>::from_element(el, &mut ctx) {
+            if let Ok(set) = <NvSet as cs::read::FromElement>::from_element(el.clone(), &mut ctx) {
                 out.insert(set.id.clone().unwrap_or_default(), set);
             }
         }
