@@ -6,6 +6,7 @@
 pub mod attrtool;
 pub mod cibio;
 pub mod locate;
+pub mod mon;
 pub mod nodeattr;
 pub mod simulate;
 pub mod toolerror;

@@ -116,7 +116,7 @@ fn resource(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
             if !rsc.managed {
                 flags.push("unmanaged");
             }
-            if rsc.target_role == Some(Role::Stopped) {
+            if configured_stopped(rsc) {
                 flags.push("disabled");
             }
             let flags = if flags.is_empty() { String::new() } else { format!(" ({})", flags.join(", ")) };
@@ -182,7 +182,7 @@ fn clone(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
     if !rsc.managed {
         attrs.push("unmanaged");
     }
-    if rsc.target_role == Some(Role::Stopped) {
+    if configured_stopped(rsc) {
         attrs.push("disabled");
     }
     let header = if attrs.is_empty() {
@@ -251,7 +251,7 @@ fn clone(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
             .filter(|n| !running.contains(n))
             .collect();
         if !stopped.is_empty() {
-            let state = if rsc.target_role == Some(Role::Stopped) { "Stopped (disabled)" } else { "Stopped" };
+            let state = if configured_stopped(rsc) { "Stopped (disabled)" } else { "Stopped" };
             let _ = writeln!(out, "{pad}  * {state}: [ {} ]", names(&mut stopped));
         }
     }
@@ -259,11 +259,28 @@ fn clone(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
 
 /// `id\t(class:provider:type):\t state node (flags)` for one primitive.
 pub fn primitive_line(cluster: &Cluster, r: RscId) -> String {
+    primitive_line_with(cluster, r, true)
+}
+
+/// One top-level resource (with its members) at `indent` spaces, as the full
+/// list prints it (crm_mon's "Inactive Resources" lists single resources).
+pub fn resource_item(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
+    resource(cluster, r, indent, out);
+}
+
+/// A primitive's line without its node(s): crm_mon `-n` lists resources under
+/// the node they run on.
+pub fn primitive_line_rsc_only(cluster: &Cluster, r: RscId) -> String {
+    primitive_line_with(cluster, r, false)
+}
+
+fn primitive_line_with(cluster: &Cluster, r: RscId, show_node: bool) -> String {
     let rsc = cluster.rsc(r);
     let anonymous = rsc.base_id.is_some() && !cluster.rsc(cluster.top_of(r)).unique;
     let id = if anonymous { rsc.base_id.as_deref().unwrap() } else { rsc.id.as_str() };
     let mut s = format!("{}\t({}):\t", id, rsc.agent_spec());
-    let single = if rsc.running_on.len() == 1 { rsc.running_on.first().copied() } else { None };
+    let single =
+        if rsc.running_on.len() == 1 && show_node { rsc.running_on.first().copied() } else { None };
     if rsc.orphan {
         s.push_str(" ORPHANED");
     }
@@ -297,7 +314,7 @@ pub fn primitive_line(cluster: &Cluster, r: RscId) -> String {
             flags.push("UNCLEAN");
         }
     }
-    if rsc.target_role == Some(Role::Stopped) {
+    if configured_stopped(rsc) {
         flags.push("disabled");
     }
     if rsc.blocked {
@@ -308,7 +325,7 @@ pub fn primitive_line(cluster: &Cluster, r: RscId) -> String {
     if !flags.is_empty() {
         let _ = write!(s, " ({})", flags.join(", "));
     }
-    if rsc.running_on.len() > 1 {
+    if rsc.running_on.len() > 1 && show_node {
         let names: Vec<&str> = rsc.running_on.iter().map(|&n| cluster.node(n).name.as_str()).collect();
         let _ = write!(s, " [ {} ]", names.join(" "));
     }
@@ -322,4 +339,11 @@ pub fn cluster_status(cluster: &Cluster) -> String {
     out.push('\n');
     resource_list(cluster, &mut out);
     out
+}
+
+/// Whether the configuration's target-role stops the resource ("disabled").
+/// The scheduler may lower `target_role` itself (on-fail=stop); the display
+/// shows what the administrator configured.
+fn configured_stopped(rsc: &Resource) -> bool {
+    rsc.meta.get("target-role").and_then(|v| Role::parse(v)) == Some(Role::Stopped)
 }

@@ -1,0 +1,191 @@
+//! Node-centred sections: resources grouped by node (`-n`), the inactive
+//! resources that go with it, and node attributes (`-A`).
+
+use std::fmt::Write as _;
+
+use crm_core::display;
+use crm_core::scheduler::cluster::{Cluster, NodeId, NodeKind, RscId, Variant};
+
+use super::history::find_rsc;
+use super::{Options, Status};
+
+/// Whether all (or, with `all == false`, any) of a resource's primitives run.
+pub fn is_active(c: &Cluster, r: RscId, all: bool) -> bool {
+    let rsc = c.rsc(r);
+    if rsc.variant == Variant::Primitive {
+        return !rsc.running_on.is_empty();
+    }
+    if all {
+        rsc.children.iter().all(|&k| is_active(c, k, true))
+    } else {
+        rsc.children.iter().any(|&k| is_active(c, k, false))
+    }
+}
+
+/// A node's state in words, as the `-n` headers print it.
+pub fn node_state_text(c: &Cluster, n: NodeId) -> &'static str {
+    let node = c.node(n);
+    let running = !running_here(c, n).is_empty();
+    if node.unclean {
+        if node.online {
+            "UNCLEAN (online)"
+        } else if node.pending {
+            "UNCLEAN (pending)"
+        } else {
+            "UNCLEAN (offline)"
+        }
+    } else if node.pending {
+        "pending"
+    } else if node.standby_onfail && node.online {
+        "standby (on-fail)"
+    } else if node.standby {
+        match (node.online, running) {
+            (true, true) => "standby (with active resources)",
+            (true, false) => "standby",
+            _ => "OFFLINE (standby)",
+        }
+    } else if node.maintenance {
+        if node.online {
+            "maintenance"
+        } else {
+            "OFFLINE (maintenance)"
+        }
+    } else if node.online {
+        "online"
+    } else {
+        "OFFLINE"
+    }
+}
+
+/// The primitives active on a node, in configuration order.
+pub fn running_here(c: &Cluster, n: NodeId) -> Vec<RscId> {
+    c.primitives().into_iter().filter(|&r| c.rsc(r).running_on.contains(&n)).collect()
+}
+
+/// The node's running primitives ordered as its status entry lists them.
+fn running_in_history_order(st: &Status, n: NodeId) -> Vec<RscId> {
+    let c = &st.cluster;
+    let node_id = &c.node(n).id;
+    let mut out: Vec<RscId> = Vec::new();
+    let lrm = st
+        .cib
+        .status
+        .iter()
+        .flat_map(|s| s.nodes.iter())
+        .find(|ns| ns.id.as_deref() == Some(node_id.as_str()))
+        .and_then(|ns| ns.lrm.as_ref())
+        .and_then(|l| l.resources.as_ref());
+    for lr in lrm.iter().flat_map(|l| l.resources.iter()) {
+        let exact = c.rsc_by_id(&lr.id).filter(|&r| c.rsc(r).variant == Variant::Primitive);
+        let found = exact.filter(|&r| c.rsc(r).running_on.contains(&n)).or_else(|| {
+            c.primitives().into_iter().find(|&r| {
+                c.rsc(r).base_id.as_deref() == Some(lr.id.as_str())
+                    && c.rsc(r).running_on.contains(&n)
+                    && !out.contains(&r)
+            })
+        });
+        if let Some(r) = found.or_else(|| find_rsc(c, &lr.id).filter(|&r| c.rsc(r).running_on.contains(&n))) {
+            if !out.contains(&r) {
+                out.push(r);
+            }
+        }
+    }
+    for r in running_here(c, n) {
+        if !out.contains(&r) {
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// "Node List:" with each node's active resources under it (`-n`).
+pub fn by_node(st: &Status, _opts: &Options) -> String {
+    let c = &st.cluster;
+    let mut s = String::from("Node List:\n");
+    for n in c.node_ids() {
+        let node = c.node(n);
+        let kind = if node.kind == NodeKind::Remote { "RemoteNode" } else { "Node" };
+        let _ = writeln!(s, "  * {kind} {}: {}:", node.name, node_state_text(c, n));
+        s.push_str("    * Resources:\n");
+        for r in running_in_history_order(st, n) {
+            let _ = writeln!(s, "      * {}", display::primitive_line_rsc_only(c, r));
+        }
+    }
+    s
+}
+
+/// "Inactive Resources:" (with `-n -r`): resources not entirely active.
+pub fn inactive_resources(st: &Status) -> String {
+    let c = &st.cluster;
+    let mut s = String::from("Inactive Resources:\n");
+    let mut any = false;
+    for &r in &c.top {
+        let active = is_active(c, r, true);
+        if (c.rsc(r).orphan && !active) || active {
+            continue;
+        }
+        display::resource_item(c, r, 2, &mut s);
+        any = true;
+    }
+    if !any {
+        s.push_str("  * No inactive resources\n");
+    }
+    s
+}
+
+/// Attributes that crm_mon never shows: fail counts, internal ones.
+fn hidden_attribute(name: &str) -> bool {
+    ["fail-count-", "last-failure-", "shutdown", "terminate", "standby", "#"].iter().any(|p| name.starts_with(p))
+}
+
+/// For a ping resource's attribute on a node: how many hosts it pings times its
+/// multiplier, the score that means full connectivity.
+fn ping_expectation(c: &Cluster, n: NodeId, attr: &str) -> Option<i64> {
+    for r in running_here(c, n) {
+        let rsc = c.rsc(r);
+        if !matches!(rsc.agent.as_str(), "ping" | "pingd") {
+            continue;
+        }
+        let name = rsc.params.get("name").map(String::as_str).unwrap_or("pingd");
+        if !name.eq_ignore_ascii_case(attr) {
+            continue;
+        }
+        let hosts = rsc.params.get("host_list").map(|h| h.split(' ').count() as i64).unwrap_or(0);
+        let mult = rsc.params.get("multiplier").and_then(|m| m.trim().parse().ok()).unwrap_or(1);
+        return Some(hosts * mult);
+    }
+    None
+}
+
+/// The "Node Attributes" section (`-A`), if any online node has one to show.
+pub fn attributes(st: &Status) -> Option<String> {
+    let c = &st.cluster;
+    let mut s = String::new();
+    for n in c.node_ids() {
+        let node = c.node(n);
+        if !node.online {
+            continue;
+        }
+        let mut names: Vec<&String> = node.attrs.keys().filter(|k| !hidden_attribute(k)).collect();
+        if names.is_empty() {
+            continue;
+        }
+        names.sort();
+        let _ = writeln!(s, "  * Node: {}:", node.name);
+        for name in names {
+            let value = &node.attrs[name];
+            let mut line = format!("    * {name:<32}\t: {value:<10}");
+            if let Some(expected) = ping_expectation(c, n, name) {
+                let v: i64 = value.trim().parse().unwrap_or(0);
+                if v <= 0 {
+                    line.push_str("\t: Connectivity is lost");
+                } else if v < expected {
+                    let _ = write!(line, "\t: Connectivity is degraded (Expected={expected})");
+                }
+            }
+            s.push_str(&line);
+            s.push('\n');
+        }
+    }
+    (!s.is_empty()).then(|| format!("Node Attributes:\n{s}"))
+}
