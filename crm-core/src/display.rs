@@ -297,6 +297,8 @@ fn primitive_line_with(cluster: &Cluster, r: RscId, show_node: bool) -> String {
             (Some(t), true) if t == "promote" => "Promoting",
             (Some(t), true) if t == "demote" => "Demoting",
             (Some(t), true) if t == "migrate_to" || t == "migrate_from" => "Migrating",
+            // Instances of promotable clones that are not promoted show as Unpromoted.
+            _ if active && rsc.role == Role::Started && cluster.rsc(cluster.top_of(r)).promotable => "Unpromoted",
             _ if active => rsc.role.name(),
             _ => "Stopped",
         };

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use cib_schema as cs;
-use crm_core::scheduler::cluster::{Cluster, NodeId, RscId, Variant};
+use crm_core::scheduler::cluster::{Cluster, NodeId, OnFail, RscId, Variant};
 
 use super::ocf::{exec_status_str, exit_str, parse_op_key, readable_interval};
 use super::{timefmt, Options, Status};
@@ -14,6 +14,7 @@ use super::{timefmt, Options, Status};
 const EXEC_PENDING: i32 = -1;
 const EXEC_DONE: i32 = 0;
 const EXEC_CANCELLED: i32 = 1;
+const EXEC_NOT_SUPPORTED: i32 = 3;
 const EXEC_ERROR: i32 = 4;
 const EXEC_NOT_INSTALLED: i32 = 7;
 
@@ -161,12 +162,16 @@ pub fn node_history<'c>(stt: &Status<'c>, ops: bool) -> Vec<NodeHistory<'c>> {
 /// "RSC: migration-threshold=N fail-count=N last-failure='...'", or
 /// "RSC: orphan" for history of a resource that no longer exists.
 fn resource_history_line(c: &Cluster, h: &RscHistory, all: bool) -> String {
-    let Some(r) = h.rsc else { return format!("{}: orphan", h.lrm_id) };
-    let id = if all { printable_id(c, r) } else { h.lrm_id.clone() };
+    // History of a resource the scheduler did not keep (Pacemaker keeps such
+    // orphans as resources with the default threshold).
+    let (id, threshold) = match h.rsc {
+        Some(r) => (if all { printable_id(c, r) } else { h.lrm_id.clone() }, c.rsc(r).migration_threshold),
+        None => (h.lrm_id.clone(), 1_000_000),
+    };
     if !all && h.fail_count <= 0 && h.last_failure <= 0 {
         return format!("{id}:");
     }
-    let mut s = format!("{id}: migration-threshold={}", c.rsc(r).migration_threshold);
+    let mut s = format!("{id}: migration-threshold={threshold}");
     if h.fail_count > 0 {
         let _ = write!(s, " fail-count={}", h.fail_count);
     }
@@ -248,6 +253,11 @@ fn op_failed(op: &cs::LrmRscOp) -> bool {
     if status == EXEC_PENDING || status == EXEC_CANCELLED || num::<i64>(&op.call_id).unwrap_or(-1) < 0 {
         return false;
     }
+    let interval_ms = num::<u64>(&op.interval).unwrap_or(0);
+    // A recurring action the agent does not implement is not a failure.
+    if interval_ms > 0 && (status == EXEC_NOT_SUPPORTED || (rc == 3 && status == EXEC_ERROR)) {
+        return false;
+    }
     if status != EXEC_DONE && status != EXEC_ERROR {
         return true;
     }
@@ -281,22 +291,26 @@ pub fn failed_ops<'c>(stt: &Status<'c>) -> Vec<FailedOp<'c>> {
         let name = c.node(node).name.clone();
         for lr in lrm_resources(ns) {
             let rsc = find_rsc(c, &lr.id);
-            let timeout = rsc.map(|r| c.rsc(r).failure_timeout_s).unwrap_or(0);
             for op in sorted_ops(lr) {
                 let degraded = op.operation.as_deref() == Some("monitor")
                     && matches!(num::<i32>(&op.rc_code), Some(190 | 191));
                 if !(degraded || op_failed(op)) {
                     continue;
                 }
-                if timeout > 0 && !degraded {
-                    let changed = num::<i64>(&op.last_rc_change).or(num(&op.last_run)).unwrap_or(0);
-                    let (count, _) = rsc.map(|r| fail_count(c, node, r)).unwrap_or((0, 0));
-                    if changed > 0 && stt.now > changed + timeout && count == 0 {
-                        continue;
-                    }
+                if !degraded && expired(stt, rsc, op) {
+                    continue;
                 }
-                let key = op.operation_key.as_deref().unwrap_or(&op.id);
-                if out.iter().any(|f| f.node.eq_ignore_ascii_case(&name) && f.op.operation_key.as_deref().unwrap_or(&f.op.id).eq_ignore_ascii_case(key)) {
+                // Pacemaker compares the operation_key attributes as found, so
+                // entries without one count as the same operation.
+                let key = op.operation_key.as_deref();
+                let same = |f: &FailedOp| {
+                    f.node.eq_ignore_ascii_case(&name)
+                        && match (f.op.operation_key.as_deref(), key) {
+                            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                            (a, b) => a == b,
+                        }
+                };
+                if out.iter().any(same) {
                     continue;
                 }
                 out.push(FailedOp { op, node: name.clone(), rsc_id: lr.id.clone() });
@@ -304,6 +318,26 @@ pub fn failed_ops<'c>(stt: &Status<'c>) -> Vec<FailedOp<'c>> {
         }
     }
     out
+}
+
+/// Whether a failure is older than the resource's failure-timeout (which
+/// on-fail=block for that operation disables).
+fn expired(stt: &Status, rsc: Option<RscId>, op: &cs::LrmRscOp) -> bool {
+    let Some(r) = rsc else { return false };
+    let rsc = stt.cluster.rsc(r);
+    if rsc.failure_timeout_s <= 0 {
+        return false;
+    }
+    let task = op.operation.as_deref().unwrap_or("");
+    let interval_ms = num::<u64>(&op.interval).unwrap_or(0);
+    let blocks = rsc.ops.iter().any(|d| {
+        d.name == task && d.interval_ms == interval_ms && d.on_fail == Some(OnFail::Block)
+    });
+    if blocks {
+        return false;
+    }
+    let changed = num::<i64>(&op.last_rc_change).unwrap_or(0);
+    changed > 0 && stt.now > changed + rsc.failure_timeout_s
 }
 
 /// One failed action in words.

@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 use crm_core::display;
 use crm_core::scheduler::cluster::{Cluster, NodeId, NodeKind, RscId, Variant};
 
-use super::history::find_rsc;
 use super::{Options, Status};
 
 /// Whether all (or, with `all == false`, any) of a resource's primitives run.
@@ -62,10 +61,46 @@ pub fn running_here(c: &Cluster, n: NodeId) -> Vec<RscId> {
     c.primitives().into_iter().filter(|&r| c.rsc(r).running_on.contains(&n)).collect()
 }
 
-/// The node's running primitives ordered as its status entry lists them.
+/// Whether a history entry leaves its resource active on the node, judged by
+/// its operations in call order: a successful stop or a "not running" result
+/// ends activity, anything else that ran (even failing) starts or keeps it.
+fn entry_active(lr: &cib_schema::LrmResource) -> bool {
+    let num = |v: &Option<String>| v.as_deref().and_then(|s| s.trim().parse::<i64>().ok());
+    let mut ops: Vec<&cib_schema::LrmRscOp> = lr.ops.iter().collect();
+    ops.sort_by_key(|o| {
+        let call = num(&o.call_id).unwrap_or(-1);
+        (call < 0, call)
+    });
+    let mut active = false;
+    for op in ops {
+        let task = op.operation.as_deref().unwrap_or("");
+        if matches!(task, "notify" | "meta-data" | "cancel") {
+            continue;
+        }
+        let rc = num(&op.rc_code).unwrap_or(0);
+        let status = num(&op.op_status).unwrap_or(0);
+        if status == -1 || num(&op.call_id).unwrap_or(-1) < 0 {
+            active |= matches!(task, "start" | "promote" | "migrate_from");
+            continue;
+        }
+        if status == 1 {
+            continue;
+        }
+        active = match task {
+            "stop" => !(rc == 0 && status == 0),
+            "monitor" => rc != 7,
+            _ => true,
+        };
+    }
+    active
+}
+
+/// The node's running primitives in the order its status entries first show
+/// them active (Pacemaker fills a node's list while reading the history).
 fn running_in_history_order(st: &Status, n: NodeId) -> Vec<RscId> {
     let c = &st.cluster;
     let node_id = &c.node(n).id;
+    let here = running_here(c, n);
     let mut out: Vec<RscId> = Vec::new();
     let lrm = st
         .cib
@@ -76,21 +111,26 @@ fn running_in_history_order(st: &Status, n: NodeId) -> Vec<RscId> {
         .and_then(|ns| ns.lrm.as_ref())
         .and_then(|l| l.resources.as_ref());
     for lr in lrm.iter().flat_map(|l| l.resources.iter()) {
-        let exact = c.rsc_by_id(&lr.id).filter(|&r| c.rsc(r).variant == Variant::Primitive);
-        let found = exact.filter(|&r| c.rsc(r).running_on.contains(&n)).or_else(|| {
-            c.primitives().into_iter().find(|&r| {
-                c.rsc(r).base_id.as_deref() == Some(lr.id.as_str())
-                    && c.rsc(r).running_on.contains(&n)
-                    && !out.contains(&r)
-            })
-        });
-        if let Some(r) = found.or_else(|| find_rsc(c, &lr.id).filter(|&r| c.rsc(r).running_on.contains(&n))) {
-            if !out.contains(&r) {
-                out.push(r);
-            }
+        if !entry_active(lr) {
+            continue;
+        }
+        let base = lr.id.split(':').next().unwrap_or(&lr.id);
+        let unused = |r: &RscId| !out.contains(r);
+        let found = here
+            .iter()
+            .copied()
+            .filter(unused)
+            .find(|&r| c.rsc(r).id == lr.id)
+            .or_else(|| {
+                here.iter().copied().filter(unused).find(|&r| {
+                    c.rsc(r).base_id.as_deref() == Some(base) && !c.rsc(c.top_of(r)).unique
+                })
+            });
+        if let Some(r) = found {
+            out.push(r);
         }
     }
-    for r in running_here(c, n) {
+    for r in here {
         if !out.contains(&r) {
             out.push(r);
         }

@@ -14,7 +14,7 @@ pub fn exit_str(rc: i32) -> &'static str {
         8 => "promoted",
         9 => "promoted (failed)",
         190 => "OCF_DEGRADED",
-        191 => "OCF_DEGRADED_PROMOTED",
+        191 => "promoted (degraded)",
         _ => "unknown",
     }
 }
