@@ -376,9 +376,15 @@ fn failed_action_line(f: &FailedOp) -> String {
     s
 }
 
+/// The failures crm_mon lists: all but probes that only found the resource
+/// cannot run on the node.
+pub fn shown_failures<'c>(stt: &Status<'c>) -> Vec<FailedOp<'c>> {
+    failed_ops(stt).into_iter().filter(|f| !masked_probe_failure(f.op)).collect()
+}
+
 /// The "Failed Resource Actions" section, if anything failed.
 pub fn failed_actions(stt: &Status) -> Option<String> {
-    let failed: Vec<FailedOp> = failed_ops(stt).into_iter().filter(|f| !masked_probe_failure(f.op)).collect();
+    let failed = shown_failures(stt);
     if failed.is_empty() {
         return None;
     }

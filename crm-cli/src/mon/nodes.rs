@@ -197,25 +197,31 @@ fn ping_expectation(c: &Cluster, n: NodeId, attr: &str) -> Option<i64> {
     None
 }
 
+/// A node's attributes as crm_mon shows them, sorted by name: (name, value,
+/// the expected value for a ping attribute).
+pub fn shown_attributes(c: &Cluster, n: NodeId) -> Vec<(String, String, Option<i64>)> {
+    let node = c.node(n);
+    if !node.online {
+        return Vec::new();
+    }
+    let mut names: Vec<&String> = node.attrs.keys().filter(|k| !hidden_attribute(k)).collect();
+    names.sort();
+    names.into_iter().map(|k| (k.clone(), node.attrs[k].clone(), ping_expectation(c, n, k))).collect()
+}
+
 /// The "Node Attributes" section (`-A`), if any online node has one to show.
 pub fn attributes(st: &Status) -> Option<String> {
     let c = &st.cluster;
     let mut s = String::new();
     for n in c.node_ids() {
-        let node = c.node(n);
-        if !node.online {
+        let list = shown_attributes(c, n);
+        if list.is_empty() {
             continue;
         }
-        let mut names: Vec<&String> = node.attrs.keys().filter(|k| !hidden_attribute(k)).collect();
-        if names.is_empty() {
-            continue;
-        }
-        names.sort();
-        let _ = writeln!(s, "  * Node: {}:", node.name);
-        for name in names {
-            let value = &node.attrs[name];
+        let _ = writeln!(s, "  * Node: {}:", c.node(n).name);
+        for (name, value, expected) in list {
             let mut line = format!("    * {name:<32}\t: {value:<10}");
-            if let Some(expected) = ping_expectation(c, n, name) {
+            if let Some(expected) = expected {
                 let v: i64 = value.trim().parse().unwrap_or(0);
                 if v <= 0 {
                     line.push_str("\t: Connectivity is lost");

@@ -35,6 +35,14 @@ pub fn ctime(epoch: i64) -> String {
     )
 }
 
+/// `epoch` seconds as "yyyy-mm-dd hh:mm:ssZ", the form XML results use.
+pub fn iso(epoch: i64) -> String {
+    let days = epoch.div_euclid(86_400);
+    let secs = epoch.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
 /// The current time in seconds since the epoch.
 pub fn now() -> i64 {
     std::time::SystemTime::now()
