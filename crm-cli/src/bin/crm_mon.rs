@@ -52,7 +52,8 @@ fn main() -> Result<()> {
     };
     let text = match args.output_as.as_str() {
         "text" | "console" | "plain" => mon::text::render(&status, &opts),
-        "xml" => mon::xml::render(&status, &opts, &request_line()),
+        // XML results always carry the operations' timing details.
+        "xml" => mon::xml::render(&status, &mon::Options { timing: true, ..opts }, &request_line()),
         other => bail!("unsupported output format: {other}"),
     };
     print!("{text}");

@@ -308,6 +308,10 @@ fn node_history(st: &Status, opts: &Options, out: &mut String) {
     if hist.is_empty() {
         return;
     }
+    if hist.iter().all(|nh| nh.resources.is_empty()) {
+        out.push_str("  <node_history/>\n");
+        return;
+    }
     out.push_str("  <node_history>\n");
     for nh in &hist {
         if nh.resources.is_empty() {
