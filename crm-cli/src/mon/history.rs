@@ -74,9 +74,13 @@ pub fn find_rsc(c: &Cluster, id: &str) -> Option<RscId> {
 /// their configured id.
 pub fn printable_id(c: &Cluster, r: RscId) -> String {
     let rsc = c.rsc(r);
+    let top = c.rsc(c.top_of(r));
+    if top.variant != Variant::Clone || top.unique {
+        return rsc.id.clone();
+    }
     match &rsc.base_id {
-        Some(base) if !c.rsc(c.top_of(r)).unique => base.clone(),
-        _ => rsc.id.clone(),
+        Some(base) => base.clone(),
+        None => rsc.id.split(':').next().unwrap_or(&rsc.id).to_string(),
     }
 }
 

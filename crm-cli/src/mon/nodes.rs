@@ -88,7 +88,9 @@ fn entry_active(lr: &cib_schema::LrmResource) -> bool {
         }
         active = match task {
             "stop" => !(rc == 0 && status == 0),
-            "monitor" => rc != 7,
+            // "Not running" from a probe means inactive; from a recurring
+            // monitor it is a failure of an active resource.
+            "monitor" => rc != 7 || num(&op.interval).unwrap_or(0) > 0,
             _ => true,
         };
     }
@@ -148,10 +150,43 @@ pub fn by_node(st: &Status, _opts: &Options) -> String {
         let _ = writeln!(s, "  * {kind} {}: {}:", node.name, node_state_text(c, n));
         s.push_str("    * Resources:\n");
         for r in running_in_history_order(st, n) {
-            let _ = writeln!(s, "      * {}", display::primitive_line_rsc_only(c, r));
+            let mut line = display::primitive_line_rsc_only(c, r);
+            if let Some(desc) = description(st, r) {
+                line.push(' ');
+                line.push_str(&desc);
+            }
+            let _ = writeln!(s, "      * {line}");
         }
     }
     s
+}
+
+/// A primitive's configured description (shown after its state when it is
+/// listed without its node).
+fn description(st: &Status, r: RscId) -> Option<String> {
+    let rsc = st.cluster.rsc(r);
+    let id = rsc.base_id.as_deref().unwrap_or(&rsc.id);
+    let cfg = st.cib.configuration.as_ref()?;
+    let mut found = None;
+    for item in cfg.resources.iter().flat_map(|r| r.items.iter()) {
+        visit_primitives(item, &mut |p| {
+            if p.id == id {
+                found = p.description.clone();
+            }
+        });
+    }
+    found
+}
+
+fn visit_primitives(item: &cib_schema::Resource, f: &mut dyn FnMut(&cib_schema::Primitive)) {
+    use cib_schema::Resource as R;
+    match item {
+        R::Primitive(p) => f(p),
+        R::Group(g) => g.primitives.iter().for_each(|p| f(p)),
+        R::Clone(cib_schema::Clone { child: Some(child), .. })
+        | R::Master(cib_schema::Master { child: Some(child), .. }) => visit_primitives(child, f),
+        _ => {}
+    }
 }
 
 /// "Inactive Resources:" (with `-n -r`): resources not entirely active.
