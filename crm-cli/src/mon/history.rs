@@ -64,10 +64,14 @@ pub fn find_rsc(c: &Cluster, id: &str) -> Option<RscId> {
             return Some(r);
         }
     }
+    // Anonymous instances are recorded under the base id or any instance
+    // number; they are all the same resource to the history.
+    let base = id.split(':').next().unwrap_or(id);
     c.resources
         .iter()
-        .position(|r| r.variant == Variant::Primitive && r.base_id.as_deref() == Some(id))
+        .position(|r| r.variant == Variant::Primitive && r.base_id.as_deref() == Some(base))
         .map(RscId)
+        .filter(|&r| id == base || !c.rsc(c.top_of(r)).unique)
 }
 
 /// The id Pacemaker prints for a resource: anonymous clone instances go by
