@@ -218,7 +218,8 @@ fn record_results(cib: &mut Cib, t: &Transition, now: i64) {
                 inject::cancel_recurring(cib, &node, &hist_id, "monitor", a.interval_ms);
                 continue;
             }
-            "reload-agent" => continue,
+            // Notification results are not recorded in the history.
+            "reload-agent" | "notify" => continue,
             _ => {}
         }
         let rc = if a.is_probe {

@@ -156,6 +156,13 @@ fn assign_instance(
     chosen
 }
 
+fn first_leaf(cluster: &Cluster, mut r: RscId) -> RscId {
+    while let Some(&c) = cluster.rsc(r).children.first() {
+        r = c;
+    }
+    r
+}
+
 fn subtree(cluster: &Cluster, r: RscId) -> Vec<RscId> {
     let mut out = vec![r];
     for &c in &cluster.rsc(r).children {
@@ -181,6 +188,9 @@ impl ResourceVariant for Clone {
             placement::assign(cluster, p);
         }
         placement::fold_in_dependents(cluster, r, true);
+        if cluster.rsc(r).promotable {
+            super::promotable::add_promotion_scores(cluster, r);
+        }
 
         let mut instances = cluster.rsc(r).children.clone();
         sort_instances(cluster, r, &mut instances);
@@ -231,16 +241,28 @@ impl ResourceVariant for Clone {
                 placement::assign_with(cluster, inst, None);
             }
         }
+        if cluster.rsc(r).promotable {
+            super::promotable::set_instance_roles(cluster, r);
+        }
         let any = instances.iter().any(|&i| assigned_node(cluster, i).is_some());
         let c = cluster.rsc_mut(r);
         c.next_role = if any { Role::Started } else { Role::Stopped };
     }
 
-    fn create_actions(&self, _cluster: &Cluster, set: &mut ActionSet, r: RscId) {
-        for task in ["start", "running", "stop", "stopped"] {
-            let mut a = ActionSet::new_action(Some(r), task, 0, None);
-            a.pseudo = true;
-            set.add(a);
+    fn create_actions(&self, cluster: &Cluster, set: &mut ActionSet, r: RscId) {
+        let rsc = cluster.rsc(r);
+        for (action, complete) in super::notify::SETS {
+            if !rsc.promotable && matches!(action, "promote" | "demote") {
+                continue;
+            }
+            for task in [action, complete] {
+                let mut a = ActionSet::new_action(Some(r), task, 0, None);
+                a.pseudo = true;
+                set.add(a);
+            }
+            if rsc.notify {
+                super::notify::create_pseudo(set, r, action, complete);
+            }
         }
     }
 
@@ -262,12 +284,50 @@ impl ResourceVariant for Clone {
             }
         }
         set.edge(stopped, start, EdgeFlags::ORDER);
+        if cluster.rsc(r).notify {
+            super::notify::order_pseudo(cluster, set, r);
+        }
+        if cluster.rsc(r).promotable {
+            let (promote, promoted, demote, demoted) = (
+                pseudo(set, "promote"),
+                pseudo(set, "promoted"),
+                pseudo(set, "demote"),
+                pseudo(set, "demoted"),
+            );
+            for &inst in &cluster.rsc(r).children {
+                for p in leaf_actions(cluster, set, inst, "promote") {
+                    set.edge(promote, p, EdgeFlags { runnable_left: true, ..to_child });
+                    set.edge(p, promoted, to_parent);
+                }
+                for d in leaf_actions(cluster, set, inst, "demote") {
+                    set.edge(demote, d, to_child);
+                    set.edge(d, demoted, to_parent);
+                }
+            }
+            set.edge(
+                running,
+                promote,
+                EdgeFlags { ordered: true, runnable_left: true, ..Default::default() },
+            );
+            set.edge(stopped, promote, EdgeFlags::ORDER);
+            set.edge(demoted, stop, EdgeFlags::ORDER);
+            set.edge(demoted, start, EdgeFlags::ORDER);
+            set.edge(demoted, promote, EdgeFlags::ORDER);
+        }
         // A clone with nothing to start cannot report itself running.
         if !cluster.rsc(r).children.iter().any(|&i| assigned_node(cluster, i).is_some()) {
             set.actions[start].runnable = false;
             set.actions[running].runnable = false;
         }
     }
+}
+
+fn leaf_actions(cluster: &Cluster, set: &ActionSet, r: RscId, task: &str) -> Vec<usize> {
+    let rsc = cluster.rsc(r);
+    if rsc.variant == Variant::Primitive {
+        return set.find(r, task, None);
+    }
+    rsc.children.iter().flat_map(|&c| leaf_actions(cluster, set, c, task)).collect()
 }
 
 /// The start and stop actions that stand for an instance: its own (primitive)
@@ -283,8 +343,54 @@ pub fn apply_coloc_with_clone(cluster: &mut Cluster, c: &Colocation) {
     if cluster.rsc(c.primary).provisional {
         return;
     }
-    let instance_nodes: Vec<NodeId> =
-        cluster.rsc(c.primary).children.iter().filter_map(|&i| assigned_node(cluster, i)).collect();
+    let in_role = |cluster: &Cluster, i: RscId| match c.primary_role {
+        None => true,
+        Some(role) => {
+            let leaf = first_leaf(cluster, i);
+            cluster.rsc(leaf).next_role == role
+                || (role == Role::Unpromoted && cluster.rsc(leaf).next_role == Role::Started)
+        }
+    };
+    let instance_nodes: Vec<NodeId> = cluster
+        .rsc(c.primary)
+        .children
+        .iter()
+        .filter(|&&i| in_role(cluster, i))
+        .filter_map(|&i| assigned_node(cluster, i))
+        .collect();
+    if c.primary_role.is_some() && cluster.rsc(c.primary).promotable {
+        // Finite scores add where the primary will be in role; mandatory ones
+        // exclude every other node (unless both sides are promoted roles).
+        let dep = c.dependent;
+        let attr_of = |cluster: &Cluster, n: NodeId| {
+            if c.node_attribute == "#uname" {
+                Some(cluster.node(n).name.clone())
+            } else {
+                cluster.node(n).attrs.get(&c.node_attribute).cloned()
+            }
+        };
+        if !c.score.is_inf() {
+            for &pn in &instance_nodes {
+                let pv = attr_of(cluster, pn);
+                for i in 0..cluster.nodes.len() {
+                    if attr_of(cluster, NodeId(i)) == pv {
+                        if let Some(s) = cluster.rsc(dep).allowed[i] {
+                            cluster.rsc_mut(dep).allowed[i] = Some(s.plus(c.score));
+                        }
+                    }
+                }
+            }
+        } else if c.dependent_role != Some(Role::Promoted) || c.primary_role != Some(Role::Promoted) {
+            for i in 0..cluster.nodes.len() {
+                if !instance_nodes.contains(&NodeId(i)) {
+                    if let Some(s) = cluster.rsc(dep).allowed[i] {
+                        cluster.rsc_mut(dep).allowed[i] = Some(s.plus(Score::NEG_INF));
+                    }
+                }
+            }
+        }
+        return;
+    }
     let dep = c.dependent;
     let n = cluster.nodes.len();
     if c.score.is_inf() {

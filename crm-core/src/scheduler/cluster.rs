@@ -177,6 +177,8 @@ pub struct Resource {
     pub managed: bool,
     /// `requires`: quorum, fencing, unfencing or nothing.
     pub requires_fencing: bool,
+    /// `requires=nothing`: may start without quorum.
+    pub requires_nothing: bool,
     pub is_stonith: bool,
     pub orphan: bool,
     pub critical: bool,
@@ -255,6 +257,7 @@ impl Resource {
             target_role: None,
             managed: true,
             requires_fencing: true,
+            requires_nothing: false,
             is_stonith: false,
             orphan: false,
             critical: true,

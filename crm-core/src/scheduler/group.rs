@@ -54,7 +54,7 @@ impl ResourceVariant for Group {
         for &m in &members {
             for s in set.find(m, "start", None) {
                 set.edge(start, s, EdgeFlags { runnable_left: true, ..ordered_first });
-                set.edge(s, running, ordered_then);
+                set.edge(s, running, EdgeFlags { runnable_left: true, ..ordered_then });
             }
             for s in set.find(m, "stop", None) {
                 set.edge(stop, s, ordered_first);
@@ -62,6 +62,23 @@ impl ResourceVariant for Group {
             }
         }
         set.edge(stopped, start, EdgeFlags::ORDER);
+        // Partially active groups still stop in sequence: a running member
+        // stops before the previous running member, across stopped ones.
+        let mut last_active: Option<RscId> = None;
+        for (i, &m) in members.iter().enumerate() {
+            if cluster.rsc(m).running_on.is_empty() {
+                continue;
+            }
+            let previous_running = i > 0 && !cluster.rsc(members[i - 1]).running_on.is_empty();
+            if let (Some(la), false, true) = (last_active, previous_running, i > 0) {
+                for b in set.find(m, "stop", None) {
+                    for a in set.find(la, "stop", None) {
+                        set.edge(b, a, EdgeFlags::ORDER);
+                    }
+                }
+            }
+            last_active = Some(m);
+        }
         for w in members.windows(2) {
             for a in set.find(w[0], "start", None) {
                 for b in set.find(w[1], "start", None) {

@@ -27,9 +27,8 @@ pub fn unpack_status(cluster: &mut Cluster, cib: &cs::Cib) {
     let Some(status) = &cib.status else { return };
     for st in &status.nodes {
         let Some(node) = st.id.as_deref().and_then(|id| cluster.node_by_id(id)) else { continue };
-        // A cleanly stopped node runs nothing, whatever its old history says.
-        let n = cluster.node(node);
-        if !n.online && !n.unclean {
+        // Without fencing, offline nodes' histories are not trusted at all.
+        if !cluster.node(node).online && !cluster.options.stonith_enabled {
             continue;
         }
         let Some(lrm) = st.lrm.as_ref().and_then(|l| l.resources.as_ref()) else { continue };
@@ -421,29 +420,39 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
         check_config(cluster, rsc, node, &ops);
     }
     let r = cluster.rsc_mut(rsc);
-    if failed_here && on_fail != OnFail::Ignore {
-        r.failed = true;
-        match on_fail {
-            OnFail::Fence => {
-                let reason = format!("{} failed there", r.id);
-                let n = &mut cluster.nodes[node.0];
-                if !n.unclean {
-                    n.unclean = true;
-                    n.fence_reason = Some(reason);
-                }
-            }
-            OnFail::Standby => {
-                cluster.nodes[node.0].standby_onfail = true;
-                cluster.nodes[node.0].standby = true;
-            }
-            OnFail::Block => {
-                r.blocked = true;
-                r.managed = false;
-            }
-            OnFail::Stop => {
-                r.target_role = Some(Role::Stopped);
-            }
-            _ => {}
+    // A managed resource thought active on a node that is down: fence it.
+    let r_id = r.id.clone();
+    let managed_now = r.managed;
+    if !cluster.node(node).online
+        && !cluster.node(node).maintenance
+        && managed_now
+        && cluster.options.stonith_enabled
+    {
+        super::unpack::fence_node(
+            &mut cluster.nodes[node.0],
+            &format!("{r_id} is thought to be active there"),
+        );
+    }
+    // On an unclean node nothing more is needed: fencing recovers everything.
+    let on_fail = if cluster.node(node).unclean || !failed_here { OnFail::Ignore } else { on_fail };
+    let r = cluster.rsc_mut(rsc);
+    // Any handled failure of an active resource marks it failed.
+    r.failed |= on_fail != OnFail::Ignore;
+    match on_fail {
+        OnFail::Ignore | OnFail::Demote | OnFail::Restart | OnFail::RestartContainer => {}
+        OnFail::Fence => {
+            super::unpack::fence_node(&mut cluster.nodes[node.0], &format!("{r_id} failed there"));
+        }
+        OnFail::Standby => {
+            cluster.nodes[node.0].standby_onfail = true;
+            cluster.nodes[node.0].standby = true;
+        }
+        OnFail::Block => {
+            r.blocked = true;
+            r.managed = false;
+        }
+        OnFail::Stop => {
+            r.target_role = Some(Role::Stopped);
         }
     }
 }

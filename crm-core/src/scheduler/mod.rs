@@ -15,11 +15,13 @@ pub mod digest;
 pub mod fencing;
 mod group;
 mod history;
+pub mod notify;
 pub mod options;
 pub mod ordering;
 pub mod placement;
 mod primitive;
 pub mod probes;
+mod promotable;
 pub mod rules;
 pub mod score;
 pub mod summary;
@@ -55,5 +57,11 @@ pub fn schedule(cib: &Cib, now: i64) -> Transition {
     ordering::apply_order_constraints(&cluster, &mut set);
     fencing::create_shutdowns(&cluster, &mut set);
     ordering::propagate(&cluster, &mut set);
+    for &r in &all {
+        let rsc = cluster.rsc(r);
+        if rsc.variant == cluster::Variant::Clone && rsc.notify {
+            notify::create_notifications(&cluster, &mut set, r);
+        }
+    }
     transition::build(cluster, set)
 }

@@ -9,7 +9,8 @@ use super::cluster::*;
 /// The action that stands for "`task` of `rsc` has finished", used when `rsc` is
 /// the first side of an ordering.
 fn first_side(cluster: &Cluster, set: &ActionSet, rsc: RscId, task: &str) -> Vec<usize> {
-    match cluster.rsc(rsc).variant {
+    let r = cluster.rsc(rsc);
+    match r.variant {
         Variant::Primitive => set.find(rsc, task, None),
         _ => {
             let done = match task {
@@ -19,6 +20,13 @@ fn first_side(cluster: &Cluster, set: &ActionSet, rsc: RscId, task: &str) -> Vec
                 "demote" => "demoted",
                 other => other,
             };
+            // A notifying clone is done once its "post" notifications are.
+            if r.variant == Variant::Clone && r.notify {
+                let confirmed = set.find(rsc, &format!("confirmed-post_notify_{done}"), None);
+                if !confirmed.is_empty() {
+                    return confirmed;
+                }
+            }
             set.find(rsc, done, None)
         }
     }
@@ -36,9 +44,13 @@ fn implied_members(cluster: &Cluster, set: &ActionSet, rsc: RscId, task: &str) -
     match r.variant {
         Variant::Primitive => Vec::new(),
         Variant::Group => {
-            let member =
-                if matches!(task, "stop" | "demote") { r.children.last() } else { r.children.first() };
-            member.map(|&m| set.find(m, task, None)).unwrap_or_default()
+            if matches!(task, "stop" | "demote") {
+                r.children.last().map(|&m| set.find(m, task, None)).unwrap_or_default()
+            } else {
+                // Pacemaker applies the ordering to every member, so each
+                // carries the original reason.
+                r.children.iter().flat_map(|&m| set.find(m, task, None)).collect()
+            }
         }
         Variant::Clone => r.children.iter().flat_map(|&c| set.find(c, task, None)).collect(),
     }

@@ -438,6 +438,40 @@ fn add_colocated_scores(
     result
 }
 
+/// Folds `r`'s (and its dependents') preferences into `work` at `factor`;
+/// with `rollback`, leaves `work` unchanged if nothing could run afterwards.
+pub fn colocated_scores(
+    cluster: &Cluster,
+    r: RscId,
+    work: NodeScores,
+    attr: &str,
+    factor: f64,
+    rollback: bool,
+) -> NodeScores {
+    let mut merging = vec![false; cluster.resources.len()];
+    add_colocated_scores(cluster, r, work, attr, factor, rollback, &mut merging)
+}
+
+/// Why `r` may not start or be promoted now for lack of quorum, if it may not.
+pub fn quorum_blocks(cluster: &Cluster, r: RscId) -> Option<&'static str> {
+    let rsc = cluster.rsc(r);
+    if cluster.have_quorum || rsc.requires_nothing {
+        return None;
+    }
+    match cluster.options.no_quorum_policy {
+        NoQuorumPolicy::Ignore => None,
+        NoQuorumPolicy::Freeze => {
+            if rsc.running_on.is_empty() || rsc.next_role > rsc.role {
+                Some("quorum freeze")
+            } else {
+                None
+            }
+        }
+        NoQuorumPolicy::Demote if rsc.role >= Role::Unpromoted => None,
+        _ => Some("no quorum"),
+    }
+}
+
 /// Whether the cluster may start anything: quorum, or a policy that ignores it.
 pub fn may_start(cluster: &Cluster) -> bool {
     cluster.have_quorum || cluster.options.no_quorum_policy == NoQuorumPolicy::Ignore

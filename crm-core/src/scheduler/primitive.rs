@@ -16,6 +16,28 @@ impl ResourceVariant for Primitive {
         let rsc = cluster.rsc(r);
         let next = rsc.assigned.filter(|_| rsc.next_role.is_active());
         let multiply_active = rsc.running_on.len() > 1;
+        let next_role = if next.is_some() { rsc.next_role } else { Role::Stopped };
+        let current = rsc.current_node();
+
+        // Demote before anything takes a promoted instance down or away.
+        if rsc.role == Role::Promoted {
+            if let Some(c) = current {
+                let leaving =
+                    next != Some(c) || rsc.failed || multiply_active || rsc.digest_changed_on.contains(&c);
+                let mut demote = ActionSet::new_action(Some(r), "demote", 0, Some(c));
+                demote.optional = !rsc.managed || (!leaving && next_role == Role::Promoted);
+                if !rsc.managed {
+                    demote.runnable = false;
+                } else if cluster.node(c).unclean {
+                    if cluster.options.stonith_enabled {
+                        demote.pseudo = true;
+                    } else {
+                        demote.runnable = false;
+                    }
+                }
+                set.add(demote);
+            }
+        }
 
         for &c in &rsc.running_on {
             let node = cluster.node(c);
@@ -62,9 +84,9 @@ impl ResourceVariant for Primitive {
             Some(n) => {
                 if !rsc.managed || !cluster.node(n).can_run_resources() {
                     start.runnable = false;
-                } else if !placement::may_start(cluster) {
+                } else if let Some(why) = placement::quorum_blocks(cluster, r) {
                     start.runnable = false;
-                    start.reason = Some("no quorum".into());
+                    start.reason = Some(why.into());
                 }
             }
         }
@@ -79,14 +101,40 @@ impl ResourceVariant for Primitive {
             None => set.add(start),
         };
 
+        let mut promote_id = None;
+        if next_role == Role::Promoted {
+            if let Some(n) = next {
+                let restarting = !set.actions[start_id].optional;
+                let mut promote = ActionSet::new_action(Some(r), "promote", 0, Some(n));
+                promote.optional = !rsc.managed || (rsc.role == Role::Promoted && !restarting);
+                promote.runnable =
+                    set.actions[start_id].runnable || (rsc.role >= Role::Unpromoted && current == Some(n));
+                if rsc.role != Role::Promoted {
+                    if let Some(why) = placement::quorum_blocks(cluster, r) {
+                        promote.runnable = false;
+                        promote.reason = Some(why.into());
+                    }
+                }
+                promote_id = Some(set.add(promote));
+            }
+        }
+
         if let Some(n) = next {
             for op in &rsc.ops {
                 if op.interval_ms == 0 || op.name != "monitor" || !op.enabled {
                     continue;
                 }
-                if matches!(op.role, Some(Role::Stopped) | Some(Role::Promoted) | Some(Role::Unpromoted)) {
+                let wanted = match op.role {
+                    Some(Role::Stopped) => false,
+                    Some(Role::Promoted) => next_role == Role::Promoted,
+                    Some(Role::Unpromoted) => next_role == Role::Unpromoted,
+                    // Without a role, a monitor is for the started/unpromoted state.
+                    _ => next_role != Role::Promoted,
+                };
+                if !wanted {
                     continue;
                 }
+                let role_changes = rsc.role != next_role && current == Some(n);
                 let active =
                     rsc.active_recurring.iter().any(|(node, _, iv)| *node == n && *iv == op.interval_ms);
                 let existing = set.actions.iter().position(|a| {
@@ -99,11 +147,14 @@ impl ResourceVariant for Primitive {
                     Some(i) => i,
                     None => {
                         let mut mon = ActionSet::new_action(Some(r), "monitor", op.interval_ms, Some(n));
-                        mon.optional = active;
+                        mon.optional = active && !role_changes;
                         set.add(mon)
                     }
                 };
                 set.edge(start_id, mid, MANDATORY);
+                if let Some(p) = promote_id {
+                    set.edge(p, mid, MANDATORY);
+                }
             }
         }
     }
@@ -111,6 +162,21 @@ impl ResourceVariant for Primitive {
     fn internal_ordering(&self, _cluster: &Cluster, set: &mut ActionSet, r: RscId) {
         let stops = set.find(r, "stop", None);
         let starts = set.find(r, "start", None);
+        let promotes = set.find(r, "promote", None);
+        let demotes = set.find(r, "demote", None);
+        for &d in &demotes {
+            for &s in &stops {
+                set.edge(d, s, EdgeFlags { ordered: true, implies_first: true, ..Default::default() });
+            }
+            for &p in &promotes {
+                set.edge(d, p, EdgeFlags::ORDER);
+            }
+        }
+        for &s in &starts {
+            for &p in &promotes {
+                set.edge(s, p, MANDATORY);
+            }
+        }
         for &s in &stops {
             for &t in &starts {
                 let same_node = set.actions[s].node == set.actions[t].node;
@@ -129,11 +195,8 @@ impl ResourceVariant for Primitive {
     }
 }
 
-/// Why a primitive is stopped without being started elsewhere.
-fn stop_reason(cluster: &Cluster, r: RscId) -> String {
-    let rsc = cluster.rsc(r);
-    if !placement::may_start(cluster) && rsc.assigned.is_some() {
-        return "no quorum".into();
-    }
+/// Why a primitive is stopped without being started elsewhere: it was
+/// assigned no node.
+fn stop_reason(_cluster: &Cluster, _r: RscId) -> String {
     "node availability".into()
 }

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::actions::ActionSet;
+use super::actions::{Action, ActionSet};
 use super::cluster::*;
 
 pub fn transition_summary(cluster: &Cluster, set: &ActionSet) -> Vec<String> {
@@ -43,13 +43,16 @@ fn collect(cluster: &Cluster, set: &ActionSet, r: RscId, rows: &mut Vec<(String,
         }
         return;
     }
-    if let Some(row) = primitive_row(cluster, set, r) {
-        rows.push(row);
-    }
+    rows.extend(primitive_rows(cluster, set, r));
 }
 
-fn with_reason(a: &super::actions::Action) -> String {
-    match (&a.reason, a.runnable) {
+type Row = (String, String, String, String);
+
+/// The "due to ..." part: the reason of `source` (or of `action`), "blocked"
+/// when the action cannot run.
+fn reason_text(action: &Action, source: Option<&Action>) -> String {
+    let source = source.unwrap_or(action);
+    match (&source.reason, action.runnable) {
         (Some(r), false) => format!("due to {r} (blocked)"),
         (Some(r), true) => format!("due to {r}"),
         (None, false) => "blocked".into(),
@@ -57,75 +60,157 @@ fn with_reason(a: &super::actions::Action) -> String {
     }
 }
 
-fn primitive_row(cluster: &Cluster, set: &ActionSet, r: RscId) -> Option<(String, String, String, String)> {
+/// The parenthesised details: nodes, and roles where promotion is involved.
+fn details(cluster: &Cluster, r: RscId, origin: Option<NodeId>, dest: Option<NodeId>) -> String {
+    let rsc = cluster.rsc(r);
+    let (role, next) = (display_role(cluster, r, rsc.role), display_role(cluster, r, rsc.next_role));
+    let need_role = role > Role::Started || next > Role::Unpromoted;
+    let name = |n: NodeId| cluster.node(n).name.clone();
+    let same_host = origin.is_some() && origin == dest;
+    let same_role = role == next;
+    match (origin, dest) {
+        (None, Some(d)) if need_role => format!("{} -> {} {}", role.name(), next.name(), name(d)),
+        (None, Some(d)) => name(d),
+        (Some(o), None) if need_role => format!("{} {}", role.name(), name(o)),
+        (Some(o), None) => name(o),
+        (Some(o), Some(_)) if need_role && same_role && same_host => format!("{} {}", role.name(), name(o)),
+        (Some(o), Some(_)) if same_role && same_host => name(o),
+        (Some(o), Some(d)) if need_role && same_role => format!("{} -> {} {}", name(o), name(d), role.name()),
+        (Some(o), Some(d)) if same_role => format!("{} -> {}", name(o), name(d)),
+        (Some(o), Some(_)) if same_host => format!("{} -> {} {}", role.name(), next.name(), name(o)),
+        (Some(o), Some(d)) => format!("{} {} -> {} {}", role.name(), name(o), next.name(), name(d)),
+        (None, None) => String::new(),
+    }
+}
+
+/// Roles as printed: an instance of a promotable clone that is merely started
+/// is "Unpromoted".
+fn display_role(cluster: &Cluster, r: RscId, role: Role) -> Role {
+    let promotable = cluster.rsc(cluster.top_of(r)).promotable;
+    if promotable && role == Role::Started {
+        Role::Unpromoted
+    } else {
+        role
+    }
+}
+
+fn first_action<'a>(set: &'a ActionSet, r: RscId, task: &str, node: Option<NodeId>) -> Option<&'a Action> {
+    set.actions.iter().find(|a| {
+        a.rsc == Some(r)
+            && a.task == task
+            && a.interval_ms == 0
+            && !a.is_probe
+            && (node.is_none() || a.node == node)
+    })
+}
+
+/// One resource's summary lines, chosen as Pacemaker chooses them.
+fn primitive_rows(cluster: &Cluster, set: &ActionSet, r: RscId) -> Vec<Row> {
     let rsc = cluster.rsc(r);
     let current = rsc.current_node();
     let next = rsc.assigned.filter(|_| rsc.next_role.is_active());
     if current.is_none() && rsc.orphan {
-        return None;
+        return Vec::new();
     }
     if !rsc.managed || (current.is_none() && next.is_none()) {
-        return None;
+        return Vec::new();
     }
-    let name = |n: NodeId| cluster.node(n).name.clone();
-    let start = set.find(r, "start", None).into_iter().next().map(|i| &set.actions[i]);
-    let stops: Vec<&super::actions::Action> =
-        set.find(r, "stop", None).into_iter().map(|i| &set.actions[i]).collect();
-    let stop = stops.iter().find(|a| a.node == current).copied();
-    let start_required = start.is_some_and(|s| !s.optional);
-    let start_runnable = start.is_some_and(|s| s.runnable);
-    let moving = matches!((current, next), (Some(c), Some(n)) if c != n);
+    let mut role = display_role(cluster, r, rsc.role);
+    if current.is_some() && role == Role::Stopped {
+        role = Role::Started;
+    }
+    let next_role = if next.is_some() { display_role(cluster, r, rsc.next_role) } else { Role::Stopped };
     let id = rsc.id.clone();
+    let row = |change: &str, o: Option<NodeId>, d: Option<NodeId>, reason: String| -> Row {
+        (change.to_string(), id.clone(), details(cluster, r, o, d), reason)
+    };
+    let moving = matches!((current, next), (Some(c), Some(n)) if c != n);
+    let start = next
+        .and_then(|n| first_action(set, r, "start", Some(n)))
+        .or_else(|| first_action(set, r, "start", None));
+    let start_runnable = start.is_some_and(|s| s.runnable);
+    let start_node = if start_runnable { current } else { None };
+    let stop = first_action(set, r, "stop", start_node);
+    let promote = first_action(set, r, "promote", next);
+    let demote = first_action(set, r, "demote", next);
+    let reload = set.actions.iter().any(|a| a.rsc == Some(r) && a.task == "reload-agent" && !a.optional);
+    let required = |a: Option<&Action>| a.is_some_and(|a| !a.optional);
 
-    // Staying in the same role.
-    if let (Some(_), Some(cur), false, true) = (next, current, moving, start.is_some_and(|s| s.node == next))
-    {
-        if !start_required {
-            let reload = set
-                .actions
-                .iter()
-                .any(|a| a.rsc == Some(r) && a.task == "reload-agent" && a.node == Some(cur) && !a.optional);
-            if reload {
-                return Some(("Reload".into(), id, name(cur), String::new()));
-            }
-            return None;
+    if role == next_role {
+        let Some(n) = next else { return Vec::new() };
+        let _ = n;
+        if reload {
+            return vec![row("Reload", current, next, String::new())];
         }
-        if !start_runnable {
-            let src = stop.filter(|s| s.reason.is_some()).or(start).unwrap();
-            let mut reason = with_reason(src);
-            if stop.is_some_and(|s| s.runnable) && src.reason.is_some() {
-                reason = format!("due to {}", src.reason.clone().unwrap());
+        if start.is_none_or(|s| s.optional) {
+            if required(demote) && required(promote) {
+                let p = promote.unwrap();
+                return vec![row("Re-promote", current, next, reason_text(p, demote))];
             }
-            return Some(("Stop".into(), id, name(cur), reason));
+            return Vec::new();
+        }
+        let start = start.unwrap();
+        if !start.runnable {
+            let src = stop.filter(|s| s.reason.is_some()).unwrap_or(start);
+            let act = stop.unwrap_or(start);
+            return vec![row("Stop", current, None, reason_text(act, Some(src)))];
+        }
+        if moving && current.is_some() {
+            let change = if rsc.failed { "Recover" } else { "Move" };
+            let act = stop.unwrap_or(start);
+            return vec![row(change, current, next, reason_text(act, None))];
         }
         if rsc.failed {
-            return Some(("Recover".into(), id, name(cur), stop.map(with_reason).unwrap_or_default()));
+            let act = stop.unwrap_or(start);
+            return vec![row("Recover", current, None, reason_text(act, None))];
         }
-        return Some(("Restart".into(), id, name(cur), start.map(with_reason).unwrap_or_default()));
+        return vec![row("Restart", current, next, reason_text(start, None))];
     }
-    if let (Some(stop), true) = (stop, next.is_none() || !start_runnable) {
-        if stop.optional {
-            return None;
+
+    if stop.is_some() && (next_role == Role::Stopped || start.is_some_and(|s| !s.runnable)) {
+        let mut rows = Vec::new();
+        for &node in &rsc.running_on {
+            let stop_op = first_action(set, r, "stop", Some(node));
+            let src = match stop_op {
+                Some(s) if s.reason.is_some() => Some(s),
+                _ => start,
+            };
+            if let Some(act) = stop_op.or(start) {
+                rows.push(row("Stop", Some(node), None, reason_text(act, src)));
+            }
         }
-        let src = if stop.reason.is_some() { stop } else { start.unwrap_or(stop) };
-        let mut reason = with_reason(src);
-        if stop.runnable && src.reason.is_some() {
-            reason = format!("due to {}", src.reason.clone().unwrap());
-        } else if stop.runnable {
-            reason = String::new();
+        return rows;
+    }
+    if let Some(stop) = stop {
+        if rsc.failed && !stop.optional {
+            return vec![row("Recover", current, next, reason_text(stop, start))];
         }
-        return Some(("Stop".into(), id, name(current.unwrap()), reason));
     }
     if moving {
-        let (c, n) = (current.unwrap(), next.unwrap());
-        let change = if rsc.failed { "Recover" } else { "Move" };
-        let reason = stop.map(with_reason).unwrap_or_default();
-        return Some((change.into(), id, format!("{} -> {}", name(c), name(n)), reason));
+        let act = stop.or(start).unwrap();
+        return vec![row("Move", current, next, reason_text(act, None))];
     }
-    if let (Some(s), Some(n)) = (start, next) {
-        if !s.optional {
-            return Some(("Start".into(), id, name(n), with_reason(s)));
+    if reload {
+        return vec![row("Reload", current, next, String::new())];
+    }
+    if let Some(stop) = stop.filter(|s| !s.optional) {
+        let act = start.unwrap_or(stop);
+        return vec![row("Restart", current, next, reason_text(act, None))];
+    }
+    if role == Role::Promoted {
+        if let Some(d) = demote.or_else(|| first_action(set, r, "demote", current)) {
+            return vec![row("Demote", current, next, reason_text(d, None))];
         }
     }
-    None
+    if next_role == Role::Promoted {
+        if let Some(p) = promote {
+            return vec![row("Promote", current, next, reason_text(p, None))];
+        }
+    }
+    if role == Role::Stopped && next_role > Role::Stopped {
+        if let Some(s) = start {
+            return vec![row("Start", current, next, reason_text(s, None))];
+        }
+    }
+    Vec::new()
 }

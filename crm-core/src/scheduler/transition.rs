@@ -48,9 +48,17 @@ fn synapse_order(cluster: &Cluster, set: &ActionSet) -> Vec<usize> {
         let mut own: Vec<usize> =
             set.actions.iter().filter(|a| a.rsc == Some(r) && set.in_graph(a.id)).map(|a| a.id).collect();
         own.sort_unstable_by(|a, b| b.cmp(a));
-        out.extend(own);
+        // Clones add their instances' actions before their own; groups and
+        // primitives their own first.
+        let clone = cluster.rsc(r).variant == Variant::Clone;
+        if !clone {
+            out.extend(own.iter().copied());
+        }
         for &c in &cluster.rsc(r).children {
             expand(cluster, set, c, out);
+        }
+        if clone {
+            out.extend(own);
         }
     }
     for &r in &cluster.top {

@@ -68,6 +68,13 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
     order.sort_by_key(|&i| std::cmp::Reverse(prio[i]));
     cluster.top = order.into_iter().map(|i| cluster.top[i]).collect();
     history::unpack_status(&mut cluster, cib);
+    // Instances of promotable clones that are merely started are unpromoted.
+    for i in 0..cluster.resources.len() {
+        let top = cluster.top_of(RscId(i));
+        if cluster.rsc(top).promotable && cluster.resources[i].role == Role::Started {
+            cluster.resources[i].role = Role::Unpromoted;
+        }
+    }
     super::constraints::unpack_constraints(&mut cluster, cfg);
     cluster
 }
@@ -171,53 +178,80 @@ fn unpack_nodes(
     cluster.nodes.sort_by(|a, b| crate::display::natural_cmp(&a.name, &b.name));
 }
 
+/// Marks a node unclean (to be fenced), keeping the first reason given.
+pub(crate) fn fence_node(node: &mut Node, reason: &str) {
+    if !node.unclean {
+        node.unclean = true;
+        node.fence_reason = Some(reason.to_string());
+    }
+}
+
 /// Decides whether a node is online, clean, pending or must be fenced, from its
 /// `node_state` (Pacemaker's rules differ with and without fencing).
 fn determine_online(node: &mut Node, st: &cs::NodeState, options: &ClusterOptions) {
-    let in_ccm = st.in_ccm.as_deref().map(is_true_or_time).unwrap_or(false);
+    let in_cluster = st.in_ccm.as_deref().map(is_true_or_time);
     let crmd_online =
         st.crmd.as_deref().is_some_and(|c| c == "online" || c.parse::<i64>().is_ok_and(|t| t > 0));
-    let join = st.join.as_deref().unwrap_or("down");
-    let expected = st.expected.as_deref().unwrap_or("");
-    node.expected_up = expected == "member";
+    let join = st.join.as_deref();
+    let expected = st.expected.as_deref().unwrap_or("down");
+    let shutdown = node.attrs.get("shutdown").is_some_and(|v| !v.is_empty() && v != "0");
+    node.shutdown = shutdown;
+    node.expected_up = !shutdown && expected == "member";
     if node.kind == NodeKind::Remote {
-        // Remote nodes are online when their connection resource runs; decided later.
+        // Remote nodes are online when their connection resource runs.
         node.online = false;
         return;
     }
-    if !options.stonith_enabled {
-        if !in_ccm {
-            node.online = false;
+    if node.kind == NodeKind::Ping {
+        node.online = false;
+        return;
+    }
+    let online = if !options.stonith_enabled {
+        if in_cluster != Some(true) {
+            false
         } else if crmd_online {
-            if join == "member" {
-                node.online = true;
-            } else {
+            join == Some("member")
+        } else if !node.expected_up {
+            false
+        } else {
+            fence_node(node, "peer is unexpectedly down");
+            false
+        }
+    } else {
+        let terminate = node
+            .attrs
+            .get("terminate")
+            .is_some_and(|t| is_true(t) || t.chars().next().is_some_and(|c| c != '0' && c.is_ascii_digit()));
+        let mut online = in_cluster == Some(true);
+        if shutdown {
+            online = crmd_online;
+        } else if in_cluster.is_none() {
+            fence_node(node, "peer has not been seen by the cluster");
+        } else if join == Some("nack") {
+            fence_node(node, "peer failed Pacemaker membership criteria");
+        } else if !terminate && expected == "down" {
+            if in_cluster == Some(true) || crmd_online {
+                node.standby = true;
                 node.pending = true;
             }
-        } else if !node.expected_up {
-            node.online = false;
-        } else {
+        } else if terminate && join == Some("down") && in_cluster != Some(true) && !crmd_online {
+            online = false;
+        } else if in_cluster != Some(true) {
+            fence_node(node, "peer is no longer part of the cluster");
+        } else if !crmd_online {
+            fence_node(node, "peer process is no longer available");
+        } else if terminate {
+            fence_node(node, "termination was requested");
+        } else if join == Some("member") {
+        } else if matches!(join, Some("pending") | Some("down")) {
+            node.standby = true;
             node.pending = true;
-            node.online = false;
+        } else {
+            fence_node(node, "peer was in an unknown state");
         }
-        return;
-    }
-    if in_ccm && crmd_online && join == "member" {
-        node.online = true;
-    } else if in_ccm && crmd_online && join == "nack" {
-        node.unclean = true;
-        node.fence_reason = Some("peer failed Pacemaker membership criteria".into());
-    } else if in_ccm && crmd_online {
-        node.pending = true;
-    } else if (!in_ccm && !crmd_online && join == "down") || !node.expected_up {
-        node.online = false;
-    } else if in_ccm && !crmd_online {
-        node.unclean = true;
-        node.fence_reason = Some("peer process is no longer available".into());
-    } else {
-        node.unclean = true;
-        node.fence_reason = Some("peer is no longer part of the cluster".into());
-    }
+        online
+    };
+    node.online = online;
 }
 
 fn is_true_or_time(v: &str) -> bool {
@@ -411,11 +445,15 @@ fn apply_common_meta(r: &mut Resource, options: &ClusterOptions) {
         && !get("maintenance").map(|v| is_true(&v)).unwrap_or(false)
         && !options.maintenance_mode;
     r.critical = get("critical").map(|v| is_true(&v)).unwrap_or(true);
-    r.requires_fencing = match get("requires").as_deref() {
-        Some("nothing") | Some("quorum") => false,
-        Some(_) => true,
-        None => options.stonith_enabled,
+    let requires = match get("requires").as_deref() {
+        Some(v @ ("nothing" | "quorum" | "fencing" | "unfencing")) => v.to_string(),
+        _ if r.is_stonith || r.class == "stonith" => "quorum".into(),
+        _ if options.stonith_enabled => "fencing".into(),
+        _ if options.no_quorum_policy == super::options::NoQuorumPolicy::Ignore => "nothing".into(),
+        _ => "quorum".into(),
     };
+    r.requires_fencing = matches!(requires.as_str(), "fencing" | "unfencing");
+    r.requires_nothing = requires == "nothing";
 }
 
 /// Clone meta attributes: instance counts and behaviour flags.
