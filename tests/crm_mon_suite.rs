@@ -94,7 +94,8 @@ fn read_ratchet() -> BTreeMap<String, usize> {
 }
 
 fn write_ratchet(counts: &BTreeMap<String, usize>) {
-    let mut text = String::from("# crm_mon conformance counts reached (tests/crm_mon_suite.rs); never lower them.\n");
+    let mut text =
+        String::from("# crm_mon conformance counts reached (tests/crm_mon_suite.rs); never lower them.\n");
     for (k, v) in counts {
         text.push_str(&format!("{k} {v}\n"));
     }
@@ -197,7 +198,11 @@ fn xml_valid_count(ours: &Path, inputs: &[PathBuf]) -> usize {
     let report = String::from_utf8_lossy(&out.stderr);
     let valid = report.lines().filter(|l| l.ends_with(" validates")).count();
     let invalid: Vec<&str> = report.lines().filter(|l| l.ends_with("fails to validate")).take(5).collect();
-    println!("crm_mon --output-as=xml: {valid}/{} validate; first failing: {}", files.len(), invalid.join(" "));
+    println!(
+        "crm_mon --output-as=xml: {valid}/{} validate; first failing: {}",
+        files.len(),
+        invalid.join(" ")
+    );
     let _ = std::fs::remove_dir_all(&dir);
     valid
 }

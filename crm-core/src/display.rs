@@ -279,8 +279,7 @@ fn primitive_line_with(cluster: &Cluster, r: RscId, show_node: bool) -> String {
     let anonymous = rsc.base_id.is_some() && !cluster.rsc(cluster.top_of(r)).unique;
     let id = if anonymous { rsc.base_id.as_deref().unwrap() } else { rsc.id.as_str() };
     let mut s = format!("{}\t({}):\t", id, rsc.agent_spec());
-    let single =
-        if rsc.running_on.len() == 1 && show_node { rsc.running_on.first().copied() } else { None };
+    let single = if rsc.running_on.len() == 1 && show_node { rsc.running_on.first().copied() } else { None };
     if rsc.orphan {
         s.push_str(" ORPHANED");
     }
@@ -298,7 +297,9 @@ fn primitive_line_with(cluster: &Cluster, r: RscId, show_node: bool) -> String {
             (Some(t), true) if t == "demote" => "Demoting",
             (Some(t), true) if t == "migrate_to" || t == "migrate_from" => "Migrating",
             // Instances of promotable clones that are not promoted show as Unpromoted.
-            _ if active && rsc.role == Role::Started && cluster.rsc(cluster.top_of(r)).promotable => "Unpromoted",
+            _ if active && rsc.role == Role::Started && cluster.rsc(cluster.top_of(r)).promotable => {
+                "Unpromoted"
+            }
             _ if active => rsc.role.name(),
             _ => "Stopped",
         };

@@ -195,7 +195,11 @@ fn op_line(op: &cs::LrmRscOp, timing: bool) -> String {
     let task = if is_probe(op) { "probe" } else { op.operation.as_deref().unwrap_or("") };
     let interval = op.interval.as_deref().filter(|i| *i != "0").map(|i| format!(" interval=\"{i}ms\""));
     if !timing {
-        return format!("({call}) {task}{}{}", if interval.is_some() { ":" } else { "" }, interval.unwrap_or_default());
+        return format!(
+            "({call}) {task}{}{}",
+            if interval.is_some() { ":" } else { "" },
+            interval.unwrap_or_default()
+        );
     }
     let mut s = format!("({call}) {task}:{}", interval.unwrap_or_default());
     if let Some(t) = num::<i64>(&op.last_rc_change).filter(|t| *t > 0) {
@@ -284,10 +288,8 @@ fn op_failed(op: &cs::LrmRscOp) -> bool {
     if rc == target {
         return false;
     }
-    match rc {
-        0 | 7 | 8 if probe => false,
-        _ => true,
-    }
+    // Probes find resources running, stopped or promoted: none is a failure.
+    !(probe && matches!(rc, 0 | 7 | 8))
 }
 
 /// Failed operations on online nodes, once per (operation key, node), in the
@@ -338,9 +340,10 @@ fn expired(stt: &Status, rsc: Option<RscId>, op: &cs::LrmRscOp) -> bool {
     }
     let task = op.operation.as_deref().unwrap_or("");
     let interval_ms = num::<u64>(&op.interval).unwrap_or(0);
-    let blocks = rsc.ops.iter().any(|d| {
-        d.name == task && d.interval_ms == interval_ms && d.on_fail == Some(OnFail::Block)
-    });
+    let blocks = rsc
+        .ops
+        .iter()
+        .any(|d| d.name == task && d.interval_ms == interval_ms && d.on_fail == Some(OnFail::Block));
     if blocks {
         return false;
     }

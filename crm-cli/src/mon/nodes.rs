@@ -118,16 +118,12 @@ fn running_in_history_order(st: &Status, n: NodeId) -> Vec<RscId> {
         }
         let base = lr.id.split(':').next().unwrap_or(&lr.id);
         let unused = |r: &RscId| !out.contains(r);
-        let found = here
-            .iter()
-            .copied()
-            .filter(unused)
-            .find(|&r| c.rsc(r).id == lr.id)
-            .or_else(|| {
-                here.iter().copied().filter(unused).find(|&r| {
-                    c.rsc(r).base_id.as_deref() == Some(base) && !c.rsc(c.top_of(r)).unique
-                })
-            });
+        let found = here.iter().copied().filter(unused).find(|&r| c.rsc(r).id == lr.id).or_else(|| {
+            here.iter()
+                .copied()
+                .filter(unused)
+                .find(|&r| c.rsc(r).base_id.as_deref() == Some(base) && !c.rsc(c.top_of(r)).unique)
+        });
         if let Some(r) = found {
             out.push(r);
         }
@@ -182,7 +178,7 @@ fn visit_primitives(item: &cib_schema::Resource, f: &mut dyn FnMut(&cib_schema::
     use cib_schema::Resource as R;
     match item {
         R::Primitive(p) => f(p),
-        R::Group(g) => g.primitives.iter().for_each(|p| f(p)),
+        R::Group(g) => g.primitives.iter().for_each(&mut *f),
         R::Clone(cib_schema::Clone { child: Some(child), .. })
         | R::Master(cib_schema::Master { child: Some(child), .. }) => visit_primitives(child, f),
         _ => {}
@@ -196,7 +192,8 @@ pub fn inactive_resources(st: &Status) -> String {
     let mut any = false;
     for &r in &c.top {
         let active = is_active(c, r, true);
-        if (c.rsc(r).orphan && !active) || active {
+        // Active ones were listed by node; inactive orphans are history only.
+        if active || c.rsc(r).orphan {
             continue;
         }
         display::resource_item(c, r, 2, &mut s);
@@ -210,7 +207,9 @@ pub fn inactive_resources(st: &Status) -> String {
 
 /// Attributes that crm_mon never shows: fail counts, internal ones.
 fn hidden_attribute(name: &str) -> bool {
-    ["fail-count-", "last-failure-", "shutdown", "terminate", "standby", "#"].iter().any(|p| name.starts_with(p))
+    ["fail-count-", "last-failure-", "shutdown", "terminate", "standby", "#"]
+        .iter()
+        .any(|p| name.starts_with(p))
 }
 
 /// For a ping resource's attribute on a node: how many hosts it pings times its

@@ -57,7 +57,7 @@ pub fn readable_interval(ms: u64) -> String {
     }
     if rest > S {
         s.push_str(&format!("{}", rest / S));
-        if rest % S != 0 {
+        if !rest.is_multiple_of(S) {
             s.push_str(&format!(".{:03}", rest % S));
         }
         s.push('s');

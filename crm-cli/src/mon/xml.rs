@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crm_core::scheduler::cluster::{Cluster, NodeKind, RscId, Role, Variant};
+use crm_core::scheduler::cluster::{Cluster, NodeKind, Role, RscId, Variant};
 
 use super::history::{self, printable_id};
 use super::nodes::running_here;
@@ -85,7 +85,11 @@ fn summary(st: &Status, out: &mut String) {
         out,
         2,
         "resources_configured",
-        &[("number", s.instances.to_string()), ("disabled", s.disabled.to_string()), ("blocked", s.blocked.to_string())],
+        &[
+            ("number", s.instances.to_string()),
+            ("disabled", s.disabled.to_string()),
+            ("blocked", s.blocked.to_string()),
+        ],
         false,
     );
     let nqp = o.raw.get("no-quorum-policy").cloned().unwrap_or_else(|| "stop".into());
@@ -360,7 +364,9 @@ fn operation(op: &cib_schema::LrmRscOp, opts: &Options, out: &mut String) {
         attrs.push(("interval", format!("{interval}ms")));
     }
     if opts.timing {
-        if let Some(t) = op.last_rc_change.as_deref().and_then(|v| v.trim().parse::<i64>().ok()).filter(|t| *t > 0) {
+        if let Some(t) =
+            op.last_rc_change.as_deref().and_then(|v| v.trim().parse::<i64>().ok()).filter(|t| *t > 0)
+        {
             attrs.push(("last-rc-change", timefmt::ctime(t)));
         }
         if let Some(v) = &op.exec_time {
@@ -449,7 +455,13 @@ fn bans(st: &Status, out: &mut String) {
 /// The whole XML result.
 pub fn render(st: &Status, opts: &Options, request: &str) -> String {
     let mut out = String::new();
-    tag(&mut out, 0, "pacemaker-result", &[("api-version", "2.25".into()), ("request", request.to_string())], true);
+    tag(
+        &mut out,
+        0,
+        "pacemaker-result",
+        &[("api-version", "2.25".into()), ("request", request.to_string())],
+        true,
+    );
     summary(st, &mut out);
     nodes(st, &mut out);
     resources(st, &mut out);
