@@ -366,6 +366,8 @@ pub struct Cluster {
     /// Whether any fencing device is configured (without one, with
     /// stonith-enabled, nothing is managed).
     pub has_stonith_resource: bool,
+    /// Resource id -> arena index; only looked up, never iterated.
+    pub rsc_index: std::collections::HashMap<String, RscId>,
     /// Warnings and configuration errors found while unpacking.
     pub warnings: Vec<String>,
 }
@@ -387,7 +389,15 @@ impl Cluster {
         self.nodes.iter().position(|n| n.id == id).map(NodeId)
     }
     pub fn rsc_by_id(&self, id: &str) -> Option<RscId> {
-        self.resources.iter().position(|r| r.id == id).map(RscId)
+        self.rsc_index.get(id).copied()
+    }
+
+    /// Adds a resource to the arena (and the id index).
+    pub fn add_resource(&mut self, r: Resource) -> RscId {
+        let id = RscId(self.resources.len());
+        self.rsc_index.entry(r.id.clone()).or_insert(id);
+        self.resources.push(r);
+        id
     }
     pub fn node_ids(&self) -> impl Iterator<Item = NodeId> {
         (0..self.nodes.len()).map(NodeId)

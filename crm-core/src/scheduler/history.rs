@@ -149,8 +149,7 @@ fn copy_subtree(cluster: &mut Cluster, src: RscId, parent: RscId, suffix: &str) 
     r.requires_fencing = s.requires_fencing;
     r.is_stonith = s.is_stonith;
     r.orphan = true;
-    cluster.resources.push(r);
-    let id = RscId(cluster.resources.len() - 1);
+    let id = cluster.add_resource(r);
     for c in s.children {
         let cid = copy_subtree(cluster, c, id, suffix);
         cluster.rsc_mut(id).children.push(cid);
@@ -182,8 +181,7 @@ fn orphan(cluster: &mut Cluster, lr: &cs::LrmResource) -> Option<RscId> {
         scores: (0..cluster.nodes.len()).map(|i| (NodeId(i), Score::NEG_INF)).collect(),
         discovery: Discovery::Always,
     });
-    cluster.resources.push(r);
-    let id = RscId(cluster.resources.len() - 1);
+    let id = cluster.add_resource(r);
     cluster.top.push(id);
     Some(id)
 }

@@ -95,7 +95,7 @@ fn display_role(cluster: &Cluster, r: RscId, role: Role) -> Role {
 }
 
 fn first_action<'a>(set: &'a ActionSet, r: RscId, task: &str, node: Option<NodeId>) -> Option<&'a Action> {
-    set.actions.iter().find(|a| {
+    set.of_rsc(r).iter().map(|&i| &set.actions[i]).find(|a| {
         a.rsc == Some(r)
             && a.task == task
             && a.interval_ms == 0
@@ -133,7 +133,8 @@ fn primitive_rows(cluster: &Cluster, set: &ActionSet, r: RscId) -> Vec<Row> {
     let stop = first_action(set, r, "stop", start_node);
     let promote = first_action(set, r, "promote", next);
     let demote = first_action(set, r, "demote", next);
-    let reload = set.actions.iter().any(|a| a.rsc == Some(r) && a.task == "reload-agent" && !a.optional);
+    let reload =
+        set.of_rsc(r).iter().any(|&i| set.actions[i].task == "reload-agent" && !set.actions[i].optional);
     let required = |a: Option<&Action>| a.is_some_and(|a| !a.optional);
 
     if role == next_role {

@@ -17,8 +17,12 @@ use super::score::Score;
 pub fn unpack(cib: &Cib, now: i64) -> Cluster {
     let empty_cfg = cs::Configuration::default();
     let cfg = cib.configuration.as_ref().unwrap_or(&empty_cfg);
-    let sets_index = index_nvsets(cfg);
-    let resolve = |s: &NvSet| s.id_ref.as_ref().and_then(|r| sets_index.get(r).cloned());
+    // Built only if some set refers to another by id (rare, and costly to index).
+    let sets_index = std::cell::OnceCell::new();
+    let resolve = |s: &NvSet| {
+        let r = s.id_ref.as_ref()?;
+        sets_index.get_or_init(|| index_nvsets(cfg)).get(r).cloned()
+    };
 
     let ctx = RuleContext { now, ..Default::default() };
     let crm_config: Vec<&NvSet> = cfg.crm_config.iter().flat_map(|c| c.sets.iter()).collect();
@@ -37,6 +41,7 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
         dc_uuid: cib.dc_uuid.clone(),
         location_order: Vec::new(),
         has_stonith_resource: false,
+        rsc_index: std::collections::HashMap::new(),
         warnings: Vec::new(),
     };
 
@@ -272,8 +277,7 @@ struct ResourceBuilder<'a, 'b> {
 
 impl ResourceBuilder<'_, '_> {
     fn push(&mut self, r: Resource) -> RscId {
-        self.cluster.resources.push(r);
-        RscId(self.cluster.resources.len() - 1)
+        self.cluster.add_resource(r)
     }
 
     fn meta_of(
