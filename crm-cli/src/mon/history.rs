@@ -203,7 +203,7 @@ fn op_line(op: &cs::LrmRscOp, timing: bool) -> String {
     }
     let mut s = format!("({call}) {task}:{}", interval.unwrap_or_default());
     if let Some(t) = num::<i64>(&op.last_rc_change).filter(|t| *t > 0) {
-        let _ = write!(s, " last-rc-change='{}'", timefmt::ctime(t));
+        let _ = write!(s, " last-rc-change=\"{}\"", timefmt::ctime(t));
     }
     if let Some(v) = &op.exec_time {
         let _ = write!(s, " exec-time=\"{v}ms\"");
@@ -211,7 +211,7 @@ fn op_line(op: &cs::LrmRscOp, timing: bool) -> String {
     if let Some(v) = &op.queue_time {
         let _ = write!(s, " queue-time=\"{v}ms\"");
     }
-    let rc = num::<i32>(&op.rc_code).unwrap_or(0);
+    let rc = num::<i32>(&op.rc_code).unwrap_or(0).max(0); // Pacemaker reads result codes as non-negative
     let _ = write!(s, " rc={rc} ({})", exit_str(rc));
     s
 }

@@ -347,7 +347,7 @@ fn node_history(st: &Status, opts: &Options, out: &mut String) {
 }
 
 fn operation(op: &cib_schema::LrmRscOp, opts: &Options, out: &mut String) {
-    let rc: i32 = op.rc_code.as_deref().and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+    let rc: i32 = op.rc_code.as_deref().and_then(|v| v.trim().parse().ok()).unwrap_or(0).max(0);
     let interval = op.interval.as_deref().unwrap_or("0");
     let task = if op.operation.as_deref() == Some("monitor") && interval == "0" {
         "probe".to_string()
