@@ -64,6 +64,17 @@ pub fn node_list(cluster: &Cluster, out: &mut String) {
         } else {
             None
         };
+        // Unhealthy nodes are listed on their own, with their health.
+        let health = node_health(cluster, node);
+        let state = match (state, health) {
+            (None, h) if h <= 0 => Some(if node.online { "online".into() } else { "OFFLINE".into() }),
+            (s, _) => s,
+        };
+        let state = state.map(|s| match health {
+            h if h < 0 => format!("{s} (health is RED)"),
+            0 => format!("{s} (health is YELLOW)"),
+            _ => s,
+        });
         match state {
             Some(s) => {
                 let _ =
@@ -79,14 +90,42 @@ pub fn node_list(cluster: &Cluster, out: &mut String) {
     }
     for (label, list) in [
         ("Online", online),
-        ("RemoteOnline", remote_online),
         ("OFFLINE", offline),
+        ("RemoteOnline", remote_online),
         ("RemoteOFFLINE", remote_offline),
     ] {
         if !list.is_empty() {
             let _ = writeln!(out, "    * {label}: [ {} ]", list.join(" "));
         }
     }
+}
+
+/// A node's health from its `#health*` attributes: 1 green, 0 yellow, -1 red
+/// (always green without a node-health-strategy).
+pub fn node_health(cluster: &Cluster, node: &Node) -> i32 {
+    use crate::scheduler::score::Score;
+    let o = &cluster.options;
+    if o.node_health_strategy == "none" {
+        return 1;
+    }
+    let mut health = 1;
+    for (_, value) in node.attrs.iter().filter(|(k, _)| k.starts_with("#health")) {
+        if value.eq_ignore_ascii_case("red") {
+            return -1;
+        }
+        if value.eq_ignore_ascii_case("yellow") {
+            health = 0;
+            continue;
+        }
+        let score = Score::parse(value).unwrap_or(Score::ZERO);
+        if score <= o.node_health_red {
+            return -1;
+        }
+        if score <= o.node_health_yellow && o.node_health_yellow != o.node_health_green {
+            health = 0;
+        }
+    }
+    health
 }
 
 /// "  * Full List of Resources:" and every resource.

@@ -143,7 +143,12 @@ pub fn by_node(st: &Status, _opts: &Options) -> String {
     for n in c.node_ids() {
         let node = c.node(n);
         let kind = if node.kind == NodeKind::Remote { "RemoteNode" } else { "Node" };
-        let _ = writeln!(s, "  * {kind} {}: {}:", node.name, node_state_text(c, n));
+        let health = match display::node_health(c, node) {
+            h if h < 0 => " (health is RED)",
+            0 => " (health is YELLOW)",
+            _ => "",
+        };
+        let _ = writeln!(s, "  * {kind} {}: {}{health}:", node.name, node_state_text(c, n));
         s.push_str("    * Resources:\n");
         for r in running_in_history_order(st, n) {
             let mut line = display::primitive_line_rsc_only(c, r);

@@ -130,7 +130,15 @@ fn nodes(st: &Status, out: &mut String) {
             ("maintenance", b(node.maintenance)),
             ("pending", b(node.pending)),
             ("unclean", b(node.unclean)),
-            ("health", "green".to_string()),
+            (
+                "health",
+                match crm_core::display::node_health(c, node) {
+                    h if h < 0 => "red",
+                    0 => "yellow",
+                    _ => "green",
+                }
+                .to_string(),
+            ),
         ];
         if let Some(fs) = node_feature_set(c, n.0) {
             attrs.push(("feature_set", fs));
