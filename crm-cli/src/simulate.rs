@@ -211,8 +211,7 @@ fn record_results(cib: &mut Cib, t: &Transition, now: i64) {
         }
         let rsc = c.rsc(r);
         // Anonymous clone instances are recorded under their configured name.
-        let anonymous = rsc.base_id.is_some() && !c.rsc(c.top_of(r)).unique;
-        let hist_id = if anonymous { rsc.base_id.clone().unwrap() } else { rsc.id.clone() };
+        let hist_id = rsc.name_on(Some(n)).to_string();
         match a.task.as_str() {
             "delete" => {
                 inject::delete_history(cib, &node, &hist_id);

@@ -12,11 +12,10 @@ pub fn create_fencing(cluster: &Cluster, set: &mut ActionSet) {
     if !cluster.options.stonith_enabled || !super::placement::may_start(cluster) || !any_managed {
         return;
     }
-    for n in cluster.node_ids() {
+    let mut unclean: Vec<NodeId> = cluster.node_ids().filter(|&n| cluster.node(n).unclean).collect();
+    unclean.sort_by_key(|&n| cluster.node(n).fence_order);
+    for n in unclean {
         let node = cluster.node(n);
-        if !node.unclean {
-            continue;
-        }
         let mut fence = ActionSet::new_action(None, "stonith", 0, Some(n));
         fence.optional = false;
         fence.fence_type = Some(cluster.options.stonith_action.clone());

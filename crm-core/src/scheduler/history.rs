@@ -41,10 +41,41 @@ pub fn unpack_status(cluster: &mut Cluster, cib: &cs::Cib) {
                     None => continue,
                 },
             };
+            // Only the configured (suffix-free) name is looked up again later.
+            let r = cluster.rsc(rsc);
+            if r.id != lr.id && r.base_id.as_deref() == Some(lr.id.as_str()) {
+                cluster.rsc_mut(rsc).history_names.push((node, lr.id.clone()));
+            }
             unpack_lrm_resource(cluster, rsc, node, lr);
         }
     }
     unpack_fail_counts(cluster);
+    apply_multiple_active(cluster);
+}
+
+/// What a primitive active on several nodes becomes (`multiple-active`):
+/// stop_only bans it everywhere, block freezes it; stop_start (the default)
+/// stops every copy and starts one.
+fn apply_multiple_active(cluster: &mut Cluster) {
+    let nodes = cluster.nodes.len();
+    for r in cluster.resources.iter_mut() {
+        if r.variant != Variant::Primitive || r.running_on.len() < 2 {
+            continue;
+        }
+        match r.meta.get("multiple-active").map(String::as_str) {
+            Some("stop_only") => r.locations.push(RscLocation {
+                id: "__multiple_active_stop_only__".into(),
+                role: None,
+                scores: (0..nodes).map(|i| (NodeId(i), Score::NEG_INF)).collect(),
+                discovery: Discovery::Always,
+            }),
+            Some("block") => {
+                r.managed = false;
+                r.blocked = true;
+            }
+            _ => {}
+        }
+    }
 }
 
 enum Resolved {

@@ -9,8 +9,13 @@ use super::cluster::*;
 
 pub fn transition_summary(cluster: &Cluster, set: &ActionSet) -> Vec<String> {
     let mut lines = Vec::new();
-    for a in &set.actions {
-        if a.task == "stonith" && !a.optional {
+    let mut fences: Vec<&Action> =
+        set.actions.iter().filter(|a| a.task == "stonith" && !a.optional).collect();
+    // Newest decision first, as Pacemaker lists them.
+    fences
+        .sort_by_key(|a| std::cmp::Reverse(cluster.node(a.node.expect("fencing names a node")).fence_order));
+    for a in fences {
+        {
             let node = &cluster.node(a.node.expect("fencing names a node")).name;
             let mut l = format!("  * Fence ({}) {}", a.fence_type.as_deref().unwrap_or("reboot"), node);
             if let Some(r) = &a.reason {

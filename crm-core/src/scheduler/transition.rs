@@ -113,7 +113,8 @@ impl Transition {
         let Some(r) = a.rsc else {
             return format!("  * Cluster action:  {} on {}", a.task, node);
         };
-        let id = &self.cluster.rsc(r).id;
+        // Actions name the resource as its history does.
+        let id = self.cluster.rsc(r).name_on(a.node);
         if a.pseudo {
             return format!("  * Pseudo action:   {}", a.key(id));
         }

@@ -147,6 +147,7 @@ fn unpack_nodes(
             utilization,
             assigned_count: 0,
             fence_reason: None,
+            fence_order: 0,
         };
         if let Some(st) = state {
             if let Some(t) = &st.transient {
@@ -181,6 +182,10 @@ fn unpack_nodes(
     }
     // Pacemaker keeps nodes sorted by name; every per-node loop follows this order.
     cluster.nodes.sort_by(|a, b| crate::display::natural_cmp(&a.name, &b.name));
+    // Nodes never seen are fenced after those the status section condemns.
+    for n in cluster.nodes.iter_mut().filter(|n| n.unseen && n.unclean) {
+        n.fence_order += usize::MAX / 2;
+    }
 }
 
 /// Marks a node unclean (to be fenced), keeping the first reason given.
@@ -188,7 +193,16 @@ pub(crate) fn fence_node(node: &mut Node, reason: &str) {
     if !node.unclean {
         node.unclean = true;
         node.fence_reason = Some(reason.to_string());
+        node.fence_order = FENCE_SEQ.with(|c| {
+            c.set(c.get() + 1);
+            c.get()
+        });
     }
+}
+
+thread_local! {
+    /// Orders fencing decisions within one unpack (only relative order matters).
+    static FENCE_SEQ: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// Decides whether a node is online, clean, pending or must be fenced, from its
