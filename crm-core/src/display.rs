@@ -243,6 +243,9 @@ fn clone(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
             || any_member(cluster, inst, &|m| m.failed && !m.running_on.is_empty())
         {
             true
+        } else if cluster.rsc(inst).pending_task.as_deref().is_some_and(|t| t != "monitor") {
+            // An instance with an action in flight (not a probe) is shown on its own.
+            true
         } else if all_members(cluster, inst, &|m| !m.running_on.is_empty()) {
             match instance_location(cluster, inst) {
                 Some(n) => {
