@@ -1,6 +1,6 @@
 //! `crm_mon` side by side with Pacemaker 2.1.5's (Debian's pacemaker-cli-utils
 //! in /usr/sbin) over every input of the shared scheduler suite: the one-shot
-//! text with `-1 -r`, `-1 -r -f -A -o` and `-1 -r -n` must print the same
+//! text with `-1 -r`, `-1 -r -f -A -o`, `-1 -r -n` and `-1` must print the same
 //! (apart from the "Last updated" line, which is the clock), and our
 //! `--output-as=xml` must validate against Pacemaker's API result schema.
 //!
@@ -16,8 +16,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 const PACEMAKER_CRM_MON: &str = "/usr/sbin/crm_mon";
-const OPTION_SETS: [(&str, &[&str]); 3] =
-    [("r", &["-1", "-r"]), ("fao", &["-1", "-r", "-f", "-A", "-o"]), ("n", &["-1", "-r", "-n"])];
+const OPTION_SETS: [(&str, &[&str]); 4] = [
+    ("r", &["-1", "-r"]),
+    ("fao", &["-1", "-r", "-f", "-A", "-o"]),
+    ("n", &["-1", "-r", "-n"]),
+    // What administrators type most: active resources only.
+    ("plain", &["-1"]),
+];
 
 /// Our `crm_mon`, built for the profile this test was built with (cargo does
 /// not rebuild another package's binaries for a test, so build it here).

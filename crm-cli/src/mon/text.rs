@@ -67,6 +67,81 @@ fn summary(st: &Status, out: &mut String) {
     }
 }
 
+/// "Active Resources:" (without `-r`): resources at least partly active, and
+/// clones without their list of stopped instances.
+fn active_resources(st: &Status) -> String {
+    let c = &st.cluster;
+    let mut out = String::from("Active Resources:\n");
+    let mut any = false;
+    for &r in &c.top {
+        if !nodes::is_active(c, r, false) {
+            continue;
+        }
+        let mut item = String::new();
+        display::resource_item(c, r, 2, &mut item);
+        out.push_str(&hide_inactive(&item));
+        any = true;
+    }
+    if !any {
+        out.push_str("  * No active resources\n");
+    }
+    out
+}
+
+fn indent_of(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+/// Drops what only `-r` shows from a resource's full listing: clones' lists of
+/// stopped instances and groups' stopped members, which the group's header
+/// counts instead ("(2 members inactive)").
+fn hide_inactive(item: &str) -> String {
+    let lines: Vec<&str> = item.lines().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let t = line.trim_start();
+        i += 1;
+        if t.starts_with("* Stopped: [") || t.starts_with("* Stopped (disabled): [") {
+            continue;
+        }
+        let Some(head) = t.strip_prefix("* Resource Group: ") else {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        let depth = indent_of(line);
+        let mut members = Vec::new();
+        while i < lines.len() && indent_of(lines[i]) > depth {
+            members.push(lines[i]);
+            i += 1;
+        }
+        let stopped = |m: &str| m.contains(":\t Stopped") || m.contains(":\t ORPHANED Stopped");
+        let inactive = members.iter().filter(|m| stopped(m)).count();
+        let head = head.strip_suffix(':').unwrap_or(head);
+        let (id, flags) = match head.split_once(" (") {
+            Some((id, f)) => (id, f.strip_suffix(')').unwrap_or(f).split(", ").collect::<Vec<_>>()),
+            None => (head, Vec::new()),
+        };
+        let count = format!("{inactive} member{} inactive", if inactive == 1 { "" } else { "s" });
+        let mut all: Vec<&str> = Vec::new();
+        if inactive > 0 {
+            all.push(&count);
+        }
+        all.extend(flags);
+        let flags = if all.is_empty() { String::new() } else { format!(" ({})", all.join(", ")) };
+        out.push_str(&format!("{}* Resource Group: {id}{flags}:\n", &line[..depth]));
+        for m in members {
+            if !stopped(m) {
+                out.push_str(m);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
 /// The whole one-shot text output.
 pub fn render(st: &Status, opts: &Options) -> String {
     let mut sections: Vec<String> = Vec::new();
@@ -82,9 +157,13 @@ pub fn render(st: &Status, opts: &Options) -> String {
         let mut s = String::new();
         display::node_list(&st.cluster, &mut s);
         sections.push(outdent(&s));
-        let mut s = String::new();
-        display::resource_list(&st.cluster, &mut s);
-        sections.push(outdent(&s));
+        if opts.inactive {
+            let mut s = String::new();
+            display::resource_list(&st.cluster, &mut s);
+            sections.push(outdent(&s));
+        } else {
+            sections.push(active_resources(st));
+        }
     }
     if opts.attributes {
         sections.extend(nodes::attributes(st));
