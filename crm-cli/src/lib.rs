@@ -5,6 +5,7 @@
 
 pub mod attrtool;
 pub mod cibio;
+pub mod crmsh;
 pub mod locate;
 pub mod mon;
 pub mod nodeattr;
