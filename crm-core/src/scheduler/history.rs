@@ -132,17 +132,33 @@ fn find_anonymous_instance(cluster: &mut Cluster, clone: RscId, node: NodeId, ba
         if !nodes.is_empty() {
             if nodes[0] == node {
                 if let Some(m) = member_named(cluster, inst, base) {
-                    if cluster.rsc(m).running_on.is_empty() {
-                        return m;
+                    if !cluster.rsc(m).running_on.is_empty() {
+                        skip_inactive = true;
                     }
-                    skip_inactive = true;
                 }
             }
         } else if !skip_inactive && inactive.is_none() && !cluster.rsc(inst).blocked {
             inactive = member_named(cluster, inst, base);
         }
     }
-    if let (Some(m), false) = (inactive, skip_inactive) {
+    let mut found = None;
+    for &inst in &cluster.rsc(clone).children.clone() {
+        let nodes = super::clone::instance_nodes(cluster, inst);
+        if nodes.first() == Some(&node) {
+            if let Some(m) = member_named(cluster, inst, base) {
+                if cluster.rsc(m).running_on.is_empty() {
+                    found = Some(m);
+                    break;
+                }
+            }
+        }
+    }
+    let found = found.or(if skip_inactive { None } else { inactive });
+    // Without fencing to rely on, history from a node that is down or
+    // unclean cannot vouch for an existing instance: it gets its own orphan.
+    let n = cluster.node(node);
+    let untrusted = !n.online || n.unclean;
+    if let Some(m) = found.filter(|&m| !untrusted || cluster.rsc(m).requires_fencing) {
         return m;
     }
     let orphan = copy_instance(cluster, clone);
