@@ -31,6 +31,31 @@ pub fn create_fencing(cluster: &Cluster, set: &mut ActionSet) {
         for s in stops {
             set.edge(f, s, EdgeFlags { ordered: true, implies_then: true, ..Default::default() });
         }
+        // Starts and promotions that need fencing wait for it; those that need
+        // only quorum wait if the resource might still be active on the target.
+        for (i, r) in cluster.resources.iter().enumerate() {
+            if r.variant != Variant::Primitive {
+                continue;
+            }
+            let rid = RscId(i);
+            for task in ["start", "promote"] {
+                for a in set.find(rid, task, None) {
+                    if r.requires_fencing {
+                        set.edge(f, a, EdgeFlags::ORDER);
+                    } else if !r.requires_nothing
+                        && task == "start"
+                        && r.allowed.get(n.0).copied().flatten().is_some()
+                        && !r.known_on.contains(&n)
+                    {
+                        set.edge(
+                            f,
+                            a,
+                            EdgeFlags { ordered: true, runnable_left: true, ..Default::default() },
+                        );
+                    }
+                }
+            }
+        }
     }
 }
 
