@@ -163,7 +163,6 @@ impl FromElement for NvSet {
         ctx.leave();
         Ok(out)
     }
-
 }
 
 impl ToElement for NvSet {

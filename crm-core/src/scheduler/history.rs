@@ -22,6 +22,7 @@ const EXEC_PENDING: i32 = -1;
 const EXEC_DONE: i32 = 0;
 const EXEC_CANCELLED: i32 = 1;
 const EXEC_NOT_SUPPORTED: i32 = 3;
+const EXEC_ERROR: i32 = 4;
 
 pub fn unpack_status(cluster: &mut Cluster, cib: &cs::Cib) {
     let Some(status) = &cib.status else { return };
@@ -612,7 +613,9 @@ enum Outcome {
 }
 
 fn classify(rc: i32, status: i32, target: i32, is_probe: bool, interval_ms: u64) -> Outcome {
-    if status != EXEC_DONE {
+    // An "error" status is judged again by its result code (Pacemaker does):
+    // the expected code means the operation did what was asked.
+    if status != EXEC_DONE && status != EXEC_ERROR {
         if status == EXEC_NOT_SUPPORTED && interval_ms > 0 {
             return Outcome::Failed { hard: true, fatal: false };
         }
