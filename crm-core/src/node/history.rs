@@ -1,0 +1,70 @@
+//! This node's own resource history, as its executor reported it. It is the
+//! truth about what runs here: the replicated CIB may come from a partition that
+//! never heard of our latest operations, so on every join we send this instead
+//! of trusting the CIB's copy. Kept compact the way the status section is: per
+//! resource the last one-shot operation and each recurring operation's last result.
+
+use std::collections::BTreeMap;
+
+use super::message::OpRecord;
+
+#[derive(Debug, Clone, Default)]
+struct ResourceHistory {
+    last: Option<OpRecord>,
+    recurring: BTreeMap<u64, OpRecord>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LocalHistory {
+    resources: BTreeMap<String, ResourceHistory>,
+}
+
+impl LocalHistory {
+    /// An operation began. Only a start is remembered as pending: it is the one
+    /// whose resource may already be active while the result is still unknown.
+    pub fn begin(&mut self, op: &OpRecord) {
+        if op.task == "start" {
+            let r = self.resources.entry(op.rsc.clone()).or_default();
+            r.last = Some(OpRecord { pending: true, ..op.clone() });
+        }
+    }
+
+    pub fn record(&mut self, op: &OpRecord) {
+        let r = self.resources.entry(op.rsc.clone()).or_default();
+        if op.interval_ms > 0 {
+            r.recurring.insert(op.interval_ms, op.clone());
+        } else {
+            if op.task == "stop" {
+                r.recurring.clear();
+            }
+            r.last = Some(op.clone());
+        }
+    }
+
+    /// Every record, resources in name order, each resource's one-shot result
+    /// before its recurring ones (the order they happened in).
+    pub fn ops(&self) -> Vec<OpRecord> {
+        self.resources.values().flat_map(|r| r.last.iter().chain(r.recurring.values())).cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(task: &str, interval_ms: u64, rc: i32) -> OpRecord {
+        OpRecord { rsc: "db".into(), task: task.into(), interval_ms, rc, pending: false }
+    }
+
+    #[test]
+    fn a_stop_ends_recurring_monitors_and_a_start_is_pending_until_done() {
+        let mut h = LocalHistory::default();
+        h.begin(&op("start", 0, 0));
+        assert!(h.ops()[0].pending);
+        h.record(&op("start", 0, 0));
+        h.record(&op("monitor", 10_000, 0));
+        assert_eq!(h.ops(), vec![op("start", 0, 0), op("monitor", 10_000, 0)]);
+        h.record(&op("stop", 0, 0));
+        assert_eq!(h.ops(), vec![op("stop", 0, 0)]);
+    }
+}
