@@ -3,6 +3,8 @@
 //! version counters move as Pacemaker moves them, and after a partition the
 //! newest copy wins.
 
+use std::collections::BTreeMap;
+
 use cib_schema as cs;
 use cib_schema::{Cib, CibVersion};
 use thiserror::Error;
@@ -185,6 +187,9 @@ fn clear_history(cib: &mut Cib, uname: &str) {
 fn record(cib: &mut Cib, uname: &str, op: &OpRecord, now_s: i64) -> Option<String> {
     let call_id = inject::max_call_id(cib) + 1;
     inject::record_op(cib, uname, &op.rsc, &op.task, op.interval_ms, op.rc, call_id, now_s);
+    if op.interval_ms == 0 {
+        set_digest(cib, uname, op);
+    }
     if op.pending {
         mark_pending(cib, uname, op);
         return None;
@@ -195,17 +200,34 @@ fn record(cib: &mut Cib, uname: &str, op: &OpRecord, now_s: i64) -> Option<Strin
     (!ok).then(|| format!("{}_{}_{}", op.rsc, op.task, op.interval_ms))
 }
 
-fn mark_pending(cib: &mut Cib, uname: &str, op: &OpRecord) {
-    let Some(st) = state_mut(cib, uname) else { return };
-    let ops = st
-        .lrm
-        .iter_mut()
+/// The parameters' digest, as the controller records it, so that the
+/// scheduler sees the resource's definition unchanged. (Operation-level
+/// parameters are not included yet.)
+fn set_digest(cib: &mut Cib, uname: &str, op: &OpRecord) {
+    use crate::scheduler::digest;
+    let (_, _, _, params) = agent_of(cib, &op.rsc);
+    let d = digest::params_digest(&digest::op_params(&params, &BTreeMap::new(), None));
+    for o in ops_mut(cib, uname, op) {
+        o.op_digest = Some(d.clone());
+    }
+}
+
+/// The records of `op`'s operation key on `uname`.
+fn ops_mut<'a>(cib: &'a mut Cib, uname: &str, op: &OpRecord) -> impl Iterator<Item = &'a mut cs::LrmRscOp> {
+    let key = format!("{}_{}_{}", op.rsc, op.task, op.interval_ms);
+    let rsc = op.rsc.clone();
+    state_mut(cib, uname)
+        .into_iter()
+        .flat_map(|st| st.lrm.iter_mut())
         .flat_map(|l| l.resources.iter_mut())
         .flat_map(|r| r.resources.iter_mut())
-        .filter(|r| r.id == op.rsc)
-        .flat_map(|r| r.ops.iter_mut());
-    let key = format!("{}_{}_{}", op.rsc, op.task, op.interval_ms);
-    for o in ops.filter(|o| o.operation_key.as_deref() == Some(key.as_str())) {
+        .filter(move |r| r.id == rsc)
+        .flat_map(|r| r.ops.iter_mut())
+        .filter(move |o| o.operation_key.as_deref() == Some(key.as_str()))
+}
+
+fn mark_pending(cib: &mut Cib, uname: &str, op: &OpRecord) {
+    for o in ops_mut(cib, uname, op) {
         o.call_id = Some("-1".into());
         o.op_status = Some(EXEC_PENDING.into());
         o.rc_code = Some(PCMK_OCF_UNKNOWN.into());
@@ -285,6 +307,43 @@ fn find_resource<'a>(cib: &'a mut Cib, id: &str) -> Option<&'a mut cs::Resource>
         }
     }
     cib.configuration.as_mut()?.resources.as_mut()?.items.iter_mut().find_map(|r| walk(r, id))
+}
+
+/// The agent and its parameters (the first instance attribute set; rules are
+/// not evaluated yet) for resource `rsc`, found at any depth.
+pub fn agent_of(cib: &Cib, rsc: &str) -> (String, Option<String>, String, BTreeMap<String, String>) {
+    fn walk<'a>(r: &'a cs::Resource, id: &str) -> Option<&'a cs::Primitive> {
+        let prim = |p: &'a cs::Primitive| (p.id == id).then_some(p);
+        match r {
+            cs::Resource::Primitive(p) => prim(p),
+            cs::Resource::Group(g) => g.primitives.iter().find_map(prim),
+            cs::Resource::Clone(c) => c.child.as_deref().and_then(|c| walk(c, id)),
+            cs::Resource::Master(c) => c.child.as_deref().and_then(|c| walk(c, id)),
+            cs::Resource::Bundle(b) => b.primitive.as_ref().and_then(prim),
+            cs::Resource::Template(_) => None,
+        }
+    }
+    let found = cib
+        .configuration
+        .as_ref()
+        .and_then(|c| c.resources.as_ref())
+        .and_then(|rs| rs.items.iter().find_map(|r| walk(r, rsc)));
+    match found {
+        Some(p) => {
+            let params = p
+                .instance
+                .first()
+                .map(|set| {
+                    set.nvpairs
+                        .iter()
+                        .filter_map(|nv| Some((nv.name.clone()?, nv.value.clone().unwrap_or_default())))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (p.class.clone().unwrap_or_default(), p.provider.clone(), p.agent.clone().unwrap_or_default(), params)
+        }
+        None => (String::new(), None, String::new(), BTreeMap::new()),
+    }
 }
 
 #[cfg(test)]

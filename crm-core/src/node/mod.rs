@@ -24,7 +24,6 @@ pub mod transition;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use cib_schema as cs;
 use cib_schema::{Cib, CibVersion};
 
 pub use cib_replica::{ChangeError, CibReplica};
@@ -460,7 +459,7 @@ impl Node {
             }
         }
         self.history.begin(&op);
-        let (class, provider, agent, params) = agent_of(self.replica.cib(), &op.rsc);
+        let (class, provider, agent, params) = cib_replica::agent_of(self.replica.cib(), &op.rsc);
         out.push(Command::RunOperation(AgentCall {
             call,
             rsc: op.rsc.clone(),
@@ -610,41 +609,4 @@ fn node_id_of(cib: &Cib, uname: &str) -> Option<NodeId> {
         .find(|n| n.uname.as_deref() == Some(uname) || n.id == uname)
         .and_then(|n| n.id.parse().ok())
         .map(NodeId)
-}
-
-/// The agent and its parameters (the first instance attribute set; rules are
-/// not evaluated yet) for resource `rsc`, found at any depth.
-fn agent_of(cib: &Cib, rsc: &str) -> (String, Option<String>, String, BTreeMap<String, String>) {
-    fn walk<'a>(r: &'a cs::Resource, id: &str) -> Option<&'a cs::Primitive> {
-        let prim = |p: &'a cs::Primitive| (p.id == id).then_some(p);
-        match r {
-            cs::Resource::Primitive(p) => prim(p),
-            cs::Resource::Group(g) => g.primitives.iter().find_map(prim),
-            cs::Resource::Clone(c) => c.child.as_deref().and_then(|c| walk(c, id)),
-            cs::Resource::Master(c) => c.child.as_deref().and_then(|c| walk(c, id)),
-            cs::Resource::Bundle(b) => b.primitive.as_ref().and_then(prim),
-            cs::Resource::Template(_) => None,
-        }
-    }
-    let found = cib
-        .configuration
-        .as_ref()
-        .and_then(|c| c.resources.as_ref())
-        .and_then(|rs| rs.items.iter().find_map(|r| walk(r, rsc)));
-    match found {
-        Some(p) => {
-            let params = p
-                .instance
-                .first()
-                .map(|set| {
-                    set.nvpairs
-                        .iter()
-                        .filter_map(|nv| Some((nv.name.clone()?, nv.value.clone().unwrap_or_default())))
-                        .collect()
-                })
-                .unwrap_or_default();
-            (p.class.clone().unwrap_or_default(), p.provider.clone(), p.agent.clone().unwrap_or_default(), params)
-        }
-        None => (String::new(), None, String::new(), BTreeMap::new()),
-    }
 }
