@@ -238,6 +238,8 @@ impl Sim {
                         // Active from the moment the agent begins.
                         node.running.insert(call.rsc.clone());
                     }
+                    self.log(|| format!("node{} begins {} {} {}", i + 1, call.rsc, call.task, call.interval_ms));
+                    let node = &mut self.nodes[i];
                     node.calls.insert(
                         call.call.0,
                         SimCall { rsc: call.rsc.clone(), task: call.task.clone(), interval_ms: call.interval_ms },
@@ -504,10 +506,7 @@ impl Sim {
         let limit = self.steps + 50_000;
         while !self.quiet() {
             if self.steps > limit || !self.step() {
-                if let Ok(path) = std::env::var("DUMP_CIB") {
-                    let cib = self.nodes[0].node.as_ref().map(|n| cib_schema::to_xml(n.cib()));
-                    std::fs::write(path, cib.unwrap_or_default()).expect("dump written");
-                }
+                self.dump();
                 return Err(format!("no convergence after {} steps: {}", self.steps, self.describe()));
             }
             self.check()?;
@@ -536,6 +535,15 @@ impl Sim {
             return Err(format!("{CLONED} active on {on} of {} nodes after convergence", self.nodes.len()));
         }
         Ok(())
+    }
+
+    /// With DUMP_CIB=dir, writes every live node's CIB there (node<N>.xml).
+    fn dump(&self) {
+        let Ok(dir) = std::env::var("DUMP_CIB") else { return };
+        for n in self.nodes.iter().filter_map(|n| n.node.as_ref()) {
+            let path = format!("{dir}/{}.xml", n.uname());
+            std::fs::write(path, cib_schema::to_xml(n.cib())).expect("dump written");
+        }
     }
 
     fn describe(&self) -> String {
@@ -577,7 +585,10 @@ fn run_seed(seed: u64, trace: bool) -> Result<u64, String> {
     let fault_steps = 300 + sim.rng.below(300);
     for _ in 0..fault_steps {
         sim.step();
-        sim.check().map_err(|e| format!("step {}: {e}", sim.steps))?;
+        if let Err(e) = sim.check() {
+            sim.dump();
+            return Err(format!("step {}: {e}", sim.steps));
+        }
     }
     sim.converge().map_err(|e| format!("step {}: {e}", sim.steps))?;
     Ok(sim.steps)

@@ -59,7 +59,46 @@ impl TransitionRun {
                 PlannedAction { step: step_of(t, t.graph[n]), inputs, state: State::Waiting }
             })
             .collect();
-        TransitionRun { id, actions, aborted: false }
+        let mut run = TransitionRun { id, actions, aborted: false };
+        run.start_after_fencing();
+        run
+    }
+
+    /// Nothing starts anywhere while a node is waiting to be fenced. The
+    /// scheduler orders only the recovery of what the status section says ran
+    /// on that node; but a node that left may have been starting something its
+    /// DC never got to record (the DC left with it, or the record was lost in the
+    /// partition), so until the node is powered off nothing is known about it.
+    /// This is Pacemaker 1.1's `stonith_complete` barrier.
+    fn start_after_fencing(&mut self) {
+        let fences: Vec<usize> =
+            (0..self.actions.len()).filter(|&i| matches!(self.actions[i].step, Step::Fence { .. })).collect();
+        if fences.is_empty() {
+            return;
+        }
+        // Everything a fencing waits for; a start among them keeps its place
+        // (adding the barrier there would be a cycle).
+        let mut before_fencing = vec![false; self.actions.len()];
+        let mut stack = fences.clone();
+        while let Some(i) = stack.pop() {
+            for &p in &self.actions[i].inputs {
+                if !before_fencing[p] {
+                    before_fencing[p] = true;
+                    stack.push(p);
+                }
+            }
+        }
+        for i in 0..self.actions.len() {
+            let starts = matches!(&self.actions[i].step,
+                Step::Operation { op, .. } if matches!(op.task.as_str(), "start" | "promote" | "migrate_from"));
+            if starts && !before_fencing[i] {
+                for &f in &fences {
+                    if !self.actions[i].inputs.contains(&f) {
+                        self.actions[i].inputs.push(f);
+                    }
+                }
+            }
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -177,6 +216,19 @@ mod tests {
         assert!(!t.complete(0, true), "a repeated result is ignored");
         assert!(t.complete(2, true));
         assert!(t.is_finished());
+    }
+
+    #[test]
+    fn starts_wait_for_every_fencing() {
+        let start = Step::Operation {
+            node: "n1".into(),
+            op: OpRecord { rsc: "a".into(), task: "start".into(), interval_ms: 0, rc: 0, pending: false },
+        };
+        let mut t = run(vec![(fence("n3"), vec![]), (start, vec![])]);
+        t.start_after_fencing();
+        assert_eq!(t.start_ready(), vec![0]);
+        t.complete(0, true);
+        assert_eq!(t.start_ready(), vec![1]);
     }
 
     #[test]
