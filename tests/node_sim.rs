@@ -406,23 +406,25 @@ impl Sim {
                 }
             }
             _ => {
-                // A resource dies under its agent: its monitor notices.
-                let busy: Vec<usize> = alive.into_iter().filter(|&i| !self.nodes[i].running.is_empty()).collect();
-                if busy.is_empty() {
+                // A resource dies under its agent; its recurring monitor notices.
+                // (One without a monitor would die unnoticed, in Pacemaker too.)
+                let mut watched: Vec<(usize, u64, String)> = Vec::new();
+                for i in alive {
+                    for (&call, c) in &self.nodes[i].calls {
+                        if c.interval_ms > 0 && self.nodes[i].running.contains(&c.rsc) {
+                            watched.push((i, call, c.rsc.clone()));
+                        }
+                    }
+                }
+                if watched.is_empty() {
                     return;
                 }
-                let i = busy[self.rng.below(busy.len() as u64) as usize];
-                let list: Vec<String> = self.nodes[i].running.iter().cloned().collect();
-                let rsc = list[self.rng.below(list.len() as u64) as usize].clone();
+                let (i, _, rsc) = watched[self.rng.below(watched.len() as u64) as usize].clone();
                 self.log(|| format!("{rsc} dies on node{}", i + 1));
                 self.nodes[i].running.remove(&rsc);
                 let inc = self.nodes[i].incarnation;
-                let monitors: Vec<u64> = self.nodes[i]
-                    .calls
-                    .iter()
-                    .filter(|(_, c)| c.rsc == rsc && c.interval_ms > 0)
-                    .map(|(&k, _)| k)
-                    .collect();
+                let monitors: Vec<u64> =
+                    watched.iter().filter(|(n, _, r)| *n == i && *r == rsc).map(|(_, call, _)| *call).collect();
                 for call in monitors {
                     let delay = 1 + self.rng.below(10_000);
                     self.at(delay, Timed::ExecDone { node: i, inc, call });
@@ -590,7 +592,10 @@ fn run_seed(seed: u64, trace: bool) -> Result<u64, String> {
             return Err(format!("step {}: {e}", sim.steps));
         }
     }
-    sim.converge().map_err(|e| format!("step {}: {e}", sim.steps))?;
+    if let Err(e) = sim.converge() {
+        sim.dump();
+        return Err(format!("step {}: {e}", sim.steps));
+    }
     Ok(sim.steps)
 }
 
