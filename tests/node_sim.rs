@@ -35,6 +35,9 @@ impl Rng {
     }
 }
 
+/// The bus's latency bound while a membership holds.
+const MAX_DELIVERY_MS: u64 = 5;
+
 /// Resources that must never be active on two nodes at once.
 const PRIMITIVES: [&str; 4] = ["fencing", "A", "B", "C"];
 /// The clone's primitive, expected on every node.
@@ -222,6 +225,12 @@ impl Sim {
         for c in cmds {
             match c {
                 Command::Multicast(msg) => {
+                    if let Message::Change { change, .. } = &msg {
+                        self.log(|| format!("node{} sends {change:?}", i + 1));
+                    }
+                    if let Message::Execute { target, key, op, .. } = &msg {
+                        self.log(|| format!("node{} asks node{target} {} {} ({key:?})", i + 1, op.rsc, op.task));
+                    }
                     // The wire format is part of what is tested.
                     let msg = if matches!(msg, Message::SyncOffer { .. }) {
                         msg
@@ -443,7 +452,11 @@ impl Sim {
             self.inject_fault();
             return true;
         }
-        if !busy.is_empty() && (roll < 70 || self.timed.is_empty()) {
+        // Corosync delivers within milliseconds or declares a new membership:
+        // time does not run ahead of a queued message by more than that.
+        let next_due = self.timed.keys().next().map(|&(t, _)| t);
+        let must_deliver = next_due.is_none_or(|t| t > self.now_ms + MAX_DELIVERY_MS);
+        if !busy.is_empty() && (roll < 70 || must_deliver) {
             let g = busy[self.rng.below(busy.len() as u64) as usize];
             let msg = self.groups[g].queue.pop_front().expect("busy group has a message");
             self.now_ms += 1;
@@ -635,4 +648,17 @@ fn cluster_survives_seeded_faults() {
         failures.is_empty(),
         "failing seeds {failures:?}; replay one with SEED=<seed> TRACE=1 cargo test --release -p crm-tests --test node_sim -- --nocapture"
     );
+}
+
+/// Debug aid: `PLAN_CIB=file` prints the DC's plan for that CIB.
+#[test]
+fn print_plan() {
+    let Ok(path) = std::env::var("PLAN_CIB") else { return };
+    let mut cib = cib_schema::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
+    cib.have_quorum = Some("1".into());
+    let t = crm_core::scheduler::schedule(&cib, 1_700_000_408);
+    let run = crm_core::node::transition::TransitionRun::plan(1, &t);
+    for (i, a) in run.actions.iter().enumerate() {
+        eprintln!("{i}: {:?} <- {:?}", a.step, a.inputs);
+    }
 }

@@ -30,7 +30,7 @@ pub use cib_replica::{ChangeError, CibReplica};
 pub use message::{ActionKey, CibChange, DecodeError, Message, NodeId, OpRecord};
 
 use history::LocalHistory;
-use transition::{Step, TransitionRun};
+use transition::{State, Step, TransitionRun};
 
 /// One call to the executor, named by the node that asked for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -115,6 +115,8 @@ pub enum Command {
 /// How long the DC waits for an action before it gives up on the transition:
 /// Pacemaker's default operation timeout (20 s) plus its cluster-delay (60 s).
 pub const ACTION_TIMEOUT_MS: u64 = 80_000;
+/// The OCF "generic error" an operation that timed out is recorded with.
+const OCF_UNKNOWN_ERROR: i32 = 1;
 /// Client changes waiting for the membership to settle, at most.
 pub const MAX_WAITING_CHANGES: usize = 256;
 
@@ -247,7 +249,7 @@ impl Node {
             Event::Delivered(msg) => self.on_message(msg, &mut out),
             Event::OperationResult { call, rc } => self.on_result(call, rc, &mut out),
             Event::FenceResult { target, ok } => self.on_fenced(target, ok, &mut out),
-            Event::TimerFired(timer) => self.on_timer(timer),
+            Event::TimerFired(timer) => self.on_timer(timer, &mut out),
             Event::Client { client, request } => self.on_client(client, request, &mut out),
         }
         self.drive_dc(&mut out);
@@ -516,12 +518,24 @@ impl Node {
         }
     }
 
-    fn on_timer(&mut self, timer: TimerId) {
-        if let Some(run) = self.dc.transition.as_mut() {
-            if run.id == timer.transition {
-                // Lost: give up on this transition; the next one starts from what
-                // the status section says.
-                run.complete(timer.action as usize, false);
+    fn on_timer(&mut self, timer: TimerId, out: &mut Vec<Command>) {
+        let Some(run) = self.dc.transition.as_mut() else { return };
+        let i = timer.action as usize;
+        let in_flight = run.id == timer.transition && run.actions.get(i).is_some_and(|a| a.state == State::InFlight);
+        if !in_flight {
+            return;
+        }
+        match run.actions[i].step.clone() {
+            // As Pacemaker's DC does: an operation that never reported back
+            // failed, and is recorded so, so that the scheduler stops the
+            // resource there (or fences the node) before starting it elsewhere.
+            Step::Operation { node, op } if self.phase >= Phase::Joining => {
+                let key = ActionKey { dc: self.id, transition: run.id, action: timer.action };
+                let failed = OpRecord { rc: OCF_UNKNOWN_ERROR, pending: false, ..op };
+                self.send_change(None, CibChange::RecordOp { node, op: failed, action: Some(key) }, out);
+            }
+            _ => {
+                run.complete(i, false);
             }
         }
     }
