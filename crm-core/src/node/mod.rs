@@ -115,6 +115,8 @@ pub enum Command {
 /// How long the DC waits for an action before it gives up on the transition:
 /// Pacemaker's default operation timeout (20 s) plus its cluster-delay (60 s).
 pub const ACTION_TIMEOUT_MS: u64 = 80_000;
+/// Operations queued behind others on the same resource, at most.
+pub const MAX_QUEUED_OPS: usize = 1024;
 /// The OCF "generic error" an operation that timed out is recorded with.
 const OCF_UNKNOWN_ERROR: i32 = 1;
 /// Client changes waiting for the membership to settle, at most.
@@ -169,6 +171,8 @@ pub struct Node {
     cib_adopted: bool,
     history: LocalHistory,
     calls: BTreeMap<CallId, RunningCall>,
+    /// Operations waiting for another one on the same resource to finish.
+    queued_ops: VecDeque<(OpRecord, Option<ActionKey>)>,
     next_call: u64,
     /// Client changes not yet sent (membership not settled enough).
     waiting_changes: VecDeque<(ClientId, CibChange)>,
@@ -196,6 +200,7 @@ impl Node {
             cib_adopted: false,
             history: LocalHistory::default(),
             calls: BTreeMap::new(),
+            queued_ops: VecDeque::new(),
             next_call: 1,
             waiting_changes: VecDeque::new(),
             sent_changes: BTreeMap::new(),
@@ -299,6 +304,9 @@ impl Node {
         for call in self.calls.values_mut() {
             // Results still coming belong to no transition of the new DC.
             call.key = None;
+        }
+        for (_, key) in self.queued_ops.iter_mut() {
+            *key = None;
         }
         out.push(Command::Multicast(Message::SyncOffer {
             ring,
@@ -444,7 +452,15 @@ impl Node {
         }
     }
 
+    /// Runs an operation, or queues it behind the one already running on the
+    /// same resource: an agent is never asked to start while it still stops.
     fn start_operation(&mut self, op: OpRecord, key: Option<ActionKey>, out: &mut Vec<Command>) {
+        let busy = self.calls.values().any(|c| c.op.rsc == op.rsc && c.op.interval_ms == 0);
+        if busy {
+            assert!(self.queued_ops.len() < MAX_QUEUED_OPS, "executor queue over its limit");
+            self.queued_ops.push_back((op, key));
+            return;
+        }
         let call = CallId(self.next_call);
         self.next_call += 1;
         if op.task == "stop" {
@@ -488,9 +504,14 @@ impl Node {
             self.calls.remove(&call);
         }
         self.history.record(&op);
+        let rsc = op.rsc.clone();
         // Before the join the history we send carries the result instead.
         if self.can_send_changes() {
             self.send_change(None, CibChange::RecordOp { node: self.uname.clone(), op, action: key }, out);
+        }
+        if let Some(pos) = self.queued_ops.iter().position(|(o, _)| o.rsc == rsc) {
+            let (op, key) = self.queued_ops.remove(pos).expect("position is in range");
+            self.start_operation(op, key, out);
         }
     }
 
