@@ -8,15 +8,18 @@ use std::collections::BTreeMap;
 
 use super::message::OpRecord;
 
+/// Records carry the order they happened in: a start after a failed monitor
+/// means running, the same two the other way round mean failed.
 #[derive(Debug, Clone, Default)]
 struct ResourceHistory {
-    last: Option<OpRecord>,
-    recurring: BTreeMap<u64, OpRecord>,
+    last: Option<(u64, OpRecord)>,
+    recurring: BTreeMap<u64, (u64, OpRecord)>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct LocalHistory {
     resources: BTreeMap<String, ResourceHistory>,
+    seq: u64,
 }
 
 impl LocalHistory {
@@ -24,27 +27,31 @@ impl LocalHistory {
     /// whose resource may already be active while the result is still unknown.
     pub fn begin(&mut self, op: &OpRecord) {
         if op.task == "start" {
+            self.seq += 1;
             let r = self.resources.entry(op.rsc.clone()).or_default();
-            r.last = Some(OpRecord { pending: true, ..op.clone() });
+            r.last = Some((self.seq, OpRecord { pending: true, ..op.clone() }));
         }
     }
 
     pub fn record(&mut self, op: &OpRecord) {
+        self.seq += 1;
         let r = self.resources.entry(op.rsc.clone()).or_default();
         if op.interval_ms > 0 {
-            r.recurring.insert(op.interval_ms, op.clone());
+            r.recurring.insert(op.interval_ms, (self.seq, op.clone()));
         } else {
             if op.task == "stop" {
                 r.recurring.clear();
             }
-            r.last = Some(op.clone());
+            r.last = Some((self.seq, op.clone()));
         }
     }
 
-    /// Every record, resources in name order, each resource's one-shot result
-    /// before its recurring ones (the order they happened in).
+    /// Every record, in the order they happened.
     pub fn ops(&self) -> Vec<OpRecord> {
-        self.resources.values().flat_map(|r| r.last.iter().chain(r.recurring.values())).cloned().collect()
+        let mut all: Vec<&(u64, OpRecord)> =
+            self.resources.values().flat_map(|r| r.last.iter().chain(r.recurring.values())).collect();
+        all.sort_by_key(|(seq, _)| *seq);
+        all.into_iter().map(|(_, op)| op.clone()).collect()
     }
 }
 
@@ -66,5 +73,14 @@ mod tests {
         assert_eq!(h.ops(), vec![op("start", 0, 0), op("monitor", 10_000, 0)]);
         h.record(&op("stop", 0, 0));
         assert_eq!(h.ops(), vec![op("stop", 0, 0)]);
+    }
+
+    #[test]
+    fn records_keep_the_order_they_happened_in() {
+        let mut h = LocalHistory::default();
+        h.record(&op("start", 0, 0));
+        h.record(&op("monitor", 10_000, 7));
+        h.record(&op("start", 0, 0));
+        assert_eq!(h.ops(), vec![op("monitor", 10_000, 7), op("start", 0, 0)]);
     }
 }

@@ -463,8 +463,8 @@ impl Node {
         }
         let call = CallId(self.next_call);
         self.next_call += 1;
-        if op.task == "stop" {
-            // A stopped resource has no monitor running.
+        if op.task == "stop" || op.task == "start" {
+            // A stopped resource has no monitor running; a started one gets new ones.
             let recurring: Vec<CallId> = self
                 .calls
                 .iter()
