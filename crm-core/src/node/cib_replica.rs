@@ -183,6 +183,19 @@ fn clear_history(cib: &mut Cib, uname: &str) {
     }
 }
 
+fn op_succeeded(o: &cs::LrmRscOp) -> bool {
+    let rc = o.rc_code().unwrap_or(0);
+    let task = o.operation.as_deref().unwrap_or("");
+    succeeded(task, o.interval_ms(), rc) || o.op_status.as_deref() == Some(EXEC_PENDING)
+}
+
+/// Whether an operation's result is one the cluster expects in normal life.
+pub fn succeeded(task: &str, interval_ms: u64, rc: i32) -> bool {
+    let expected = if task == "monitor" && interval_ms == 0 { [0, 7] } else { [0, 8] };
+    // A stop that reports "not running" did its job.
+    expected.contains(&rc) || (task == "stop" && rc == 7)
+}
+
 /// Records one operation; returns a description of the failure if it failed.
 fn record(cib: &mut Cib, uname: &str, op: &OpRecord, now_s: i64) -> Option<String> {
     let call_id = inject::max_call_id(cib) + 1;
@@ -194,10 +207,7 @@ fn record(cib: &mut Cib, uname: &str, op: &OpRecord, now_s: i64) -> Option<Strin
         mark_pending(cib, uname, op);
         return None;
     }
-    let expected = if op.task == "monitor" && op.interval_ms == 0 { [0, 7] } else { [0, 8] };
-    // A stop that reports "not running" did its job.
-    let ok = expected.contains(&op.rc) || (op.task == "stop" && op.rc == 7);
-    (!ok).then(|| format!("{}_{}_{}", op.rsc, op.task, op.interval_ms))
+    (!succeeded(&op.task, op.interval_ms, op.rc)).then(|| format!("{}_{}_{}", op.rsc, op.task, op.interval_ms))
 }
 
 /// The parameters' digest, as the controller records it, so that the
@@ -276,6 +286,15 @@ fn clear_failures(cib: &mut Cib, rsc: Option<&str>) {
     for st in cib.status.iter_mut().flat_map(|s| s.nodes.iter_mut()) {
         for set in st.transient.iter_mut().flat_map(|t| t.sets.iter_mut()) {
             set.nvpairs.retain(|p| !p.name.as_deref().is_some_and(matches));
+        }
+        // Like `crm_resource --cleanup`: the failed resource's history goes
+        // too, so the scheduler probes it afresh instead of trusting a failure
+        // nobody counts any more.
+        for res in st.lrm.iter_mut().flat_map(|l| l.resources.iter_mut()) {
+            res.resources.retain(|r| {
+                let selected = rsc.is_none_or(|id| r.id == id);
+                !(selected && r.ops.iter().any(|o| !op_succeeded(o)))
+            });
         }
     }
 }

@@ -391,6 +391,7 @@ impl Node {
             }
         }
         match &change {
+            CibChange::ClearFailures { rsc } if result.is_ok() => self.history.forget_failures(rsc.as_deref()),
             CibChange::NodeHistory { .. } => {
                 self.waiting_histories.remove(&from);
                 if self.waiting_histories.is_empty() && self.phase == Phase::Joining {
