@@ -517,8 +517,17 @@ impl Sim {
             self.restart(i);
         }
         self.regroup();
-        self.client_change(0, CibChange::ClearFailures { rsc: None }, None);
         let limit = self.steps + 50_000;
+        // The cleanup is asked once the membership settled: a cleanup racing a
+        // join may be undone by a history sent before it (as in Pacemaker).
+        let settled = |s: &Sim| s.nodes.iter().all(|n| n.node.as_ref().is_some_and(|n| n.phase() == Phase::Settled));
+        while !settled(self) {
+            if self.steps > limit || !self.step() {
+                return Err(format!("membership never settled: {}", self.describe()));
+            }
+            self.check()?;
+        }
+        self.client_change(0, CibChange::ClearFailures { rsc: None }, None);
         while !self.quiet() {
             if self.steps > limit || !self.step() {
                 self.dump();
