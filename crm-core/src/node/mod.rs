@@ -305,9 +305,9 @@ impl Node {
             // Results still coming belong to no transition of the new DC.
             call.key = None;
         }
-        for (_, key) in self.queued_ops.iter_mut() {
-            *key = None;
-        }
+        // Operations not begun were asked by a DC of the old view: the new DC
+        // decides afresh (running them could start a resource it places elsewhere).
+        self.queued_ops.clear();
         out.push(Command::Multicast(Message::SyncOffer {
             ring,
             from: self.id,
