@@ -14,7 +14,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Instant;
 
 use cib_schema::Cib;
-use crm_core::node::{CibChange, ClientId, Command, Event, Message, Node, NodeId, Phase, Reply, Request, TimerId};
+use crm_core::node::{
+    CibChange, ClientId, Command, Event, Message, Node, NodeId, Phase, Reply, Request, TimerId,
+};
 
 /// SplitMix64: small, fast, and the same on every machine.
 struct Rng(u64);
@@ -229,7 +231,9 @@ impl Sim {
                         self.log(|| format!("node{} sends {change:?}", i + 1));
                     }
                     if let Message::Execute { target, key, op, .. } = &msg {
-                        self.log(|| format!("node{} asks node{target} {} {} ({key:?})", i + 1, op.rsc, op.task));
+                        self.log(|| {
+                            format!("node{} asks node{target} {} {} ({key:?})", i + 1, op.rsc, op.task)
+                        });
                     }
                     // The wire format is part of what is tested.
                     let msg = if matches!(msg, Message::SyncOffer { .. }) {
@@ -247,11 +251,17 @@ impl Sim {
                         // Active from the moment the agent begins.
                         node.running.insert(call.rsc.clone());
                     }
-                    self.log(|| format!("node{} begins {} {} {}", i + 1, call.rsc, call.task, call.interval_ms));
+                    self.log(|| {
+                        format!("node{} begins {} {} {}", i + 1, call.rsc, call.task, call.interval_ms)
+                    });
                     let node = &mut self.nodes[i];
                     node.calls.insert(
                         call.call.0,
-                        SimCall { rsc: call.rsc.clone(), task: call.task.clone(), interval_ms: call.interval_ms },
+                        SimCall {
+                            rsc: call.rsc.clone(),
+                            task: call.task.clone(),
+                            interval_ms: call.interval_ms,
+                        },
                     );
                     let inc = node.incarnation;
                     let delay = 1 + self.rng.below(if call.task == "monitor" { 200 } else { 3000 });
@@ -350,7 +360,9 @@ impl Sim {
             }
             Timed::FenceDone { node, inc, target } => {
                 // The device powers the target off whatever the requester's fate.
-                if let Some(t) = self.nodes.iter().position(|n| n.node.as_ref().is_some_and(|n| n.uname() == target)) {
+                if let Some(t) =
+                    self.nodes.iter().position(|n| n.node.as_ref().is_some_and(|n| n.uname() == target))
+                {
                     self.crash(t);
                 }
                 if self.nodes[node].incarnation == inc {
@@ -384,12 +396,16 @@ impl Sim {
                 if self.rng.chance(70) {
                     let name = format!("sim-change-{}", self.next_change);
                     self.next_change += 1;
-                    let change = CibChange::SetClusterProperty { name: name.clone(), value: Some("1".into()) };
+                    let change =
+                        CibChange::SetClusterProperty { name: name.clone(), value: Some("1".into()) };
                     self.client_change(i, change, Some(name));
                 } else {
                     let value = if self.rng.chance(50) { "Stopped" } else { "Started" };
-                    let change =
-                        CibChange::SetResourceMeta { rsc: "B".into(), name: "target-role".into(), value: Some(value.into()) };
+                    let change = CibChange::SetResourceMeta {
+                        rsc: "B".into(),
+                        name: "target-role".into(),
+                        value: Some(value.into()),
+                    };
                     self.client_change(i, change, None);
                 }
             }
@@ -432,8 +448,11 @@ impl Sim {
                 self.log(|| format!("{rsc} dies on node{}", i + 1));
                 self.nodes[i].running.remove(&rsc);
                 let inc = self.nodes[i].incarnation;
-                let monitors: Vec<u64> =
-                    watched.iter().filter(|(n, _, r)| *n == i && *r == rsc).map(|(_, call, _)| *call).collect();
+                let monitors: Vec<u64> = watched
+                    .iter()
+                    .filter(|(n, _, r)| *n == i && *r == rsc)
+                    .map(|(_, call, _)| *call)
+                    .collect();
                 for call in monitors {
                     let delay = 1 + self.rng.below(10_000);
                     self.at(delay, Timed::ExecDone { node: i, inc, call });
@@ -474,13 +493,20 @@ impl Sim {
 
     fn check(&self) -> Check {
         for g in &self.groups {
-            let dcs: Vec<NodeId> =
-                g.members.iter().filter_map(|&i| self.nodes[i].node.as_ref()).filter(|n| n.is_dc()).map(|n| n.id()).collect();
+            let dcs: Vec<NodeId> = g
+                .members
+                .iter()
+                .filter_map(|&i| self.nodes[i].node.as_ref())
+                .filter(|n| n.is_dc())
+                .map(|n| n.id())
+                .collect();
             if self.quorate(g.members.len()) && dcs.len() > 1 {
                 return Err(format!("two DCs in one quorate partition: {dcs:?}"));
             }
-            let settled =
-                g.members.iter().all(|&i| self.nodes[i].node.as_ref().is_some_and(|n| n.phase() == Phase::Settled));
+            let settled = g
+                .members
+                .iter()
+                .all(|&i| self.nodes[i].node.as_ref().is_some_and(|n| n.phase() == Phase::Settled));
             if self.quorate(g.members.len()) && settled {
                 for &i in &g.members {
                     let cib = self.nodes[i].node.as_ref().expect("member is alive").cib();
@@ -492,9 +518,13 @@ impl Sim {
             }
         }
         for rsc in PRIMITIVES {
-            let on: Vec<usize> = self.alive().into_iter().filter(|&i| self.nodes[i].running.contains(rsc)).collect();
+            let on: Vec<usize> =
+                self.alive().into_iter().filter(|&i| self.nodes[i].running.contains(rsc)).collect();
             if on.len() > 1 {
-                return Err(format!("{rsc} active on nodes {:?} at once", on.iter().map(|i| i + 1).collect::<Vec<_>>()));
+                return Err(format!(
+                    "{rsc} active on nodes {:?} at once",
+                    on.iter().map(|i| i + 1).collect::<Vec<_>>()
+                ));
             }
         }
         Ok(())
@@ -503,7 +533,10 @@ impl Sim {
     fn quiet(&self) -> bool {
         self.groups.iter().all(|g| g.queue.is_empty())
             && !self.timed.values().any(|t| !matches!(t, Timed::Timer { .. }))
-            && self.nodes.iter().all(|n| n.node.as_ref().is_some_and(|n| n.phase() == Phase::Settled && n.is_idle()))
+            && self
+                .nodes
+                .iter()
+                .all(|n| n.node.as_ref().is_some_and(|n| n.phase() == Phase::Settled && n.is_idle()))
     }
 
     /// Faults stop, partitions heal, crashed nodes come back, failures are
@@ -520,7 +553,8 @@ impl Sim {
         let limit = self.steps + 50_000;
         // The cleanup is asked once the membership settled: a cleanup racing a
         // join may be undone by a history sent before it (as in Pacemaker).
-        let settled = |s: &Sim| s.nodes.iter().all(|n| n.node.as_ref().is_some_and(|n| n.phase() == Phase::Settled));
+        let settled =
+            |s: &Sim| s.nodes.iter().all(|n| n.node.as_ref().is_some_and(|n| n.phase() == Phase::Settled));
         while !settled(self) {
             if self.steps > limit || !self.step() {
                 return Err(format!("membership never settled: {}", self.describe()));
@@ -539,7 +573,12 @@ impl Sim {
         for (i, n) in self.nodes.iter().enumerate() {
             let cib = n.node.as_ref().expect("all alive").cib();
             if cib != first {
-                return Err(format!("node{} CIB {:?} differs from node1's {:?}", i + 1, cib.version(), first.version()));
+                return Err(format!(
+                    "node{} CIB {:?} differs from node1's {:?}",
+                    i + 1,
+                    cib.version(),
+                    first.version()
+                ));
             }
         }
         let props = properties(first);
@@ -587,7 +626,11 @@ impl Sim {
                 ),
             })
             .collect();
-        format!("{nodes:?}, {} timed, queues {:?}", self.timed.len(), self.groups.iter().map(|g| g.queue.len()).collect::<Vec<_>>())
+        format!(
+            "{nodes:?}, {} timed, queues {:?}",
+            self.timed.len(),
+            self.groups.iter().map(|g| g.queue.len()).collect::<Vec<_>>()
+        )
     }
 }
 

@@ -117,7 +117,11 @@ impl CibReplica {
             CibChange::ClearFailures { rsc } => clear_failures(cib, rsc.as_deref()),
         }
         let (admin, epoch, updates) = cib.version();
-        cib.set_version(if change.is_configuration() { (admin, epoch + 1, 0) } else { (admin, epoch, updates + 1) });
+        cib.set_version(if change.is_configuration() {
+            (admin, epoch + 1, 0)
+        } else {
+            (admin, epoch, updates + 1)
+        });
         Ok(())
     }
 }
@@ -207,7 +211,8 @@ fn record(cib: &mut Cib, uname: &str, op: &OpRecord, now_s: i64) -> Option<Strin
         mark_pending(cib, uname, op);
         return None;
     }
-    (!succeeded(&op.task, op.interval_ms, op.rc)).then(|| format!("{}_{}_{}", op.rsc, op.task, op.interval_ms))
+    (!succeeded(&op.task, op.interval_ms, op.rc))
+        .then(|| format!("{}_{}_{}", op.rsc, op.task, op.interval_ms))
 }
 
 /// The parameters' digest, as the controller records it, so that the
@@ -359,7 +364,12 @@ pub fn agent_of(cib: &Cib, rsc: &str) -> (String, Option<String>, String, BTreeM
                         .collect()
                 })
                 .unwrap_or_default();
-            (p.class.clone().unwrap_or_default(), p.provider.clone(), p.agent.clone().unwrap_or_default(), params)
+            (
+                p.class.clone().unwrap_or_default(),
+                p.provider.clone(),
+                p.agent.clone().unwrap_or_default(),
+                params,
+            )
         }
         None => (String::new(), None, String::new(), BTreeMap::new()),
     }
@@ -386,7 +396,8 @@ mod tests {
     #[test]
     fn configuration_change_is_a_new_epoch_and_status_change_an_update() {
         let mut r = replica();
-        let prop = CibChange::SetClusterProperty { name: "stonith-enabled".into(), value: Some("false".into()) };
+        let prop =
+            CibChange::SetClusterProperty { name: "stonith-enabled".into(), value: Some("false".into()) };
         r.apply(&prop, 0).unwrap();
         assert_eq!(r.version(), (0, 6, 0));
         let op = OpRecord { rsc: "vip".into(), task: "start".into(), interval_ms: 0, rc: 0, pending: false };

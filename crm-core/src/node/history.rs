@@ -49,7 +49,8 @@ impl LocalHistory {
     /// `crm_resource --cleanup`: forget the failures of `rsc` (or of all), so
     /// the next join reports them unknown and the DC probes them.
     pub fn forget_failures(&mut self, rsc: Option<&str>) {
-        let failed = |op: &OpRecord| !op.pending && !super::cib_replica::succeeded(&op.task, op.interval_ms, op.rc);
+        let failed =
+            |op: &OpRecord| !op.pending && !super::cib_replica::succeeded(&op.task, op.interval_ms, op.rc);
         self.resources.retain(|id, r| {
             let selected = rsc.is_none_or(|x| x == id);
             !(selected && r.last.iter().chain(r.recurring.values()).any(|(_, op)| failed(op)))

@@ -78,7 +78,9 @@ pub enum Message {
 impl Message {
     pub fn ring(&self) -> u64 {
         match self {
-            Message::SyncOffer { ring, .. } | Message::Change { ring, .. } | Message::Execute { ring, .. } => *ring,
+            Message::SyncOffer { ring, .. }
+            | Message::Change { ring, .. }
+            | Message::Execute { ring, .. } => *ring,
         }
     }
 }
@@ -367,8 +369,10 @@ mod tests {
     #[test]
     fn every_message_kind_round_trips() {
         let key = ActionKey { dc: NodeId(1), transition: 7, action: 3 };
-        let cib = cib_schema::parse(r#"<cib admin_epoch="0" epoch="3" num_updates="9"><configuration/><status/></cib>"#)
-            .unwrap();
+        let cib = cib_schema::parse(
+            r#"<cib admin_epoch="0" epoch="3" num_updates="9"><configuration/><status/></cib>"#,
+        )
+        .unwrap();
         let msgs = vec![
             Message::SyncOffer { ring: 4, from: NodeId(2), cib: Box::new(cib) },
             Message::Execute { ring: 4, target: NodeId(3), key, op: op() },
@@ -376,7 +380,11 @@ mod tests {
                 ring: 4,
                 from: NodeId(1),
                 request: Some(12),
-                change: CibChange::SetResourceMeta { rsc: "vip".into(), name: "target-role".into(), value: None },
+                change: CibChange::SetResourceMeta {
+                    rsc: "vip".into(),
+                    name: "target-role".into(),
+                    value: None,
+                },
             },
             Message::Change {
                 ring: 4,

@@ -78,14 +78,27 @@ pub enum RefusedReason {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// Corosync's membership (CPG configuration) and quorum.
-    Membership { ring: u64, members: Vec<NodeId>, quorate: bool },
+    Membership {
+        ring: u64,
+        members: Vec<NodeId>,
+        quorate: bool,
+    },
     /// A message, in the total order Corosync delivers it to every member.
     Delivered(Message),
     /// The executor's result for `call` (again whenever a recurring one changes).
-    OperationResult { call: CallId, rc: i32 },
-    FenceResult { target: String, ok: bool },
+    OperationResult {
+        call: CallId,
+        rc: i32,
+    },
+    FenceResult {
+        target: String,
+        ok: bool,
+    },
     TimerFired(TimerId),
-    Client { client: ClientId, request: Request },
+    Client {
+        client: ClientId,
+        request: Request,
+    },
 }
 
 /// What the executor must run: the agent, its parameters and the operation.
@@ -229,7 +242,9 @@ impl Node {
 
     /// The DC of our membership, once it is settled.
     pub fn dc(&self) -> Option<NodeId> {
-        (self.phase == Phase::Settled).then(|| self.view.as_ref().and_then(|v| election::elect(&v.members))).flatten()
+        (self.phase == Phase::Settled)
+            .then(|| self.view.as_ref().and_then(|v| election::elect(&v.members)))
+            .flatten()
     }
 
     pub fn is_dc(&self) -> bool {
@@ -250,7 +265,9 @@ impl Node {
         self.now_ms = self.now_ms.max(now_ms);
         let mut out = Vec::new();
         match event {
-            Event::Membership { ring, members, quorate } => self.on_membership(ring, members, quorate, &mut out),
+            Event::Membership { ring, members, quorate } => {
+                self.on_membership(ring, members, quorate, &mut out)
+            }
             Event::Delivered(msg) => self.on_message(msg, &mut out),
             Event::OperationResult { call, rc } => self.on_result(call, rc, &mut out),
             Event::FenceResult { target, ok } => self.on_fenced(target, ok, &mut out),
@@ -391,14 +408,18 @@ impl Node {
             }
         }
         match &change {
-            CibChange::ClearFailures { rsc } if result.is_ok() => self.history.forget_failures(rsc.as_deref()),
+            CibChange::ClearFailures { rsc } if result.is_ok() => {
+                self.history.forget_failures(rsc.as_deref())
+            }
             CibChange::NodeHistory { .. } => {
                 self.waiting_histories.remove(&from);
                 if self.waiting_histories.is_empty() && self.phase == Phase::Joining {
                     self.phase = Phase::Settled;
                 }
             }
-            CibChange::NodeStates { .. } if self.is_dc() && from == self.id => self.dc.members_recorded = true,
+            CibChange::NodeStates { .. } if self.is_dc() && from == self.id => {
+                self.dc.members_recorded = true
+            }
             _ => {}
         }
         if self.is_dc() {
@@ -543,7 +564,8 @@ impl Node {
     fn on_timer(&mut self, timer: TimerId, out: &mut Vec<Command>) {
         let Some(run) = self.dc.transition.as_mut() else { return };
         let i = timer.action as usize;
-        let in_flight = run.id == timer.transition && run.actions.get(i).is_some_and(|a| a.state == State::InFlight);
+        let in_flight =
+            run.id == timer.transition && run.actions.get(i).is_some_and(|a| a.state == State::InFlight);
         if !in_flight {
             return;
         }
@@ -572,8 +594,10 @@ impl Node {
             self.dc.states_sent = true;
             let members = self.view.as_ref().map(|v| v.members.clone()).unwrap_or_default();
             let cib = self.replica.cib();
-            let members =
-                members.iter().map(|m| cib_replica::uname_of(cib, m.0).unwrap_or_else(|| format!("node{m}"))).collect();
+            let members = members
+                .iter()
+                .map(|m| cib_replica::uname_of(cib, m.0).unwrap_or_else(|| format!("node{m}")))
+                .collect();
             self.send_change(None, CibChange::NodeStates { members }, out);
         }
         if !self.dc.members_recorded {

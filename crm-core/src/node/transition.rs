@@ -15,8 +15,13 @@ pub enum Step {
     /// Pseudo actions and bookkeeping that complete as soon as their inputs do.
     Immediate,
     /// An operation on `node`; `op.rc` is the result that means success.
-    Operation { node: String, op: OpRecord },
-    Fence { target: String },
+    Operation {
+        node: String,
+        op: OpRecord,
+    },
+    Fence {
+        target: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
