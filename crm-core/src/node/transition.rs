@@ -93,13 +93,13 @@ impl TransitionRun {
                 }
             }
         }
-        for i in 0..self.actions.len() {
-            let starts = matches!(&self.actions[i].step,
+        for (action, &fencing_waits_for_it) in self.actions.iter_mut().zip(&before_fencing) {
+            let starts = matches!(&action.step,
                 Step::Operation { op, .. } if matches!(op.task.as_str(), "start" | "promote" | "migrate_from"));
-            if starts && !before_fencing[i] {
+            if starts && !fencing_waits_for_it {
                 for &f in &fences {
-                    if !self.actions[i].inputs.contains(&f) {
-                        self.actions[i].inputs.push(f);
+                    if !action.inputs.contains(&f) {
+                        action.inputs.push(f);
                     }
                 }
             }
