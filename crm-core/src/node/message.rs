@@ -3,6 +3,8 @@
 //! the messages are few and flat, and the CIB travels as its own XML, so the
 //! receiver reads it with the same parser as a `cib.xml` on disk.
 
+use std::sync::Arc;
+
 use cib_schema::Cib;
 use thiserror::Error;
 
@@ -68,7 +70,8 @@ impl CibChange {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message {
     /// After a membership change every member offers its CIB; all adopt the newest.
-    SyncOffer { ring: u64, from: NodeId, cib: Box<Cib> },
+    /// Shared: every member receives the same offer, few adopt it.
+    SyncOffer { ring: u64, from: NodeId, cib: Arc<Cib> },
     /// A CIB change; `request` is the sender's client request it answers, if any.
     Change { ring: u64, from: NodeId, request: Option<u64>, change: CibChange },
     /// The DC asks `target` to run an operation.
@@ -256,7 +259,7 @@ impl Message {
                 let from = r.node()?;
                 let xml = r.str()?;
                 let cib = cib_schema::parse(&xml).map_err(|e| DecodeError::Cib(e.to_string()))?;
-                Message::SyncOffer { ring, from, cib: Box::new(cib) }
+                Message::SyncOffer { ring, from, cib: Arc::new(cib) }
             }
             2 => {
                 let ring = r.u64()?;
@@ -374,7 +377,7 @@ mod tests {
         )
         .unwrap();
         let msgs = vec![
-            Message::SyncOffer { ring: 4, from: NodeId(2), cib: Box::new(cib) },
+            Message::SyncOffer { ring: 4, from: NodeId(2), cib: Arc::new(cib) },
             Message::Execute { ring: 4, target: NodeId(3), key, op: op() },
             Message::Change {
                 ring: 4,

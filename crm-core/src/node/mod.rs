@@ -119,10 +119,22 @@ pub enum Command {
     Multicast(Message),
     RunOperation(AgentCall),
     CancelOperation(CallId),
-    Fence { target: String },
-    WriteCib(Box<Cib>),
-    Reply { client: ClientId, reply: Reply },
-    SetTimer { timer: TimerId, after_ms: u64 },
+    Fence {
+        target: String,
+    },
+    /// Persist the node's CIB as it is now ([`Node::cib`]) before carrying out
+    /// the next command. Every change to the node's copy is followed by one.
+    WriteCib {
+        version: CibVersion,
+    },
+    Reply {
+        client: ClientId,
+        reply: Reply,
+    },
+    SetTimer {
+        timer: TimerId,
+        after_ms: u64,
+    },
 }
 
 /// How long the DC waits for an action before it gives up on the transition:
@@ -181,7 +193,6 @@ pub struct Node {
     phase: Phase,
     waiting_offers: BTreeSet<NodeId>,
     waiting_histories: BTreeSet<NodeId>,
-    cib_adopted: bool,
     history: LocalHistory,
     calls: BTreeMap<CallId, RunningCall>,
     /// Operations waiting for another one on the same resource to finish.
@@ -210,7 +221,6 @@ impl Node {
             phase: Phase::Alone,
             waiting_offers: BTreeSet::new(),
             waiting_histories: BTreeSet::new(),
-            cib_adopted: false,
             history: LocalHistory::default(),
             calls: BTreeMap::new(),
             queued_ops: VecDeque::new(),
@@ -310,7 +320,6 @@ impl Node {
         self.waiting_histories = self.waiting_offers.clone();
         self.view = Some(View { ring, members, quorate });
         self.phase = Phase::Syncing;
-        self.cib_adopted = false;
         // Whatever was in flight was not delivered in the old view: the new
         // view starts from a synced CIB and fresh histories, the DC from scratch.
         self.dc = Controller { next_transition: self.dc.next_transition, dirty: true, ..Default::default() };
@@ -328,7 +337,7 @@ impl Node {
         out.push(Command::Multicast(Message::SyncOffer {
             ring,
             from: self.id,
-            cib: Box::new(self.replica.cib().clone()),
+            cib: std::sync::Arc::new(self.replica.cib().clone()),
         }));
     }
 
@@ -338,7 +347,7 @@ impl Node {
             return;
         }
         match msg {
-            Message::SyncOffer { from, cib, .. } => self.on_offer(from, *cib, out),
+            Message::SyncOffer { from, cib, .. } => self.on_offer(from, cib, out),
             Message::Change { from, request, change, .. } => self.on_change(from, request, change, out),
             Message::Execute { target, key, op, .. } => {
                 let dc = self.view.as_ref().and_then(|v| election::elect(&v.members));
@@ -349,22 +358,19 @@ impl Node {
         }
     }
 
-    fn on_offer(&mut self, from: NodeId, cib: Cib, out: &mut Vec<Command>) {
+    fn on_offer(&mut self, from: NodeId, cib: std::sync::Arc<Cib>, out: &mut Vec<Command>) {
         if self.phase != Phase::Syncing || !self.waiting_offers.remove(&from) {
             return;
         }
         if CibReplica::is_newer(&cib, self.replica.cib()) {
-            self.replica.adopt(cib);
-            self.cib_adopted = true;
+            self.replica.adopt(std::sync::Arc::unwrap_or_clone(cib));
+            out.push(Command::WriteCib { version: self.replica.version() });
         }
         if !self.waiting_offers.is_empty() {
             return;
         }
         // Every member now holds the same, newest CIB.
         self.phase = Phase::Joining;
-        if self.cib_adopted {
-            out.push(Command::WriteCib(Box::new(self.replica.cib().clone())));
-        }
         let history = CibChange::NodeHistory { node: self.uname.clone(), ops: self.history.ops() };
         self.send_change(None, history, out);
         for change in std::mem::take(&mut self.outbox) {
@@ -395,7 +401,7 @@ impl Node {
         }
         let result = self.replica.apply(&change, self.now_s());
         if result.is_ok() {
-            out.push(Command::WriteCib(Box::new(self.replica.cib().clone())));
+            out.push(Command::WriteCib { version: self.replica.version() });
             self.dc.dirty = true;
         }
         if from == self.id {
