@@ -4,6 +4,10 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
+// The tools run with mimalloc; measure the reader as they use it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn synthetic_cib(resources: usize, nodes: usize) -> String {
     let mut s = String::from("<cib admin_epoch=\"0\" epoch=\"1\" num_updates=\"0\" validate-with=\"pacemaker-3.7\"><configuration><crm_config/><nodes>");
     for n in 1..=nodes {

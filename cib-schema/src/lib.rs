@@ -28,14 +28,19 @@ use write::ToElement;
 /// Parses a CIB document (the `<cib>` element and everything under it).
 pub fn parse(text: &str) -> Result<Cib, CibError> {
     let root = Element::parse(text)?;
-    from_element(&root)
+    from_element_owned(root)
 }
 
 /// Builds the typed model from an already parsed element tree.
 pub fn from_element(root: &Element) -> Result<Cib, CibError> {
+    from_element_owned(root.clone())
+}
+
+/// Builds the typed model from an element tree, consuming it.
+pub fn from_element_owned(root: Element) -> Result<Cib, CibError> {
     let mut ctx = read::ReadCtx::default();
     if root.name != "cib" {
-        return Err(ctx.unexpected(root, "cib"));
+        return Err(ctx.unexpected(&root, "cib"));
     }
     let cib = Cib::from_element(root, &mut ctx)?;
     ctx.finish()?;

@@ -44,25 +44,25 @@ macro_rules! cib_element {
             }
 
             fn from_element(
-                el: &$crate::xml::Element,
+                el: $crate::xml::Element,
                 ctx: &mut $crate::read::ReadCtx,
             ) -> Result<Self, $crate::error::CibError> {
                 let mut out = $name { pos: $crate::error::At(el.pos), ..Default::default() };
                 $(
-                    out.$rf = match el.attr($rx) {
-                        Some(v) => v.to_string(),
-                        None => return Err(ctx.missing(el, $rx)),
-                    };
+                    if el.attr($rx).is_none() {
+                        return Err(ctx.missing(&el, $rx));
+                    }
                 )*
-                for (k, v) in &el.attrs {
+                ctx.enter(&el)?;
+                let $crate::xml::Element { attrs, children, .. } = el;
+                for (k, v) in attrs {
                     match k.as_str() {
-                        $($rx => {})*
-                        $($ox => out.$of = Some(v.clone()),)*
-                        _ => out.extra_attrs.push((k.clone(), v.clone())),
+                        $($rx => out.$rf = v,)*
+                        $($ox => out.$of = Some(v),)*
+                        _ => out.extra_attrs.push((k, v)),
                     }
                 }
-                ctx.enter(el)?;
-                for child in &el.children {
+                for child in children {
                     $(
                         if $crate::read::child_matches::<$mt>(&child.name, name_filter!($mx)) {
                             out.$mf.push(<$mt as $crate::read::FromElement>::from_element(child, ctx)?);
@@ -77,7 +77,7 @@ macro_rules! cib_element {
                             continue;
                         }
                     )*
-                    out.extra_children.push(child.clone());
+                    out.extra_children.push(child);
                 }
                 ctx.leave();
                 Ok(out)

@@ -20,13 +20,13 @@ macro_rules! cib_enum {
             fn accepts(name: &str) -> bool {
                 $(<$ty as FromElement>::accepts(name))||*
             }
-            fn from_element(el: &Element, ctx: &mut ReadCtx) -> Result<Self, CibError> {
+            fn from_element(el: Element, ctx: &mut ReadCtx) -> Result<Self, CibError> {
                 $(
                     if <$ty as FromElement>::accepts(&el.name) {
                         return Ok($name::$var(<$ty as FromElement>::from_element(el, ctx)?));
                     }
                 )*
-                Err(ctx.unexpected(el, stringify!($name)))
+                Err(ctx.unexpected(&el, stringify!($name)))
             }
         }
 
@@ -138,30 +138,32 @@ impl FromElement for NvSet {
         NVSET_TAGS.contains(&name)
     }
 
-    fn from_element(el: &Element, ctx: &mut ReadCtx) -> Result<Self, CibError> {
+    fn from_element(el: Element, ctx: &mut ReadCtx) -> Result<Self, CibError> {
         let mut out = NvSet { tag: el.name.clone(), pos: crate::error::At(el.pos), ..Default::default() };
-        for (k, v) in &el.attrs {
+        if el.attr("id").is_none() && el.attr("id-ref").is_none() {
+            return Err(ctx.missing(&el, "id"));
+        }
+        ctx.enter(&el)?;
+        let Element { attrs, children, .. } = el;
+        for (k, v) in attrs {
             match k.as_str() {
-                "id" => out.id = Some(v.clone()),
-                "id-ref" => out.id_ref = Some(v.clone()),
-                "score" => out.score = Some(v.clone()),
-                _ => out.extra_attrs.push((k.clone(), v.clone())),
+                "id" => out.id = Some(v),
+                "id-ref" => out.id_ref = Some(v),
+                "score" => out.score = Some(v),
+                _ => out.extra_attrs.push((k, v)),
             }
         }
-        if out.id.is_none() && out.id_ref.is_none() {
-            return Err(ctx.missing(el, "id"));
-        }
-        ctx.enter(el)?;
-        for child in &el.children {
+        for child in children {
             match child.name.as_str() {
                 "nvpair" => out.nvpairs.push(NvPair::from_element(child, ctx)?),
                 "rule" => out.rules.push(Rule::from_element(child, ctx)?),
-                _ => out.extra_children.push(child.clone()),
+                _ => out.extra_children.push(child),
             }
         }
         ctx.leave();
         Ok(out)
     }
+
 }
 
 impl ToElement for NvSet {

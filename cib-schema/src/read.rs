@@ -11,14 +11,15 @@ use crate::xml::Element;
 pub trait FromElement: Sized {
     /// Whether an element of this name is one of ours.
     fn accepts(name: &str) -> bool;
-    fn from_element(el: &Element, ctx: &mut ReadCtx) -> Result<Self, CibError>;
+    /// Reads the element, taking its strings (the tree is consumed, not copied).
+    fn from_element(el: Element, ctx: &mut ReadCtx) -> Result<Self, CibError>;
 }
 
 impl<T: FromElement> FromElement for Box<T> {
     fn accepts(name: &str) -> bool {
         T::accepts(name)
     }
-    fn from_element(el: &Element, ctx: &mut ReadCtx) -> Result<Self, CibError> {
+    fn from_element(el: Element, ctx: &mut ReadCtx) -> Result<Self, CibError> {
         T::from_element(el, ctx).map(Box::new)
     }
 }

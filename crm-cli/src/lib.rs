@@ -5,7 +5,9 @@
 
 pub mod attrtool;
 pub mod cibio;
+pub mod crmsh;
 pub mod locate;
+pub mod mon;
 pub mod nodeattr;
 pub mod simulate;
 pub mod toolerror;

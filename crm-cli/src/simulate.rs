@@ -22,7 +22,9 @@ pub struct Options {
 
 pub struct Output {
     pub text: String,
-    pub after: Cib,
+    /// The CIB after the simulated transition (`None` when nothing was
+    /// simulated: the input is unchanged but for the requested events).
+    pub after: Option<Cib>,
     pub graph_xml: String,
     pub dot: String,
 }
@@ -59,8 +61,8 @@ pub fn run(cib: &mut Cib, opts: &Options, wall: i64) -> Result<Output> {
     if let Some(d) = &original_date {
         text.push_str(&format!("Using the original execution date of: {d}\n"));
     }
-    let before = scheduler::unpack::unpack(cib, now);
     if !opts.quiet {
+        let before = scheduler::unpack::unpack(cib, now);
         let mut printed = false;
         if before.options.maintenance_mode {
             text.push_str("\n              *** Resource management is DISABLED ***\n");
@@ -98,7 +100,7 @@ pub fn run(cib: &mut Cib, opts: &Options, wall: i64) -> Result<Output> {
         text.push('\n');
     }
 
-    let mut after = cib.clone();
+    let mut after = None;
     let mut graph_xml = String::new();
     let mut dot = String::new();
     if opts.run || opts.simulate || opts.show_scores {
@@ -121,8 +123,10 @@ pub fn run(cib: &mut Cib, opts: &Options, wall: i64) -> Result<Output> {
             if let Some(d) = &original_date {
                 text.push_str(&format!("Using the original execution date of: {d}\n"));
             }
-            record_results(&mut after, &transition, now);
-            let revised = scheduler::unpack::unpack(&after, now);
+            let mut simulated = cib.clone();
+            record_results(&mut simulated, &transition, now);
+            let revised = scheduler::unpack::unpack(&simulated, now);
+            after = Some(simulated);
             if !opts.quiet {
                 text.push_str("\nRevised Cluster Status:\n");
                 text.push_str(&display::cluster_status(&revised));
@@ -207,8 +211,7 @@ fn record_results(cib: &mut Cib, t: &Transition, now: i64) {
         }
         let rsc = c.rsc(r);
         // Anonymous clone instances are recorded under their configured name.
-        let anonymous = rsc.base_id.is_some() && !c.rsc(c.top_of(r)).unique;
-        let hist_id = if anonymous { rsc.base_id.clone().unwrap() } else { rsc.id.clone() };
+        let hist_id = rsc.name_on(Some(n)).to_string();
         match a.task.as_str() {
             "delete" => {
                 inject::delete_history(cib, &node, &hist_id);

@@ -64,6 +64,17 @@ pub fn node_list(cluster: &Cluster, out: &mut String) {
         } else {
             None
         };
+        // Unhealthy nodes are listed on their own, with their health.
+        let health = node_health(cluster, node);
+        let state = match (state, health) {
+            (None, h) if h <= 0 => Some(if node.online { "online".into() } else { "OFFLINE".into() }),
+            (s, _) => s,
+        };
+        let state = state.map(|s| match health {
+            h if h < 0 => format!("{s} (health is RED)"),
+            0 => format!("{s} (health is YELLOW)"),
+            _ => s,
+        });
         match state {
             Some(s) => {
                 let _ =
@@ -79,14 +90,42 @@ pub fn node_list(cluster: &Cluster, out: &mut String) {
     }
     for (label, list) in [
         ("Online", online),
-        ("RemoteOnline", remote_online),
         ("OFFLINE", offline),
+        ("RemoteOnline", remote_online),
         ("RemoteOFFLINE", remote_offline),
     ] {
         if !list.is_empty() {
             let _ = writeln!(out, "    * {label}: [ {} ]", list.join(" "));
         }
     }
+}
+
+/// A node's health from its `#health*` attributes: 1 green, 0 yellow, -1 red
+/// (always green without a node-health-strategy).
+pub fn node_health(cluster: &Cluster, node: &Node) -> i32 {
+    use crate::scheduler::score::Score;
+    let o = &cluster.options;
+    if o.node_health_strategy == "none" {
+        return 1;
+    }
+    let mut health = 1;
+    for (_, value) in node.attrs.iter().filter(|(k, _)| k.starts_with("#health")) {
+        if value.eq_ignore_ascii_case("red") {
+            return -1;
+        }
+        if value.eq_ignore_ascii_case("yellow") {
+            health = 0;
+            continue;
+        }
+        let score = Score::parse(value).unwrap_or(Score::ZERO);
+        if score <= o.node_health_red {
+            return -1;
+        }
+        if score <= o.node_health_yellow && o.node_health_yellow != o.node_health_green {
+            health = 0;
+        }
+    }
+    health
 }
 
 /// "  * Full List of Resources:" and every resource.
@@ -116,7 +155,7 @@ fn resource(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
             if !rsc.managed {
                 flags.push("unmanaged");
             }
-            if rsc.target_role == Some(Role::Stopped) {
+            if configured_stopped(rsc) {
                 flags.push("disabled");
             }
             let flags = if flags.is_empty() { String::new() } else { format!(" ({})", flags.join(", ")) };
@@ -182,7 +221,7 @@ fn clone(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
     if !rsc.managed {
         attrs.push("unmanaged");
     }
-    if rsc.target_role == Some(Role::Stopped) {
+    if configured_stopped(rsc) {
         attrs.push("disabled");
     }
     let header = if attrs.is_empty() {
@@ -203,6 +242,9 @@ fn clone(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
             || !all_members(cluster, inst, &|m| m.managed)
             || any_member(cluster, inst, &|m| m.failed && !m.running_on.is_empty())
         {
+            true
+        } else if cluster.rsc(inst).pending_task.as_deref().is_some_and(|t| t != "monitor") {
+            // An instance with an action in flight (not a probe) is shown on its own.
             true
         } else if all_members(cluster, inst, &|m| !m.running_on.is_empty()) {
             match instance_location(cluster, inst) {
@@ -251,7 +293,7 @@ fn clone(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
             .filter(|n| !running.contains(n))
             .collect();
         if !stopped.is_empty() {
-            let state = if rsc.target_role == Some(Role::Stopped) { "Stopped (disabled)" } else { "Stopped" };
+            let state = if configured_stopped(rsc) { "Stopped (disabled)" } else { "Stopped" };
             let _ = writeln!(out, "{pad}  * {state}: [ {} ]", names(&mut stopped));
         }
     }
@@ -259,11 +301,27 @@ fn clone(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
 
 /// `id\t(class:provider:type):\t state node (flags)` for one primitive.
 pub fn primitive_line(cluster: &Cluster, r: RscId) -> String {
+    primitive_line_with(cluster, r, true)
+}
+
+/// One top-level resource (with its members) at `indent` spaces, as the full
+/// list prints it (crm_mon's "Inactive Resources" lists single resources).
+pub fn resource_item(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
+    resource(cluster, r, indent, out);
+}
+
+/// A primitive's line without its node(s): crm_mon `-n` lists resources under
+/// the node they run on.
+pub fn primitive_line_rsc_only(cluster: &Cluster, r: RscId) -> String {
+    primitive_line_with(cluster, r, false)
+}
+
+fn primitive_line_with(cluster: &Cluster, r: RscId, show_node: bool) -> String {
     let rsc = cluster.rsc(r);
     let anonymous = rsc.base_id.is_some() && !cluster.rsc(cluster.top_of(r)).unique;
     let id = if anonymous { rsc.base_id.as_deref().unwrap() } else { rsc.id.as_str() };
     let mut s = format!("{}\t({}):\t", id, rsc.agent_spec());
-    let single = if rsc.running_on.len() == 1 { rsc.running_on.first().copied() } else { None };
+    let single = if rsc.running_on.len() == 1 && show_node { rsc.running_on.first().copied() } else { None };
     if rsc.orphan {
         s.push_str(" ORPHANED");
     }
@@ -280,6 +338,10 @@ pub fn primitive_line(cluster: &Cluster, r: RscId) -> String {
             (Some(t), true) if t == "promote" => "Promoting",
             (Some(t), true) if t == "demote" => "Demoting",
             (Some(t), true) if t == "migrate_to" || t == "migrate_from" => "Migrating",
+            // Instances of promotable clones that are not promoted show as Unpromoted.
+            _ if active && rsc.role == Role::Started && cluster.rsc(cluster.top_of(r)).promotable => {
+                "Unpromoted"
+            }
             _ if active => rsc.role.name(),
             _ => "Stopped",
         };
@@ -297,7 +359,7 @@ pub fn primitive_line(cluster: &Cluster, r: RscId) -> String {
             flags.push("UNCLEAN");
         }
     }
-    if rsc.target_role == Some(Role::Stopped) {
+    if configured_stopped(rsc) {
         flags.push("disabled");
     }
     if rsc.blocked {
@@ -308,7 +370,7 @@ pub fn primitive_line(cluster: &Cluster, r: RscId) -> String {
     if !flags.is_empty() {
         let _ = write!(s, " ({})", flags.join(", "));
     }
-    if rsc.running_on.len() > 1 {
+    if rsc.running_on.len() > 1 && show_node {
         let names: Vec<&str> = rsc.running_on.iter().map(|&n| cluster.node(n).name.as_str()).collect();
         let _ = write!(s, " [ {} ]", names.join(" "));
     }
@@ -322,4 +384,11 @@ pub fn cluster_status(cluster: &Cluster) -> String {
     out.push('\n');
     resource_list(cluster, &mut out);
     out
+}
+
+/// Whether the configuration's target-role stops the resource ("disabled").
+/// The scheduler may lower `target_role` itself (on-fail=stop); the display
+/// shows what the administrator configured.
+fn configured_stopped(rsc: &Resource) -> bool {
+    rsc.meta.get("target-role").and_then(|v| Role::parse(v)) == Some(Role::Stopped)
 }

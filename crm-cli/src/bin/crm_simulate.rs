@@ -4,6 +4,11 @@
 use std::io::Read as _;
 
 use anyhow::{bail, Context, Result};
+
+// The scheduler allocates many small strings; mimalloc handles that far better
+// than glibc's allocator (a third of the run time on large CIBs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::Parser;
 use crm_cli::{cibio, simulate};
 
@@ -128,11 +133,11 @@ fn main() -> Result<()> {
         std::fs::write(path, &out.dot)?;
     }
     if let Some(path) = &args.save_output {
-        cibio::write_cib_file(path, &out.after)?;
+        cibio::write_cib_file(path, out.after.as_ref().unwrap_or(&cib))?;
     }
     if args.in_place {
         if let Some(path) = &args.xml_file {
-            cibio::write_cib_file(path, &out.after)?;
+            cibio::write_cib_file(path, out.after.as_ref().unwrap_or(&cib))?;
         }
     }
     Ok(())

@@ -61,13 +61,25 @@ pub struct Edge {
 pub struct ActionSet {
     pub actions: Vec<Action>,
     pub edges: Vec<Edge>,
+    /// Lookup indexes (never iterated for output): actions per resource in
+    /// creation order, and edge position per (first, then).
+    by_rsc: std::collections::HashMap<RscId, Vec<usize>>,
+    edge_index: std::collections::HashMap<(usize, usize), usize>,
 }
 
 impl ActionSet {
     pub fn add(&mut self, mut a: Action) -> usize {
         a.id = self.actions.len();
+        if let Some(r) = a.rsc {
+            self.by_rsc.entry(r).or_default().push(a.id);
+        }
         self.actions.push(a);
         self.actions.len() - 1
+    }
+
+    /// The actions of `rsc`, oldest first.
+    pub fn of_rsc(&self, rsc: RscId) -> &[usize] {
+        self.by_rsc.get(&rsc).map(Vec::as_slice).unwrap_or(&[])
     }
 
     pub fn new_action(rsc: Option<RscId>, task: &str, interval_ms: u64, node: Option<NodeId>) -> Action {
@@ -90,20 +102,23 @@ impl ActionSet {
         if first == then {
             return;
         }
-        if let Some(e) = self.edges.iter_mut().find(|e| e.first == first && e.then == then) {
+        if let Some(&i) = self.edge_index.get(&(first, then)) {
+            let e = &mut self.edges[i];
             e.flags.ordered |= flags.ordered;
             e.flags.implies_then |= flags.implies_then;
             e.flags.implies_first |= flags.implies_first;
             e.flags.runnable_left |= flags.runnable_left;
             return;
         }
+        self.edge_index.insert((first, then), self.edges.len());
         self.edges.push(Edge { first, then, flags });
     }
 
     /// Actions of `rsc` with `task` (any interval 0), optionally on `node`.
     pub fn find(&self, rsc: RscId, task: &str, node: Option<NodeId>) -> Vec<usize> {
-        self.actions
+        self.of_rsc(rsc)
             .iter()
+            .map(|&i| &self.actions[i])
             .filter(|a| {
                 a.rsc == Some(rsc)
                     && a.task == task

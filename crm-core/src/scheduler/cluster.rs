@@ -81,6 +81,9 @@ pub struct Node {
     pub assigned_count: usize,
     /// Why the node must be fenced, if it must.
     pub fence_reason: Option<String>,
+    /// When it was found to need fencing, relative to other nodes (Pacemaker
+    /// lists and schedules fencing in that order).
+    pub fence_order: usize,
 }
 
 impl Node {
@@ -226,6 +229,9 @@ pub struct Resource {
     pub notify: bool,
     /// For clone instances: the configured id without the `:N` suffix.
     pub base_id: Option<String>,
+    /// The names the history records this instance under, per node, where
+    /// they differ from its id (anonymous clones record the configured name).
+    pub history_names: Vec<(NodeId, String)>,
     /// Instances assigned per node (clone-node-max bookkeeping).
     pub instance_count: Vec<usize>,
     pub locations: Vec<RscLocation>,
@@ -287,6 +293,7 @@ impl Resource {
             ordered: false,
             notify: false,
             base_id: None,
+            history_names: Vec::new(),
             instance_count: vec![0; nodes],
             locations: Vec::new(),
             assigned: None,
@@ -304,6 +311,14 @@ impl Resource {
             Some(p) => format!("{}:{}:{}", self.class, p, self.agent),
             None => format!("{}:{}", self.class, self.agent),
         }
+    }
+
+    /// The name this resource's actions on `node` use: its name in that
+    /// node's history if it has one there, else its id.
+    pub fn name_on(&self, node: Option<NodeId>) -> &str {
+        node.and_then(|n| self.history_names.iter().find(|(x, _)| *x == n))
+            .map(|(_, h)| h.as_str())
+            .unwrap_or(&self.id)
     }
 
     pub fn current_node(&self) -> Option<NodeId> {
@@ -366,6 +381,8 @@ pub struct Cluster {
     /// Whether any fencing device is configured (without one, with
     /// stonith-enabled, nothing is managed).
     pub has_stonith_resource: bool,
+    /// Resource id -> arena index; only looked up, never iterated.
+    pub rsc_index: std::collections::HashMap<String, RscId>,
     /// Warnings and configuration errors found while unpacking.
     pub warnings: Vec<String>,
 }
@@ -387,7 +404,15 @@ impl Cluster {
         self.nodes.iter().position(|n| n.id == id).map(NodeId)
     }
     pub fn rsc_by_id(&self, id: &str) -> Option<RscId> {
-        self.resources.iter().position(|r| r.id == id).map(RscId)
+        self.rsc_index.get(id).copied()
+    }
+
+    /// Adds a resource to the arena (and the id index).
+    pub fn add_resource(&mut self, r: Resource) -> RscId {
+        let id = RscId(self.resources.len());
+        self.rsc_index.entry(r.id.clone()).or_insert(id);
+        self.resources.push(r);
+        id
     }
     pub fn node_ids(&self) -> impl Iterator<Item = NodeId> {
         (0..self.nodes.len()).map(NodeId)

@@ -12,11 +12,10 @@ pub fn create_fencing(cluster: &Cluster, set: &mut ActionSet) {
     if !cluster.options.stonith_enabled || !super::placement::may_start(cluster) || !any_managed {
         return;
     }
-    for n in cluster.node_ids() {
+    let mut unclean: Vec<NodeId> = cluster.node_ids().filter(|&n| cluster.node(n).unclean).collect();
+    unclean.sort_by_key(|&n| cluster.node(n).fence_order);
+    for n in unclean {
         let node = cluster.node(n);
-        if !node.unclean {
-            continue;
-        }
         let mut fence = ActionSet::new_action(None, "stonith", 0, Some(n));
         fence.optional = false;
         fence.fence_type = Some(cluster.options.stonith_action.clone());
@@ -31,6 +30,31 @@ pub fn create_fencing(cluster: &Cluster, set: &mut ActionSet) {
             .collect();
         for s in stops {
             set.edge(f, s, EdgeFlags { ordered: true, implies_then: true, ..Default::default() });
+        }
+        // Starts and promotions that need fencing wait for it; those that need
+        // only quorum wait if the resource might still be active on the target.
+        for (i, r) in cluster.resources.iter().enumerate() {
+            if r.variant != Variant::Primitive {
+                continue;
+            }
+            let rid = RscId(i);
+            for task in ["start", "promote"] {
+                for a in set.find(rid, task, None) {
+                    if r.requires_fencing {
+                        set.edge(f, a, EdgeFlags::ORDER);
+                    } else if !r.requires_nothing
+                        && task == "start"
+                        && r.allowed.get(n.0).copied().flatten().is_some()
+                        && !r.known_on.contains(&n)
+                    {
+                        set.edge(
+                            f,
+                            a,
+                            EdgeFlags { ordered: true, runnable_left: true, ..Default::default() },
+                        );
+                    }
+                }
+            }
         }
     }
 }

@@ -41,10 +41,41 @@ pub fn unpack_status(cluster: &mut Cluster, cib: &cs::Cib) {
                     None => continue,
                 },
             };
+            // Only the configured (suffix-free) name is looked up again later.
+            let r = cluster.rsc(rsc);
+            if r.id != lr.id && r.base_id.as_deref() == Some(lr.id.as_str()) {
+                cluster.rsc_mut(rsc).history_names.push((node, lr.id.clone()));
+            }
             unpack_lrm_resource(cluster, rsc, node, lr);
         }
     }
     unpack_fail_counts(cluster);
+    apply_multiple_active(cluster);
+}
+
+/// What a primitive active on several nodes becomes (`multiple-active`):
+/// stop_only bans it everywhere, block freezes it; stop_start (the default)
+/// stops every copy and starts one.
+fn apply_multiple_active(cluster: &mut Cluster) {
+    let nodes = cluster.nodes.len();
+    for r in cluster.resources.iter_mut() {
+        if r.variant != Variant::Primitive || r.running_on.len() < 2 {
+            continue;
+        }
+        match r.meta.get("multiple-active").map(String::as_str) {
+            Some("stop_only") => r.locations.push(RscLocation {
+                id: "__multiple_active_stop_only__".into(),
+                role: None,
+                scores: (0..nodes).map(|i| (NodeId(i), Score::NEG_INF)).collect(),
+                discovery: Discovery::Always,
+            }),
+            Some("block") => {
+                r.managed = false;
+                r.blocked = true;
+            }
+            _ => {}
+        }
+    }
 }
 
 enum Resolved {
@@ -101,17 +132,33 @@ fn find_anonymous_instance(cluster: &mut Cluster, clone: RscId, node: NodeId, ba
         if !nodes.is_empty() {
             if nodes[0] == node {
                 if let Some(m) = member_named(cluster, inst, base) {
-                    if cluster.rsc(m).running_on.is_empty() {
-                        return m;
+                    if !cluster.rsc(m).running_on.is_empty() {
+                        skip_inactive = true;
                     }
-                    skip_inactive = true;
                 }
             }
         } else if !skip_inactive && inactive.is_none() && !cluster.rsc(inst).blocked {
             inactive = member_named(cluster, inst, base);
         }
     }
-    if let (Some(m), false) = (inactive, skip_inactive) {
+    let mut found = None;
+    for &inst in &cluster.rsc(clone).children.clone() {
+        let nodes = super::clone::instance_nodes(cluster, inst);
+        if nodes.first() == Some(&node) {
+            if let Some(m) = member_named(cluster, inst, base) {
+                if cluster.rsc(m).running_on.is_empty() {
+                    found = Some(m);
+                    break;
+                }
+            }
+        }
+    }
+    let found = found.or(if skip_inactive { None } else { inactive });
+    // Without fencing to rely on, history from a node that is down or
+    // unclean cannot vouch for an existing instance: it gets its own orphan.
+    let n = cluster.node(node);
+    let untrusted = !n.online || n.unclean;
+    if let Some(m) = found.filter(|&m| !untrusted || cluster.rsc(m).requires_fencing) {
         return m;
     }
     let orphan = copy_instance(cluster, clone);
@@ -149,8 +196,7 @@ fn copy_subtree(cluster: &mut Cluster, src: RscId, parent: RscId, suffix: &str) 
     r.requires_fencing = s.requires_fencing;
     r.is_stonith = s.is_stonith;
     r.orphan = true;
-    cluster.resources.push(r);
-    let id = RscId(cluster.resources.len() - 1);
+    let id = cluster.add_resource(r);
     for c in s.children {
         let cid = copy_subtree(cluster, c, id, suffix);
         cluster.rsc_mut(id).children.push(cid);
@@ -182,8 +228,7 @@ fn orphan(cluster: &mut Cluster, lr: &cs::LrmResource) -> Option<RscId> {
         scores: (0..cluster.nodes.len()).map(|i| (NodeId(i), Score::NEG_INF)).collect(),
         discovery: Discovery::Always,
     });
-    cluster.resources.push(r);
-    let id = RscId(cluster.resources.len() - 1);
+    let id = cluster.add_resource(r);
     cluster.top.push(id);
     Some(id)
 }

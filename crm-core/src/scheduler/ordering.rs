@@ -200,6 +200,13 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
 /// resources mandatorily colocated with it (all instances, for a collective).
 fn block_colocation_dependents(cluster: &Cluster, set: &mut ActionSet) -> bool {
     let mut changed = false;
+    // Only looked up, never iterated: order cannot leak.
+    let mut by_primary: std::collections::HashMap<RscId, Vec<usize>> = std::collections::HashMap::new();
+    for (i, c) in cluster.colocations.iter().enumerate() {
+        if c.score.is_inf() {
+            by_primary.entry(c.primary).or_default().push(i);
+        }
+    }
     for i in 0..set.actions.len() {
         let a = &set.actions[i];
         if a.runnable || a.pseudo || !matches!(a.task.as_str(), "start" | "promote") {
@@ -218,8 +225,12 @@ fn block_colocation_dependents(cluster: &Cluster, set: &mut ActionSet) -> bool {
                 continue;
             }
         }
-        let primaries = [top, arsc];
-        for c in cluster.colocations.iter().filter(|c| primaries.contains(&c.primary) && c.score.is_inf()) {
+        let mut cons: Vec<&Colocation> =
+            by_primary.get(&top).into_iter().flatten().map(|&i| &cluster.colocations[i]).collect();
+        if arsc != top {
+            cons.extend(by_primary.get(&arsc).into_iter().flatten().map(|&i| &cluster.colocations[i]));
+        }
+        for c in cons.into_iter().filter(|c| c.score.is_inf()) {
             if !is_start && c.primary_role != Some(Role::Promoted) {
                 continue;
             }

@@ -65,8 +65,11 @@ impl ResourceVariant for Primitive {
 
         // A start always exists, on no node when the resource cannot run; an
         // unrunnable start is what blocks resources ordered after it.
-        let early =
-            set.actions.iter().position(|a| a.rsc == Some(r) && a.task == "start" && a.node.is_none());
+        let early = set
+            .of_rsc(r)
+            .iter()
+            .copied()
+            .find(|&i| set.actions[i].task == "start" && set.actions[i].node.is_none());
         let mut start = match early {
             Some(i) => {
                 let mut a = set.actions[i].clone();
@@ -137,12 +140,12 @@ impl ResourceVariant for Primitive {
                 let role_changes = rsc.role != next_role && current == Some(n);
                 let active =
                     rsc.active_recurring.iter().any(|(node, _, iv)| *node == n && *iv == op.interval_ms);
-                let existing = set.actions.iter().position(|a| {
-                    a.rsc == Some(r)
-                        && a.task == "monitor"
-                        && a.interval_ms == op.interval_ms
-                        && a.node == Some(n)
-                });
+                let existing = set
+                    .of_rsc(r)
+                    .iter()
+                    .map(|&i| &set.actions[i])
+                    .find(|a| a.task == "monitor" && a.interval_ms == op.interval_ms && a.node == Some(n))
+                    .map(|a| a.id);
                 let mid = match existing {
                     Some(i) => i,
                     None => {

@@ -9,8 +9,13 @@ use super::cluster::*;
 
 pub fn transition_summary(cluster: &Cluster, set: &ActionSet) -> Vec<String> {
     let mut lines = Vec::new();
-    for a in &set.actions {
-        if a.task == "stonith" && !a.optional {
+    let mut fences: Vec<&Action> =
+        set.actions.iter().filter(|a| a.task == "stonith" && !a.optional).collect();
+    // Newest decision first, as Pacemaker lists them.
+    fences
+        .sort_by_key(|a| std::cmp::Reverse(cluster.node(a.node.expect("fencing names a node")).fence_order));
+    for a in fences {
+        {
             let node = &cluster.node(a.node.expect("fencing names a node")).name;
             let mut l = format!("  * Fence ({}) {}", a.fence_type.as_deref().unwrap_or("reboot"), node);
             if let Some(r) = &a.reason {
@@ -95,7 +100,7 @@ fn display_role(cluster: &Cluster, r: RscId, role: Role) -> Role {
 }
 
 fn first_action<'a>(set: &'a ActionSet, r: RscId, task: &str, node: Option<NodeId>) -> Option<&'a Action> {
-    set.actions.iter().find(|a| {
+    set.of_rsc(r).iter().map(|&i| &set.actions[i]).find(|a| {
         a.rsc == Some(r)
             && a.task == task
             && a.interval_ms == 0
@@ -133,7 +138,8 @@ fn primitive_rows(cluster: &Cluster, set: &ActionSet, r: RscId) -> Vec<Row> {
     let stop = first_action(set, r, "stop", start_node);
     let promote = first_action(set, r, "promote", next);
     let demote = first_action(set, r, "demote", next);
-    let reload = set.actions.iter().any(|a| a.rsc == Some(r) && a.task == "reload-agent" && !a.optional);
+    let reload =
+        set.of_rsc(r).iter().any(|&i| set.actions[i].task == "reload-agent" && !set.actions[i].optional);
     let required = |a: Option<&Action>| a.is_some_and(|a| !a.optional);
 
     if role == next_role {

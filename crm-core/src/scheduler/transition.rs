@@ -45,8 +45,7 @@ pub fn build(cluster: Cluster, actions: ActionSet) -> Transition {
 fn synapse_order(cluster: &Cluster, set: &ActionSet) -> Vec<usize> {
     let mut out = Vec::new();
     fn expand(cluster: &Cluster, set: &ActionSet, r: RscId, out: &mut Vec<usize>) {
-        let mut own: Vec<usize> =
-            set.actions.iter().filter(|a| a.rsc == Some(r) && set.in_graph(a.id)).map(|a| a.id).collect();
+        let mut own: Vec<usize> = set.of_rsc(r).iter().copied().filter(|&i| set.in_graph(i)).collect();
         own.sort_unstable_by(|a, b| b.cmp(a));
         // Clones add their instances' actions before their own; groups and
         // primitives their own first.
@@ -114,7 +113,8 @@ impl Transition {
         let Some(r) = a.rsc else {
             return format!("  * Cluster action:  {} on {}", a.task, node);
         };
-        let id = &self.cluster.rsc(r).id;
+        // Actions name the resource as its history does.
+        let id = self.cluster.rsc(r).name_on(a.node);
         if a.pseudo {
             return format!("  * Pseudo action:   {}", a.key(id));
         }

@@ -17,8 +17,12 @@ use super::score::Score;
 pub fn unpack(cib: &Cib, now: i64) -> Cluster {
     let empty_cfg = cs::Configuration::default();
     let cfg = cib.configuration.as_ref().unwrap_or(&empty_cfg);
-    let sets_index = index_nvsets(cfg);
-    let resolve = |s: &NvSet| s.id_ref.as_ref().and_then(|r| sets_index.get(r).cloned());
+    // Built only if some set refers to another by id (rare, and costly to index).
+    let sets_index = std::cell::OnceCell::new();
+    let resolve = |s: &NvSet| {
+        let r = s.id_ref.as_ref()?;
+        sets_index.get_or_init(|| index_nvsets(cfg)).get(r).cloned()
+    };
 
     let ctx = RuleContext { now, ..Default::default() };
     let crm_config: Vec<&NvSet> = cfg.crm_config.iter().flat_map(|c| c.sets.iter()).collect();
@@ -37,6 +41,7 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
         dc_uuid: cib.dc_uuid.clone(),
         location_order: Vec::new(),
         has_stonith_resource: false,
+        rsc_index: std::collections::HashMap::new(),
         warnings: Vec::new(),
     };
 
@@ -90,7 +95,7 @@ fn index_nvsets(cfg: &cs::Configuration) -> BTreeMap<String, NvSet> {
     fn walk(el: &cs::Element, out: &mut BTreeMap<String, NvSet>) {
         if cs::read::NVSET_TAGS.contains(&el.name.as_str()) && el.attr("id").is_some() {
             let mut ctx = cs::read::ReadCtx::default();
-            if let Ok(set) = <NvSet as cs::read::FromElement>::from_element(el, &mut ctx) {
+            if let Ok(set) = <NvSet as cs::read::FromElement>::from_element(el.clone(), &mut ctx) {
                 out.insert(set.id.clone().unwrap_or_default(), set);
             }
         }
@@ -142,6 +147,7 @@ fn unpack_nodes(
             utilization,
             assigned_count: 0,
             fence_reason: None,
+            fence_order: 0,
         };
         if let Some(st) = state {
             if let Some(t) = &st.transient {
@@ -176,6 +182,10 @@ fn unpack_nodes(
     }
     // Pacemaker keeps nodes sorted by name; every per-node loop follows this order.
     cluster.nodes.sort_by(|a, b| crate::display::natural_cmp(&a.name, &b.name));
+    // Nodes never seen are fenced after those the status section condemns.
+    for n in cluster.nodes.iter_mut().filter(|n| n.unseen && n.unclean) {
+        n.fence_order += usize::MAX / 2;
+    }
 }
 
 /// Marks a node unclean (to be fenced), keeping the first reason given.
@@ -183,7 +193,16 @@ pub(crate) fn fence_node(node: &mut Node, reason: &str) {
     if !node.unclean {
         node.unclean = true;
         node.fence_reason = Some(reason.to_string());
+        node.fence_order = FENCE_SEQ.with(|c| {
+            c.set(c.get() + 1);
+            c.get()
+        });
     }
+}
+
+thread_local! {
+    /// Orders fencing decisions within one unpack (only relative order matters).
+    static FENCE_SEQ: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// Decides whether a node is online, clean, pending or must be fenced, from its
@@ -272,8 +291,7 @@ struct ResourceBuilder<'a, 'b> {
 
 impl ResourceBuilder<'_, '_> {
     fn push(&mut self, r: Resource) -> RscId {
-        self.cluster.resources.push(r);
-        RscId(self.cluster.resources.len() - 1)
+        self.cluster.add_resource(r)
     }
 
     fn meta_of(
