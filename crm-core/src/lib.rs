@@ -4,4 +4,5 @@
 
 pub mod display;
 pub mod inject;
+pub mod node;
 pub mod scheduler;
