@@ -171,12 +171,17 @@ fn interactive_session_under_tmux() {
         std::thread::sleep(Duration::from_millis(50));
     }
     t.send(&["quit", "Enter"]);
-    // The history file is written on exit.
+    // The history file is written on exit (created first, then filled: wait
+    // for the content, not just the file).
     let start = Instant::now();
-    while !dir.join(".crm_history").exists() && start.elapsed() < Duration::from_secs(5) {
+    let mut hist = String::new();
+    while start.elapsed() < Duration::from_secs(10) {
+        hist = std::fs::read_to_string(dir.join(".crm_history")).unwrap_or_default();
+        if hist.contains("primitive d1 Dummy") {
+            break;
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let hist = std::fs::read_to_string(dir.join(".crm_history")).unwrap_or_default();
     assert!(hist.contains("primitive d1 Dummy"), "history file: {hist}");
     let _ = std::fs::remove_dir_all(&dir);
 }
