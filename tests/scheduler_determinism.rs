@@ -9,14 +9,8 @@ fn simulate(text: &str) -> String {
     let opts = crm_cli::simulate::Options {
         run: true,
         simulate: true,
-        show_scores: false,
-        quiet: false,
-        node_up: vec![],
-        node_down: vec![],
-        node_fail: vec![],
-        op_inject: vec![],
-        quorum: None,
         now: Some(1_700_000_000),
+        ..Default::default()
     };
     let out = crm_cli::simulate::run(&mut cib, &opts, 0).unwrap();
     format!("{}{}", out.text, out.graph_xml)

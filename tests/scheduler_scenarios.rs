@@ -18,18 +18,8 @@ fn seed_scenarios_simulate_exactly_as_pacemaker() {
         for path in files_with_suffix(&shared_dir().join("scenarios").join(dir), ".scenario.xml") {
             let text = std::fs::read_to_string(&path).unwrap();
             let mut cib = cib_schema::parse(&text).unwrap();
-            let opts = crm_cli::simulate::Options {
-                run: true,
-                simulate: true,
-                show_scores: false,
-                quiet: false,
-                node_up: vec![],
-                node_down: vec![],
-                node_fail: vec![],
-                op_inject: vec![],
-                quorum: None,
-                now: None,
-            };
+            let opts =
+                crm_cli::simulate::Options { run: true, simulate: true, now: None, ..Default::default() };
             let out = crm_cli::simulate::run(&mut cib, &opts, 0).unwrap();
             let expected_path = path.to_string_lossy().replace(".scenario.xml", ".sim.txt");
             let expected = std::fs::read_to_string(&expected_path).unwrap();

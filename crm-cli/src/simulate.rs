@@ -7,6 +7,7 @@ use cib_schema::Cib;
 use crm_core::scheduler::{self, cluster::Cluster, Transition};
 use crm_core::{display, inject};
 
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     pub run: bool,
     pub simulate: bool,

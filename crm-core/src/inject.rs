@@ -31,23 +31,24 @@ fn node_state<'a>(cib: &'a mut Cib, uname: &str) -> &'a mut cs::NodeState {
     &mut status.nodes[idx]
 }
 
-pub fn node_up(cib: &mut Cib, uname: &str) {
+/// Sets a node's membership as Corosync and the controller would report it.
+fn set_membership<'a>(
+    cib: &'a mut Cib,
+    uname: &str,
+    in_cluster: bool,
+    expected: &str,
+) -> &'a mut cs::NodeState {
     let st = node_state(cib, uname);
-    st.in_ccm = Some("true".into());
-    st.crmd = Some("online".into());
-    st.join = Some("member".into());
-    st.expected = Some("member".into());
+    st.in_ccm = Some(in_cluster.to_string());
+    st.crmd = Some(if in_cluster { "online" } else { "offline" }.into());
+    st.join = Some(if in_cluster { "member" } else { "down" }.into());
+    st.expected = Some(expected.into());
     st.crm_debug_origin = Some("crm_simulate".into());
+    st
 }
 
-pub fn node_down(cib: &mut Cib, uname: &str) {
-    let st = node_state(cib, uname);
-    st.in_ccm = Some("false".into());
-    st.crmd = Some("offline".into());
-    st.join = Some("down".into());
-    st.expected = Some("down".into());
-    st.crm_debug_origin = Some("crm_simulate".into());
-    // A node that went down cleanly keeps no resource history.
+/// Forgets a node's resource history (a clean stop or fencing leaves none).
+fn clear_history(st: &mut cs::NodeState) {
     st.lrm = Some(cs::Lrm {
         id: st.id.clone(),
         resources: Some(cs::LrmResources::default()),
@@ -55,28 +56,23 @@ pub fn node_down(cib: &mut Cib, uname: &str) {
     });
 }
 
+pub fn node_up(cib: &mut Cib, uname: &str) {
+    set_membership(cib, uname, true, "member");
+}
+
+pub fn node_down(cib: &mut Cib, uname: &str) {
+    let st = set_membership(cib, uname, false, "down");
+    clear_history(st);
+}
+
 pub fn node_fail(cib: &mut Cib, uname: &str) {
-    let st = node_state(cib, uname);
-    st.in_ccm = Some("false".into());
-    st.crmd = Some("offline".into());
-    st.join = Some("down".into());
-    st.expected = Some("member".into());
-    st.crm_debug_origin = Some("crm_simulate".into());
+    set_membership(cib, uname, false, "member");
 }
 
 /// Marks a node fenced: down, its history and transient attributes cleared.
 pub fn node_fenced(cib: &mut Cib, uname: &str) {
-    let st = node_state(cib, uname);
-    st.in_ccm = Some("false".into());
-    st.crmd = Some("offline".into());
-    st.join = Some("down".into());
-    st.expected = Some("down".into());
-    st.crm_debug_origin = Some("crm_simulate".into());
-    st.lrm = Some(cs::Lrm {
-        id: st.id.clone(),
-        resources: Some(cs::LrmResources::default()),
-        ..Default::default()
-    });
+    let st = set_membership(cib, uname, false, "down");
+    clear_history(st);
     st.transient = None;
 }
 

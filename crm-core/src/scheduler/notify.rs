@@ -26,6 +26,21 @@ fn pseudo(set: &ActionSet, r: RscId, kind: &str, task: &str) -> Option<usize> {
     set.find(r, &format!("{kind}_notify_{task}"), None).first().copied()
 }
 
+/// The (pre, confirmed-pre, post, confirmed-post) pseudo-actions of one set.
+fn pseudo_set(
+    set: &ActionSet,
+    r: RscId,
+    action: &str,
+    complete: &str,
+) -> Option<(usize, usize, usize, usize)> {
+    Some((
+        pseudo(set, r, "pre", action)?,
+        pseudo(set, r, "confirmed-pre", action)?,
+        pseudo(set, r, "post", complete)?,
+        pseudo(set, r, "confirmed-post", complete)?,
+    ))
+}
+
 fn leaves(cluster: &Cluster, r: RscId) -> Vec<RscId> {
     let rsc = cluster.rsc(r);
     if rsc.variant == Variant::Primitive {
@@ -41,12 +56,7 @@ pub fn order_pseudo(cluster: &Cluster, set: &mut ActionSet, r: RscId) {
         if !promotable && matches!(action, "promote" | "demote") {
             continue;
         }
-        let (Some(pre), Some(pre_done), Some(post), Some(post_done)) = (
-            pseudo(set, r, "pre", action),
-            pseudo(set, r, "confirmed-pre", action),
-            pseudo(set, r, "post", complete),
-            pseudo(set, r, "confirmed-post", complete),
-        ) else {
+        let Some((pre, pre_done, post, post_done)) = pseudo_set(set, r, action, complete) else {
             continue;
         };
         let act = set.find(r, action, None)[0];
@@ -82,12 +92,7 @@ pub fn create_notifications(cluster: &Cluster, set: &mut ActionSet, r: RscId) {
         if !promotable && matches!(action, "promote" | "demote") {
             continue;
         }
-        let (Some(pre), Some(pre_done), Some(post), Some(post_done)) = (
-            pseudo(set, r, "pre", action),
-            pseudo(set, r, "confirmed-pre", action),
-            pseudo(set, r, "post", complete),
-            pseudo(set, r, "confirmed-post", complete),
-        ) else {
+        let Some((pre, pre_done, post, post_done)) = pseudo_set(set, r, action, complete) else {
             continue;
         };
         let act = set.find(r, action, None)[0];
