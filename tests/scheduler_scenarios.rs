@@ -10,6 +10,16 @@ fn normalise(text: &str) -> Vec<String> {
     text.lines().map(|l| l.split_whitespace().collect::<String>()).filter(|l| !l.is_empty()).collect()
 }
 
+/// The normalised lines of the "Transition Summary" section.
+fn transition_summary(text: &str) -> Vec<String> {
+    normalise(text)
+        .into_iter()
+        .skip_while(|l| l != "TransitionSummary:")
+        .skip(1)
+        .take_while(|l| !l.ends_with(':'))
+        .collect()
+}
+
 #[test]
 fn seed_scenarios_simulate_exactly_as_pacemaker() {
     let mut checked = 0;
@@ -21,6 +31,15 @@ fn seed_scenarios_simulate_exactly_as_pacemaker() {
             let opts =
                 crm_cli::simulate::Options { run: true, simulate: true, now: None, ..Default::default() };
             let out = crm_cli::simulate::run(&mut cib, &opts, 0).unwrap();
+            // Once the transition is done, nothing is left to do (but what
+            // Pacemaker also leaves blocked): compare with V.steady.txt.
+            let mut after = out.after.clone().expect("simulated CIB");
+            let steady = crm_cli::simulate::run(&mut after, &opts, 0).unwrap();
+            let steady_path = path.to_string_lossy().replace(".scenario.xml", ".steady.txt");
+            let steady_expected = std::fs::read_to_string(&steady_path).unwrap();
+            if transition_summary(&steady.text) != transition_summary(&steady_expected) {
+                failures.push(format!("{} (steady state):\n{}", path.display(), steady.text));
+            }
             let expected_path = path.to_string_lossy().replace(".scenario.xml", ".sim.txt");
             let expected = std::fs::read_to_string(&expected_path).unwrap();
             if normalise(&out.text) != normalise(&expected) {

@@ -235,7 +235,32 @@ fn record_results(cib: &mut Cib, t: &Transition, now: i64) {
         };
         call += 1;
         inject::record_op(cib, &node, &hist_id, &a.task, a.interval_ms, rc, call, now);
+        if let Some(d) = op_digest(rsc, &a.task, a.interval_ms) {
+            inject::set_op_digest(cib, &node, &hist_id, &a.task, a.interval_ms, &d);
+        }
     }
+}
+
+/// The digest the controller would record for this operation: the resource's
+/// parameters with the start operation's own (or, for a recurring monitor, its
+/// own parameters and timeout).
+fn op_digest(rsc: &crm_core::scheduler::cluster::Resource, task: &str, interval_ms: u64) -> Option<String> {
+    use crm_core::scheduler::digest;
+    if interval_ms > 0 {
+        let def = rsc.ops.iter().find(|o| o.name == task && o.interval_ms == interval_ms)?;
+        let params = digest::op_params(&rsc.params, &def.params, Some(def.timeout_ms.unwrap_or(20_000)));
+        return Some(digest::params_digest(&params));
+    }
+    if !matches!(task, "start" | "monitor" | "promote" | "migrate_from") {
+        return None;
+    }
+    let extra = rsc
+        .ops
+        .iter()
+        .find(|o| o.name == "start" && o.interval_ms == 0)
+        .map(|o| o.params.clone())
+        .unwrap_or_default();
+    Some(digest::params_digest(&digest::op_params(&rsc.params, &extra, None)))
 }
 
 /// The transition graph in Pacemaker's XML form (synapses with their inputs).

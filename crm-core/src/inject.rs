@@ -193,3 +193,19 @@ pub fn cancel_recurring(cib: &mut Cib, uname: &str, rsc: &str, task: &str, inter
         }
     }
 }
+
+/// Sets the parameters' digest on the record of `task` (interval in ms) of
+/// `rsc` on node `uname`, as the controller records it, so that a later run
+/// sees the definition unchanged.
+pub fn set_op_digest(cib: &mut Cib, uname: &str, rsc: &str, task: &str, interval_ms: u64, digest: &str) {
+    let st = node_state(cib, uname);
+    let key = format!("{rsc}_{task}_{interval_ms}");
+    for r in st.lrm.iter_mut().flat_map(|l| l.resources.iter_mut()).flat_map(|r| r.resources.iter_mut()) {
+        if r.id != rsc {
+            continue;
+        }
+        for o in r.ops.iter_mut().filter(|o| o.operation_key.as_deref() == Some(key.as_str())) {
+            o.op_digest = Some(digest.to_string());
+        }
+    }
+}
