@@ -366,6 +366,19 @@ cib_enum! {
 }
 
 impl Resource {
+    /// The primitive with `id` in this resource or nested in it.
+    pub fn find_primitive(&self, id: &str) -> Option<&Primitive> {
+        let prim = |p: &'_ Primitive| p.id == id;
+        match self {
+            Resource::Primitive(p) => Some(p).filter(|p| prim(p)),
+            Resource::Group(g) => g.primitives.iter().find(|p| prim(p)),
+            Resource::Clone(c) => c.child.as_deref().and_then(|c| c.find_primitive(id)),
+            Resource::Master(c) => c.child.as_deref().and_then(|c| c.find_primitive(id)),
+            Resource::Bundle(b) => b.primitive.as_ref().filter(|p| prim(p)),
+            Resource::Template(_) => None,
+        }
+    }
+
     pub fn id(&self) -> &str {
         match self {
             Resource::Primitive(r) => &r.id,

@@ -78,24 +78,11 @@ pub fn node_fenced(cib: &mut Cib, uname: &str) {
 
 /// The resource's class/provider/type from the configuration (any depth).
 fn agent_of(cib: &Cib, rsc: &str) -> Option<(String, Option<String>, String)> {
-    fn walk(r: &cs::Resource, id: &str) -> Option<(String, Option<String>, String)> {
-        let prim = |p: &cs::Primitive| {
-            (p.id == id).then(|| {
-                (p.class.clone().unwrap_or_default(), p.provider.clone(), p.agent.clone().unwrap_or_default())
-            })
-        };
-        match r {
-            cs::Resource::Primitive(p) => prim(p),
-            cs::Resource::Group(g) => g.primitives.iter().find_map(prim),
-            cs::Resource::Clone(c) => c.child.as_deref().and_then(|c| walk(c, id)),
-            cs::Resource::Master(c) => c.child.as_deref().and_then(|c| walk(c, id)),
-            cs::Resource::Bundle(b) => b.primitive.as_ref().and_then(prim),
-            cs::Resource::Template(_) => None,
-        }
-    }
     // Clone instances are recorded under their instance name ("rsc:0").
     let base = rsc.split(':').next().unwrap_or(rsc);
-    cib.configuration.as_ref()?.resources.as_ref()?.items.iter().find_map(|r| walk(r, base))
+    let p =
+        cib.configuration.as_ref()?.resources.as_ref()?.items.iter().find_map(|r| r.find_primitive(base))?;
+    Some((p.class.clone().unwrap_or_default(), p.provider.clone(), p.agent.clone().unwrap_or_default()))
 }
 
 /// Records the result of `task` (interval in ms) of `rsc` on node `uname`.

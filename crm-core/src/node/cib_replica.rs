@@ -336,22 +336,11 @@ fn find_resource<'a>(cib: &'a mut Cib, id: &str) -> Option<&'a mut cs::Resource>
 /// The agent and its parameters (the first instance attribute set; rules are
 /// not evaluated yet) for resource `rsc`, found at any depth.
 pub fn agent_of(cib: &Cib, rsc: &str) -> (String, Option<String>, String, BTreeMap<String, String>) {
-    fn walk<'a>(r: &'a cs::Resource, id: &str) -> Option<&'a cs::Primitive> {
-        let prim = |p: &'a cs::Primitive| (p.id == id).then_some(p);
-        match r {
-            cs::Resource::Primitive(p) => prim(p),
-            cs::Resource::Group(g) => g.primitives.iter().find_map(prim),
-            cs::Resource::Clone(c) => c.child.as_deref().and_then(|c| walk(c, id)),
-            cs::Resource::Master(c) => c.child.as_deref().and_then(|c| walk(c, id)),
-            cs::Resource::Bundle(b) => b.primitive.as_ref().and_then(prim),
-            cs::Resource::Template(_) => None,
-        }
-    }
     let found = cib
         .configuration
         .as_ref()
         .and_then(|c| c.resources.as_ref())
-        .and_then(|rs| rs.items.iter().find_map(|r| walk(r, rsc)));
+        .and_then(|rs| rs.items.iter().find_map(|r| r.find_primitive(rsc)));
     match found {
         Some(p) => {
             let params = p

@@ -49,18 +49,36 @@ fn leaves(cluster: &Cluster, r: RscId) -> Vec<RscId> {
     rsc.children.iter().flat_map(|&c| leaves(cluster, c)).collect()
 }
 
+/// One notification set of a clone: its clone action pair and the four
+/// pseudo-actions around it.
+struct NotifySet {
+    action: &'static str,
+    act: usize,
+    done: usize,
+    pre: usize,
+    pre_done: usize,
+    post: usize,
+    post_done: usize,
+}
+
+/// The notification sets this clone has (promote/demote only if promotable).
+fn notify_sets(cluster: &Cluster, set: &ActionSet, r: RscId) -> Vec<NotifySet> {
+    let promotable = cluster.rsc(r).promotable;
+    SETS.iter()
+        .filter(|(action, _)| promotable || !matches!(*action, "promote" | "demote"))
+        .filter_map(|&(action, complete)| {
+            let (pre, pre_done, post, post_done) = pseudo_set(set, r, action, complete)?;
+            let act = *set.find(r, action, None).first()?;
+            let done = *set.find(r, complete, None).first()?;
+            Some(NotifySet { action, act, done, pre, pre_done, post, post_done })
+        })
+        .collect()
+}
+
 /// Orders the pseudo-actions around the clone actions and between sets.
 pub fn order_pseudo(cluster: &Cluster, set: &mut ActionSet, r: RscId) {
     let promotable = cluster.rsc(r).promotable;
-    for (action, complete) in SETS {
-        if !promotable && matches!(action, "promote" | "demote") {
-            continue;
-        }
-        let Some((pre, pre_done, post, post_done)) = pseudo_set(set, r, action, complete) else {
-            continue;
-        };
-        let act = set.find(r, action, None)[0];
-        let done = set.find(r, complete, None)[0];
+    for NotifySet { act, done, pre, pre_done, post, post_done, .. } in notify_sets(cluster, set, r) {
         set.edge(pre, pre_done, EdgeFlags::ORDER);
         set.edge(pre_done, act, EdgeFlags::ORDER);
         let implies = EdgeFlags { ordered: true, implies_then: true, ..Default::default() };
@@ -68,35 +86,26 @@ pub fn order_pseudo(cluster: &Cluster, set: &mut ActionSet, r: RscId) {
         set.edge(post, post_done, implies);
         set.edge(pre_done, post, EdgeFlags::ORDER);
     }
-    let link = |set: &mut ActionSet, from: (&str, &str), to: &str| {
-        if let (Some(a), Some(b)) = (pseudo(set, r, "confirmed-post", from.1), pseudo(set, r, "pre", to)) {
-            let _ = from.0;
+    // "After this set's post notifications, that set's pre notifications."
+    let link = |set: &mut ActionSet, done: &str, to: &str| {
+        if let (Some(a), Some(b)) = (pseudo(set, r, "confirmed-post", done), pseudo(set, r, "pre", to)) {
             set.edge(a, b, EdgeFlags::ORDER);
         }
     };
-    link(set, ("stop", "stopped"), "start");
+    link(set, "stopped", "start");
     if promotable {
-        link(set, ("stop", "stopped"), "promote");
-        link(set, ("start", "running"), "promote");
-        link(set, ("demote", "demoted"), "promote");
-        link(set, ("demote", "demoted"), "start");
-        link(set, ("demote", "demoted"), "stop");
+        link(set, "stopped", "promote");
+        link(set, "running", "promote");
+        link(set, "demoted", "promote");
+        link(set, "demoted", "start");
+        link(set, "demoted", "stop");
     }
 }
 
 /// After requirements are settled: the pseudo-actions take the clone actions'
 /// requiredness, and each instance gets its notify actions.
 pub fn create_notifications(cluster: &Cluster, set: &mut ActionSet, r: RscId) {
-    let promotable = cluster.rsc(r).promotable;
-    for (action, complete) in SETS {
-        if !promotable && matches!(action, "promote" | "demote") {
-            continue;
-        }
-        let Some((pre, pre_done, post, post_done)) = pseudo_set(set, r, action, complete) else {
-            continue;
-        };
-        let act = set.find(r, action, None)[0];
-        let done = set.find(r, complete, None)[0];
+    for NotifySet { action, act, done, pre, pre_done, post, post_done } in notify_sets(cluster, set, r) {
         let (act_optional, done_optional, done_runnable) =
             (set.actions[act].optional, set.actions[done].optional, set.actions[done].runnable);
         for i in [pre, pre_done] {
