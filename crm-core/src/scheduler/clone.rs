@@ -187,7 +187,7 @@ impl ResourceVariant for Clone {
             let p = cluster.colocations[ci].primary;
             placement::assign(cluster, p);
         }
-        placement::fold_in_dependents(cluster, r, true);
+        placement::fold_in_dependents(cluster, r);
         if cluster.rsc(r).promotable {
             super::promotable::add_promotion_scores(cluster, r);
         }
@@ -273,7 +273,7 @@ impl ResourceVariant for Clone {
         let to_child = EdgeFlags { ordered: true, implies_first: true, ..Default::default() };
         let to_parent = EdgeFlags { ordered: true, implies_then: true, ..Default::default() };
         for &inst in &cluster.rsc(r).children {
-            let (starts, stops) = instance_actions(cluster, set, inst);
+            let (starts, stops) = instance_actions(set, inst);
             for s in starts {
                 set.edge(start, s, EdgeFlags { runnable_left: true, ..to_child });
                 set.edge(s, running, to_parent);
@@ -332,8 +332,7 @@ fn leaf_actions(cluster: &Cluster, set: &ActionSet, r: RscId, task: &str) -> Vec
 
 /// The start and stop actions that stand for an instance: its own (primitive)
 /// or its group's pseudo-actions.
-fn instance_actions(cluster: &Cluster, set: &ActionSet, inst: RscId) -> (Vec<usize>, Vec<usize>) {
-    let _ = cluster;
+fn instance_actions(set: &ActionSet, inst: RscId) -> (Vec<usize>, Vec<usize>) {
     (set.find(inst, "start", None), set.find(inst, "stop", None))
 }
 

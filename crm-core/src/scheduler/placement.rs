@@ -164,7 +164,6 @@ pub fn apply_scores(cluster: &mut Cluster) {
     }
     // Exclusive discovery: only nodes named by an exclusive location may run it.
     for ri in 0..cluster.resources.len() {
-        let top = cluster.top_of(RscId(ri));
         let exclusive_nodes: Option<Vec<NodeId>> = {
             let mut cur = Some(RscId(ri));
             let mut found: Option<Vec<NodeId>> = None;
@@ -178,7 +177,6 @@ pub fn apply_scores(cluster: &mut Cluster) {
             }
             found
         };
-        let _ = top;
         if let Some(nodes) = exclusive_nodes {
             let rsc = &mut cluster.resources[ri];
             for (i, s) in rsc.allowed.iter_mut().enumerate() {
@@ -325,13 +323,13 @@ fn has_influence(cluster: &Cluster, c: &Colocation) -> bool {
 
 /// "With this" colocations: fold in the dependents' preferences.
 pub fn apply_with_this(cluster: &mut Cluster, r: RscId) {
-    fold_in_dependents(cluster, r, false);
+    fold_in_dependents(cluster, r);
 }
 
-/// Folds the preferences of resources colocated with `r` into its scores;
-/// `nonnegative` (clones) keeps a dependent's dislikes from closing nodes.
-pub fn fold_in_dependents(cluster: &mut Cluster, r: RscId, nonnegative: bool) {
-    let _ = nonnegative;
+/// Folds the preferences of resources colocated with `r` into its scores.
+/// (Pacemaker filters out negative preferences when the primary is a clone;
+/// that filter is not implemented yet.)
+pub fn fold_in_dependents(cluster: &mut Cluster, r: RscId) {
     let cons = cluster.rsc(r).with_this.clone();
     for ci in cons {
         let c = cluster.colocations[ci].clone();

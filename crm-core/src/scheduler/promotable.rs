@@ -4,7 +4,7 @@
 //! `Promoted`; the best `promoted-max` instances (at most `promoted-node-max`
 //! per node) are promoted, the other placed instances stay unpromoted.
 
-use super::clone::{assigned_node, instance_nodes};
+use super::clone::assigned_node;
 use super::cluster::*;
 use super::placement::{self, node_available};
 use super::score::{Score, INFINITY};
@@ -277,7 +277,6 @@ pub fn set_instance_roles(cluster: &mut Cluster, clone: RscId) {
             set_next_role(cluster, inst, Role::Stopped);
         }
     }
-    let _ = instance_nodes;
 }
 
 /// A role colocation's effect on an instance's promotion priority.

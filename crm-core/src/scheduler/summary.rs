@@ -143,8 +143,9 @@ fn primitive_rows(cluster: &Cluster, set: &ActionSet, r: RscId) -> Vec<Row> {
     let required = |a: Option<&Action>| a.is_some_and(|a| !a.optional);
 
     if role == next_role {
-        let Some(n) = next else { return Vec::new() };
-        let _ = n;
+        if next.is_none() {
+            return Vec::new();
+        }
         if reload {
             return vec![row("Reload", current, next, String::new())];
         }
