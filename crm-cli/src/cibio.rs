@@ -1,12 +1,12 @@
 //! Where a tool's CIB comes from and goes to. Like Pacemaker's tools: `CIB_file`
-//! names a file to work on offline; otherwise the local daemon (once it exists).
+//! names a file to work on offline; otherwise the local daemon over its socket.
 //! Writes are atomic (temporary file, fsync, rename) so a crash never leaves half
 //! a CIB behind.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use cib_schema::Cib;
 
 /// The CIB file named by `CIB_file`, if set.
@@ -20,14 +20,75 @@ pub fn read_cib_file(path: &Path) -> Result<Cib> {
     cib_schema::parse(&text).with_context(|| format!("{}: invalid CIB", path.display()))
 }
 
-/// Loads the CIB the environment points at (`CIB_file`).
-pub fn load_cib() -> Result<(Cib, PathBuf)> {
-    match cib_file_from_env() {
-        Some(path) => Ok((read_cib_file(&path)?, path)),
-        None => {
-            bail!("no CIB to work on: set CIB_file=FILE (the cluster daemon connection is not available)")
+/// Where a tool's CIB lives: a file (`CIB_file`, offline) or the node's daemon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CibSource {
+    File(PathBuf),
+    Daemon,
+}
+
+impl CibSource {
+    /// `CIB_file` if set, the daemon otherwise (as Pacemaker's tools choose).
+    pub fn from_env() -> CibSource {
+        match cib_file_from_env() {
+            Some(p) => CibSource::File(p),
+            None => CibSource::Daemon,
         }
     }
+
+    /// The CIB as text, unparsed (`cibadmin --query` prints it as it is).
+    pub fn read_text(&self) -> Result<String> {
+        match self {
+            CibSource::File(p) => {
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))
+            }
+            CibSource::Daemon => Ok(crate::ipc::DaemonClient::connect()?.query()?),
+        }
+    }
+
+    pub fn read(&self) -> Result<Cib> {
+        match self {
+            CibSource::File(p) => read_cib_file(p),
+            CibSource::Daemon => {
+                let text = self.read_text()?;
+                cib_schema::parse(&text).context("the cluster daemon's CIB")
+            }
+        }
+    }
+
+    /// Stores `new`, the tool's edit of `old` (as read from this source): the
+    /// file is replaced atomically; the daemon gets the differences, each one
+    /// applied cluster-wide and on disk before the next is sent.
+    pub fn save(&self, old: &Cib, new: &Cib) -> Result<()> {
+        match self {
+            CibSource::File(p) => write_cib_file(p, new),
+            CibSource::Daemon => {
+                let changes = crate::cibdiff::changes_between(old, new);
+                if changes.is_empty() {
+                    return Ok(());
+                }
+                let mut client = crate::ipc::DaemonClient::connect()?;
+                for change in changes {
+                    client.change(change)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The CIB file's path, for messages; the daemon's socket otherwise.
+    pub fn describe(&self) -> String {
+        match self {
+            CibSource::File(p) => p.display().to_string(),
+            CibSource::Daemon => format!("the cluster (via {})", crate::ipc::socket_path().display()),
+        }
+    }
+}
+
+/// Loads the CIB the environment points at (`CIB_file`, or the local daemon).
+pub fn load_cib() -> Result<(Cib, CibSource)> {
+    let source = CibSource::from_env();
+    Ok((source.read()?, source))
 }
 
 /// Writes `cib` to `path` atomically: a temporary file beside it, fsync, rename.

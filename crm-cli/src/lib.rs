@@ -4,8 +4,10 @@
 //! `crm-core`; this crate only parses arguments, does I/O and prints.
 
 pub mod attrtool;
+pub mod cibdiff;
 pub mod cibio;
 pub mod crmsh;
+pub mod ipc;
 pub mod locate;
 pub mod mon;
 pub mod nodeattr;

@@ -8,7 +8,7 @@ use cib_schema::Cib;
 
 /// Finds (or creates) the `node_state` of node `uname`; the node id comes from
 /// the configuration when the node is known there.
-fn node_state<'a>(cib: &'a mut Cib, uname: &str) -> &'a mut cs::NodeState {
+pub fn node_state<'a>(cib: &'a mut Cib, uname: &str) -> &'a mut cs::NodeState {
     let id = cib
         .configuration
         .as_ref()

@@ -19,6 +19,10 @@ pub enum ChangeError {
     UnknownResource(String),
     #[error("no node '{0}' in the configuration")]
     UnknownNode(String),
+    #[error("the configuration changed since it was read (epoch {found_admin}.{found}, edited {base_admin}.{base}); read it again")]
+    Conflict { base_admin: u64, base: u64, found_admin: u64, found: u64 },
+    #[error("invalid configuration: {0}")]
+    InvalidConfiguration(String),
 }
 
 /// Pacemaker's operation status for an operation still running.
@@ -115,6 +119,58 @@ impl CibReplica {
                 set_origin(cib, node);
             }
             CibChange::ClearFailures { rsc } => clear_failures(cib, rsc.as_deref()),
+            CibChange::ReplaceConfiguration { xml, base } => {
+                let (admin, epoch, _) = cib.version();
+                if let Some((base_admin, base)) = *base {
+                    if (base_admin, base) != (admin, epoch) {
+                        return Err(ChangeError::Conflict {
+                            base_admin,
+                            base,
+                            found_admin: admin,
+                            found: epoch,
+                        });
+                    }
+                }
+                let new = cs::parse(xml).map_err(|e| ChangeError::InvalidConfiguration(e.to_string()))?;
+                let (new_admin, _, _) = new.version();
+                let configuration = new
+                    .configuration
+                    .ok_or_else(|| ChangeError::InvalidConfiguration("no <configuration> element".into()))?;
+                cib.configuration = Some(configuration);
+                // A tool may raise admin_epoch (cibadmin does on request); never lower it.
+                if new_admin > admin {
+                    cib.set_version((new_admin, epoch, 0));
+                }
+            }
+            CibChange::SetNodeAttribute { node, name, value, transient } => {
+                known_node(cib, node)?;
+                if *transient {
+                    let st = inject::node_state(cib, node);
+                    let id = st.id.clone().unwrap_or_else(|| node.clone());
+                    let attrs = st.transient.get_or_insert_with(|| cs::TransientAttributes {
+                        id: Some(id.clone()),
+                        ..Default::default()
+                    });
+                    if attrs.sets.is_empty() {
+                        attrs.sets.push(cs::NvSet::new("instance_attributes", format!("status-{id}")));
+                    }
+                    set_nvpair(&mut attrs.sets[0], &format!("status-{id}"), name, value.as_deref());
+                } else {
+                    let n = cib
+                        .configuration_mut()
+                        .nodes
+                        .get_or_insert_with(Default::default)
+                        .nodes
+                        .iter_mut()
+                        .find(|n| n.uname.as_deref() == Some(node) || n.id == *node)
+                        .expect("known_node found it");
+                    let prefix = format!("nodes-{}", n.id);
+                    if n.instance.is_empty() {
+                        n.instance.push(cs::NvSet::new("instance_attributes", prefix.clone()));
+                    }
+                    set_nvpair(&mut n.instance[0], &prefix, name, value.as_deref());
+                }
+            }
         }
         let (admin, epoch, updates) = cib.version();
         cib.set_version(if change.is_configuration() {

@@ -57,12 +57,28 @@ pub enum CibChange {
     NodeFenced { node: String, action: Option<ActionKey> },
     /// `crm_resource --cleanup`: forget fail counts (of one resource or all).
     ClearFailures { rsc: Option<String> },
+    /// A tool's new configuration section (`crm configure commit`, `cibadmin
+    /// --replace`): the whole `<cib>` document, of which only the configuration
+    /// is taken. `base` is the `(admin_epoch, epoch)` the tool edited; if the
+    /// configuration moved since, the change is refused rather than undoing
+    /// someone else's.
+    ReplaceConfiguration { xml: String, base: Option<(u64, u64)> },
+    /// A node attribute: `transient` ones live in the status section and are
+    /// forgotten when the node leaves (`crm_attribute -l reboot`, promotion
+    /// scores, `shutdown`); the others are in the configuration (`standby`).
+    SetNodeAttribute { node: String, name: String, value: Option<String>, transient: bool },
 }
 
 impl CibChange {
     /// Configuration changes bump `epoch`; status changes bump `num_updates`.
     pub fn is_configuration(&self) -> bool {
-        matches!(self, CibChange::SetClusterProperty { .. } | CibChange::SetResourceMeta { .. })
+        match self {
+            CibChange::SetClusterProperty { .. }
+            | CibChange::SetResourceMeta { .. }
+            | CibChange::ReplaceConfiguration { .. } => true,
+            CibChange::SetNodeAttribute { transient, .. } => !transient,
+            _ => false,
+        }
     }
 }
 
@@ -285,6 +301,24 @@ impl Message {
     }
 }
 
+impl CibChange {
+    /// The change alone, as a local client sends it to its daemon.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer(Vec::with_capacity(128));
+        encode_change(&mut w, self);
+        w.0
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<CibChange, DecodeError> {
+        let mut r = Reader { buf: bytes, at: 0 };
+        let change = decode_change(&mut r)?;
+        if r.at != bytes.len() {
+            return Err(DecodeError::Trailing { len: bytes.len() - r.at });
+        }
+        Ok(change)
+    }
+}
+
 fn encode_change(w: &mut Writer, c: &CibChange) {
     match c {
         CibChange::SetClusterProperty { name, value } => {
@@ -324,6 +358,25 @@ fn encode_change(w: &mut Writer, c: &CibChange) {
             w.u8(7);
             w.opt_str(rsc.as_deref());
         }
+        CibChange::ReplaceConfiguration { xml, base } => {
+            w.u8(8);
+            w.str(xml);
+            match base {
+                None => w.u8(0),
+                Some((admin, epoch)) => {
+                    w.u8(1);
+                    w.u64(*admin);
+                    w.u64(*epoch);
+                }
+            }
+        }
+        CibChange::SetNodeAttribute { node, name, value, transient } => {
+            w.u8(9);
+            w.str(node);
+            w.str(name);
+            w.opt_str(value.as_deref());
+            w.u8(*transient as u8);
+        }
     }
 }
 
@@ -357,6 +410,17 @@ fn decode_change(r: &mut Reader) -> Result<CibChange, DecodeError> {
         }
         6 => CibChange::NodeFenced { node: r.str()?, action: r.key()? },
         7 => CibChange::ClearFailures { rsc: r.opt_str()? },
+        8 => {
+            let xml = r.str()?;
+            let base = if r.flag("base version")? { Some((r.u64()?, r.u64()?)) } else { None };
+            CibChange::ReplaceConfiguration { xml, base }
+        }
+        9 => CibChange::SetNodeAttribute {
+            node: r.str()?,
+            name: r.str()?,
+            value: r.opt_str()?,
+            transient: r.flag("transient")?,
+        },
         tag => return Err(DecodeError::UnknownTag { what: "CIB change", tag, at }),
     })
 }
@@ -424,6 +488,23 @@ mod tests {
                 from: NodeId(1),
                 request: None,
                 change: CibChange::SetClusterProperty { name: "a".into(), value: Some("b".into()) },
+            },
+            Message::Change {
+                ring: 1,
+                from: NodeId(2),
+                request: Some(1),
+                change: CibChange::ReplaceConfiguration { xml: "<cib/>".into(), base: Some((0, 7)) },
+            },
+            Message::Change {
+                ring: 1,
+                from: NodeId(2),
+                request: None,
+                change: CibChange::SetNodeAttribute {
+                    node: "n".into(),
+                    name: "master-p".into(),
+                    value: Some("10".into()),
+                    transient: true,
+                },
             },
         ];
         for m in msgs {

@@ -83,6 +83,11 @@ pub enum Event {
         members: Vec<NodeId>,
         quorate: bool,
     },
+    /// The partition gained or lost quorum within the same membership (the
+    /// quorum service reports separately from the process group).
+    Quorum {
+        quorate: bool,
+    },
     /// A message, in the total order Corosync delivers it to every member.
     Delivered(Message),
     /// The executor's result for `call` (again whenever a recurring one changes).
@@ -257,6 +262,11 @@ impl Node {
             .flatten()
     }
 
+    /// Whether our partition has quorum, as Corosync last said.
+    pub fn has_quorum(&self) -> bool {
+        self.quorate()
+    }
+
     pub fn is_dc(&self) -> bool {
         self.dc() == Some(self.id)
     }
@@ -277,6 +287,15 @@ impl Node {
         match event {
             Event::Membership { ring, members, quorate } => {
                 self.on_membership(ring, members, quorate, &mut out)
+            }
+            Event::Quorum { quorate } => {
+                if let Some(v) = self.view.as_mut() {
+                    if v.quorate != quorate {
+                        v.quorate = quorate;
+                        // no-quorum-policy decides anew.
+                        self.dc.dirty = true;
+                    }
+                }
             }
             Event::Delivered(msg) => self.on_message(msg, &mut out),
             Event::OperationResult { call, rc } => self.on_result(call, rc, &mut out),
