@@ -7,6 +7,7 @@ pub mod attrtool;
 pub mod cibdiff;
 pub mod cibio;
 pub mod crmsh;
+pub mod daemon;
 pub mod ipc;
 pub mod locate;
 pub mod mon;
