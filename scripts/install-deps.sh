@@ -16,7 +16,7 @@ PACKAGES=(
   # ocf:linbit:drbd, fence agents (fence_dummy) and cluster-glue's legacy stonith plugins
   mariadb-server mariadb-client drbd-utils fence-agents cluster-glue
   # network namespaces, XML schema checks, terminal tests
-  iproute2 libxml2-utils tmux python3 procps psmisc kmod e2fsprogs util-linux
+  iproute2 iputils-ping libxml2-utils tmux python3 procps psmisc kmod e2fsprogs util-linux
 )
 
 missing=()

@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""End-to-end checks of crmd on a real cluster: N nodes as network namespaces on
+this machine with real Corosync (the rig in ../shared/netns, NETNS_STACK=custom),
+running the seed stack (Stateful promotable clone standing in for DRBD, ext4
+Filesystem on a loop device, MariaDB through ocf:heartbeat:mysql, IPaddr2 VIP).
+
+  cluster_test.py [--nodes 3] [--mode full|dummy] [--keep]
+
+Every step has a deadline; the first that is missed fails the run (exit 1) after
+printing the cluster's state and the daemons' last log lines. The cluster is torn
+down at the end unless --keep. Timings are printed as `timing NAME SECONDS`.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+NETNS = os.environ.get("NETNS_HOME") or os.path.join(os.path.dirname(ROOT), "shared", "netns")
+BIN = os.environ.get("CRM_BIN_DIR") or os.path.join(ROOT, "target", "release")
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--nodes", type=int, default=3)
+ap.add_argument("--mode", choices=["full", "dummy"], default="full")
+ap.add_argument("--keep", action="store_true")
+ap.add_argument("--state", default="/tmp/crmd-cluster-test")
+ap.add_argument("--prefix", default="crt")
+args = ap.parse_args()
+
+os.environ.update(
+    NETNS_STATE=args.state,
+    NETNS_PREFIX=args.prefix,
+    NETNS_STACK="custom",
+    NETNS_DAEMON=f"{BIN}/crmd --foreground",
+    NETNS_TOOLS_DIR=BIN,
+)
+sys.path.insert(0, NETNS)
+import bench  # noqa: E402  (reads the environment set above)
+
+N = args.nodes
+FAILED = False
+
+
+def log(*a):
+    print(time.strftime("%H:%M:%S"), *a, flush=True)
+
+
+def sh(name, *a, timeout=300):
+    return bench.script(name, *a, timeout=timeout)
+
+
+def dump():
+    for i in range(1, N + 1):
+        rc, out = bench.nx(i, "crm_mon", "-1", "-r", timeout=10)
+        if rc == 0:
+            print(f"--- crm_mon on node {i}\n{out}")
+            break
+    for i in range(1, N + 1):
+        path = os.path.join(args.state, "nodes", f"n{i}", "daemon.log")
+        try:
+            lines = open(path, errors="replace").read().splitlines()[-25:]
+        except OSError:
+            continue
+        print(f"--- {path} (last lines)")
+        print("\n".join(lines))
+
+
+def fail(msg):
+    log("FAIL:", msg)
+    dump()
+    if not args.keep:
+        subprocess.run([os.path.join(NETNS, "teardown.sh")], capture_output=True)
+    sys.exit(1)
+
+
+def until(what, pred, timeout):
+    """Polls pred() (returning a value or None) until it gives a value."""
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        v = pred()
+        if v:
+            log(f"{what}: {time.time() - t0:.1f}s")
+            return v, time.time() - t0
+        time.sleep(0.2)
+    fail(f"{what}: not within {timeout}s")
+
+
+def up_nodes():
+    return [i for i in range(1, N + 1) if bench.initpid(i)]
+
+
+def status():
+    for i in up_nodes():
+        st = bench.status(i)
+        if st:
+            return st
+    return None
+
+
+def stack_node(st):
+    """The node running the whole stack on the promoted instance, or None."""
+    if not st:
+        return None
+    promoted = [node for role, node, failed in st["clone"] if role == "Promoted" and node and not failed]
+    if len(promoted) != 1:
+        return None
+    node = promoted[0]
+    for r in ("p_fs", "p_mysql", "p_vip"):
+        x = st["rsc"].get(r)
+        if not x or x["role"] != "Started" or x["failed"] or x["nodes"] != [node]:
+            return None
+    return node
+
+
+def sql_through_vip(from_node):
+    if args.mode != "full":
+        return True
+    rc, out = bench.nx(from_node, "mysql", "-h", bench.VIP, "-uprobe", "-pprobe", "-N", "-e", "select 42", timeout=10)
+    return rc == 0 and "42" in out
+
+
+def create_probe_user(holder):
+    if args.mode != "full":
+        return
+    sqls = "CREATE USER IF NOT EXISTS 'probe'@'%' IDENTIFIED BY 'probe'; GRANT ALL ON *.* TO 'probe'@'%';"
+    rc, out = bench.nx(bench.idx(holder), "mysql", "-S", "/run/mysqld/mysqld.sock", "-e", sqls, timeout=20)
+    if rc != 0:
+        fail(f"creating the probe user on {holder}: {out}")
+
+
+def other_than(node):
+    return next(i for i in up_nodes() if bench.name(i) != node)
+
+
+def main():
+    log(f"{N} nodes, mode {args.mode}, binaries {BIN}, rig {NETNS}")
+    subprocess.run([os.path.join(NETNS, "teardown.sh")], capture_output=True)
+    sh("setup.sh", N)
+    t0 = time.time()
+    sh("start-node.sh", *range(1, N + 1))
+    until("quorate DC sees all nodes",
+          lambda: (st := status()) and st["dc"] and st["quorum"] and len(st["online"]) == N, 60)
+    out = sh("configure.sh", *(["dummy"] if args.mode == "dummy" else []))
+    if "p_vip" not in out:
+        fail(f"crm configure show after loading lacks p_vip:\n{out}")
+    holder, took = until("everything started", lambda: stack_node(status()), 120)
+    print(f"timing cold_start_to_all_started {time.time() - t0:.1f}")
+    create_probe_user(holder)
+    until("SQL through the VIP", lambda: sql_through_vip(bench.idx(other_than(holder))), 30)
+
+    # Power off the node holding the VIP.
+    crashed = bench.idx(holder)
+    sh("crash-node.sh", crashed)
+    t_crash = time.time()
+    new_holder, took = until("stack back on a survivor after a crash",
+                             lambda: (h := stack_node(status())) and h != holder and h, 90)
+    print(f"timing crash_to_all_started {took:.1f}")
+    until("SQL through the VIP after the crash", lambda: sql_through_vip(bench.idx(other_than(new_holder))), 30)
+    print(f"timing crash_to_sql {time.time() - t_crash:.1f}")
+    sh("start-node.sh", crashed)
+    until("crashed node back online", lambda: (st := status()) and len(st["online"]) == N, 60)
+    # Stickiness 200: the stack stays where it is.
+    time.sleep(3)
+    if stack_node(status()) != new_holder:
+        fail("the stack moved back to the recovered node despite stickiness")
+
+    # A controlled move.
+    rc, out = bench.nx(bench.idx(other_than(new_holder)), "crm", "node", "standby", new_holder, timeout=60)
+    if rc != 0:
+        fail(f"crm node standby {new_holder}: {out}")
+    moved, took = until("stack moved off the standby node",
+                        lambda: (h := stack_node(status())) and h != new_holder and h, 90)
+    print(f"timing standby_move {took:.1f}")
+    rc, out = bench.nx(bench.idx(moved), "crm", "node", "online", new_holder, timeout=60)
+    if rc != 0:
+        fail(f"crm node online {new_holder}: {out}")
+
+    # A failed resource is recovered in place.
+    if args.mode == "full":
+        rc, _ = bench.nx(bench.idx(moved), "pkill", "-9", "-x", "mariadbd")
+        if rc != 0:
+            fail(f"no mariadbd to kill on {moved}")
+        until("p_mysql failure detected",
+              lambda: (st := status()) and any(f.startswith("p_mysql") for f in st["failures"]), 30)
+        h, took = until("mysql recovered in place", lambda: (h := stack_node(status())) == moved and h, 90)
+        print(f"timing rscfail_recover {took:.1f}")
+        until("SQL through the VIP after the recovery", lambda: sql_through_vip(bench.idx(other_than(moved))), 30)
+        rc, out = bench.nx(bench.idx(moved), "crm", "resource", "cleanup", "p_mysql", timeout=60)
+        if rc != 0:
+            fail(f"crm resource cleanup p_mysql: {out}")
+        until("failure cleaned up", lambda: (st := status()) and not st["failures"] and st, 30)
+
+    # The whole cluster restarts and keeps its configuration.
+    sh("stop-node.sh", *range(1, N + 1), timeout=400)
+    sh("start-node.sh", *range(1, N + 1))
+    until("cluster formed again", lambda: (st := status()) and st["dc"] and st["quorum"] and len(st["online"]) == N, 60)
+    until("everything started after a full restart", lambda: stack_node(status()), 120)
+    rc, out = bench.nx(1, "crm", "configure", "show", timeout=30)
+    if rc != 0 or "colocation c_vip_on_mysql" not in out:
+        fail(f"configuration lost over the restart:\n{out}")
+    if not args.keep:
+        sh("teardown.sh")
+    log("PASS")
+
+
+main()
