@@ -1,8 +1,10 @@
 //! `crm_mon`: the cluster's status. One-shot text (`-1`) in Pacemaker 2.1.5's
-//! format, or XML (`--output-as=xml`); reads `CIB_file` when set.
+//! format, or XML (`--output-as=xml`); reads `CIB_file` when set, else asks
+//! the local daemon.
 
 use anyhow::{bail, Result};
 use clap::Parser;
+use crm_cli::toolerror::{ExitCode, ToolError};
 use crm_cli::{cibio, mon};
 
 #[derive(Parser, Debug)]
@@ -37,9 +39,15 @@ struct Args {
     verbose: u8,
 }
 
-fn main() -> Result<()> {
-    let args = Args::parse();
-    let (cib, _path) = cibio::load_cib()?;
+fn main() {
+    if let Err(e) = run(&Args::parse()) {
+        crm_cli::toolerror::exit_with("crm_mon", e);
+    }
+}
+
+fn run(args: &Args) -> Result<()> {
+    let (cib, _source) =
+        cibio::load_cib().map_err(|e| ToolError::new(ExitCode::NotConnected, format!("{e:#}")))?;
     let now = mon::timefmt::now();
     let status = mon::Status::new(&cib, now);
     let opts = mon::Options {
