@@ -20,4 +20,7 @@ if [ -x target/release/crm_simulate ]; then
     --cmd 'target/release/crm_simulate -x {xml} -S {args}' \
     --ratchet tests/scheduler/passing.txt
 fi
+echo "== real clusters: nodes as network namespaces with Corosync and crmd (../shared/netns)"
+python3 tests/cluster/cluster_test.py --nodes 3 --mode full
+python3 tests/cluster/cluster_test.py --nodes 2 --mode dummy
 echo "== all tests passed"

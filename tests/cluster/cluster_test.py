@@ -130,7 +130,9 @@ def create_probe_user(holder):
 
 
 def other_than(node):
-    return next(i for i in up_nodes() if bench.name(i) != node)
+    """A running node other than `node` (`node` itself when it is the only one)."""
+    up = up_nodes()
+    return next((i for i in up if bench.name(i) != node), bench.idx(node))
 
 
 def main():

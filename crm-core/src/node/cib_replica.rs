@@ -304,7 +304,8 @@ fn remember_failure(cib: &mut Cib, uname: &str, op: &OpRecord) {
     let Some(failed) = ops_mut(cib, uname, op).next().cloned() else { return };
     let id = format!("{}_last_failure_0", op.rsc);
     let Some(st) = state_mut(cib, uname) else { return };
-    let resources = st.lrm.iter_mut().flat_map(|l| l.resources.iter_mut()).flat_map(|r| r.resources.iter_mut());
+    let resources =
+        st.lrm.iter_mut().flat_map(|l| l.resources.iter_mut()).flat_map(|r| r.resources.iter_mut());
     if let Some(r) = resources.into_iter().find(|r| r.id == op.rsc) {
         r.ops.retain(|o| o.id != id);
         r.ops.push(cs::LrmRscOp { id, ..failed });
