@@ -22,5 +22,5 @@ if [ -x target/release/crm_simulate ]; then
 fi
 echo "== real clusters: nodes as network namespaces with Corosync and crmd (../shared/netns)"
 python3 tests/cluster/cluster_test.py --nodes 3 --mode full
-python3 tests/cluster/cluster_test.py --nodes 2 --mode dummy
+python3 tests/cluster/cluster_test.py --nodes 2 --mode dummy --fencing
 echo "== all tests passed"

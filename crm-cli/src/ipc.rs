@@ -3,8 +3,10 @@
 //! gets a frame with the whole CIB every time it changes, until it hangs up.
 //!
 //! Payloads start with a tag byte. Requests: `Q` query, `C` + an encoded
-//! [`CibChange`], `S` subscribe. Replies: `X` + CIB XML, `A` + "admin.epoch.updates"
-//! (the change is applied everywhere and on disk), `R` + why it was refused.
+//! [`CibChange`], `S` subscribe, `F` + a node name to fence (`stonith_admin`),
+//! `H` fencing history. Replies: `X` + CIB XML, `A` + "admin.epoch.updates"
+//! (the change is applied everywhere and on disk; for `F`, what was done),
+//! `R` + why it was refused, `T` + text (the history, one event per line).
 //!
 //! The daemon answers only root and members of the `haclient` group (checked
 //! with SO_PEERCRED), as Pacemaker's IPC does.
@@ -34,6 +36,8 @@ pub enum ClientRequest {
     Query,
     Change(CibChange),
     Subscribe,
+    Fence(String),
+    FenceHistory,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +45,7 @@ pub enum DaemonReply {
     Cib(String),
     Applied(String),
     Refused(String),
+    Text(String),
 }
 
 #[derive(Debug, Error)]
@@ -62,6 +67,12 @@ impl ClientRequest {
         match self {
             ClientRequest::Query => vec![b'Q'],
             ClientRequest::Subscribe => vec![b'S'],
+            ClientRequest::FenceHistory => vec![b'H'],
+            ClientRequest::Fence(node) => {
+                let mut v = vec![b'F'];
+                v.extend_from_slice(node.as_bytes());
+                v
+            }
             ClientRequest::Change(c) => {
                 let mut v = vec![b'C'];
                 v.extend(c.encode());
@@ -74,6 +85,10 @@ impl ClientRequest {
         match bytes.split_first() {
             Some((b'Q', [])) => Ok(ClientRequest::Query),
             Some((b'S', [])) => Ok(ClientRequest::Subscribe),
+            Some((b'H', [])) => Ok(ClientRequest::FenceHistory),
+            Some((b'F', node)) if !node.is_empty() => String::from_utf8(node.to_vec())
+                .map(ClientRequest::Fence)
+                .map_err(|_| IpcError::Malformed("node name not UTF-8".into())),
             Some((b'C', rest)) => CibChange::decode(rest)
                 .map(ClientRequest::Change)
                 .map_err(|e| IpcError::Malformed(e.to_string())),
@@ -88,6 +103,7 @@ impl DaemonReply {
             DaemonReply::Cib(x) => (b'X', x),
             DaemonReply::Applied(v) => (b'A', v),
             DaemonReply::Refused(r) => (b'R', r),
+            DaemonReply::Text(t) => (b'T', t),
         };
         let mut v = Vec::with_capacity(text.len() + 1);
         v.push(tag);
@@ -103,6 +119,7 @@ impl DaemonReply {
             b'X' => Ok(DaemonReply::Cib(text)),
             b'A' => Ok(DaemonReply::Applied(text)),
             b'R' => Ok(DaemonReply::Refused(text)),
+            b'T' => Ok(DaemonReply::Text(text)),
             _ => Err(IpcError::Malformed(format!("unknown reply tag {tag}"))),
         }
     }
@@ -164,7 +181,7 @@ impl DaemonClient {
         match self.call(&ClientRequest::Query, Some(Duration::from_secs(30)))? {
             DaemonReply::Cib(x) => Ok(x),
             DaemonReply::Refused(r) => Err(IpcError::Refused(r)),
-            DaemonReply::Applied(_) => Err(IpcError::Malformed("a version where a CIB was expected".into())),
+            other => Err(IpcError::Malformed(format!("{other:?} where a CIB was expected"))),
         }
     }
 
@@ -174,7 +191,25 @@ impl DaemonClient {
         match self.call(&ClientRequest::Change(change), Some(Duration::from_secs(120)))? {
             DaemonReply::Applied(v) => Ok(v),
             DaemonReply::Refused(r) => Err(IpcError::Refused(r)),
-            DaemonReply::Cib(_) => Err(IpcError::Malformed("a CIB where a version was expected".into())),
+            other => Err(IpcError::Malformed(format!("{other:?} where a version was expected"))),
+        }
+    }
+
+    /// Fences `node` through the cluster's stonith devices and records it.
+    pub fn fence(&mut self, node: &str) -> Result<String, IpcError> {
+        match self.call(&ClientRequest::Fence(node.to_string()), Some(Duration::from_secs(300)))? {
+            DaemonReply::Applied(v) => Ok(v),
+            DaemonReply::Refused(r) => Err(IpcError::Refused(r)),
+            other => Err(IpcError::Malformed(format!("{other:?} where a fencing result was expected"))),
+        }
+    }
+
+    /// The fencing actions this node saw, one per line.
+    pub fn fence_history(&mut self) -> Result<String, IpcError> {
+        match self.call(&ClientRequest::FenceHistory, Some(Duration::from_secs(30)))? {
+            DaemonReply::Text(t) => Ok(t),
+            DaemonReply::Refused(r) => Err(IpcError::Refused(r)),
+            other => Err(IpcError::Malformed(format!("{other:?} where a history was expected"))),
         }
     }
 
@@ -215,6 +250,8 @@ mod tests {
         for r in [
             ClientRequest::Query,
             ClientRequest::Subscribe,
+            ClientRequest::FenceHistory,
+            ClientRequest::Fence("node2".into()),
             ClientRequest::Change(CibChange::ClearFailures { rsc: Some("vip".into()) }),
         ] {
             assert_eq!(ClientRequest::decode(&r.encode()).unwrap(), r);

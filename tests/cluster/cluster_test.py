@@ -24,6 +24,8 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--nodes", type=int, default=3)
 ap.add_argument("--mode", choices=["full", "dummy"], default="full")
 ap.add_argument("--keep", action="store_true")
+ap.add_argument("--fencing", action="store_true",
+                help="stonith-enabled with a fence_dummy device: a crashed node must be fenced first")
 ap.add_argument("--state", default="/tmp/crmd-cluster-test")
 ap.add_argument("--prefix", default="crt")
 args = ap.parse_args()
@@ -146,6 +148,12 @@ def main():
     out = sh("configure.sh", *(["dummy"] if args.mode == "dummy" else []))
     if "p_vip" not in out:
         fail(f"crm configure show after loading lacks p_vip:\n{out}")
+    if args.fencing:
+        for line in ("primitive st_dummy stonith:fence_dummy params pcmk_delay_max=1s op monitor interval=60s",
+                     "property stonith-enabled=true"):
+            rc, out = bench.nx(1, "crm", "configure", *line.split(), timeout=60)
+            if rc != 0:
+                fail(f"crm configure {line}: {out}")
     holder, took = until("everything started", lambda: stack_node(status()), 120)
     print(f"timing cold_start_to_all_started {time.time() - t0:.1f}")
     create_probe_user(holder)
@@ -160,6 +168,13 @@ def main():
     print(f"timing crash_to_all_started {took:.1f}")
     until("SQL through the VIP after the crash", lambda: sql_through_vip(other_than(new_holder)), 30)
     print(f"timing crash_to_sql {time.time() - t_crash:.1f}")
+    if args.fencing:
+        # The DC of the survivors fenced the crashed node before recovering.
+        dc = bench.idx(status()["dc"])
+        rc, out = bench.nx(dc, "stonith_admin", "--history", holder, timeout=30)
+        if rc != 0 or f"reboot of {holder} successful" not in out:
+            fail(f"no successful fencing of {holder} in the DC's history:\n{out}")
+        log(f"fencing history on the DC: {out.strip()}")
     sh("start-node.sh", crashed)
     until("crashed node back online", lambda: (st := status()) and len(st["online"]) == N, 60)
     # Stickiness 200: the stack stays where it is.
@@ -194,6 +209,17 @@ def main():
         if rc != 0:
             fail(f"crm resource cleanup p_mysql: {out}")
         until("failure cleaned up", lambda: (st := status()) and not st["failures"] and st, 30)
+
+    # A graceful stop of the holder moves the stack before the node leaves.
+    holder = stack_node(status())
+    t0 = time.time()
+    sh("stop-node.sh", bench.idx(holder), timeout=200)
+    st = status()
+    if holder in st["online"] or stack_node(st) in (None, holder):
+        fail(f"after stopping {holder} gracefully the stack is not running elsewhere")
+    print(f"timing graceful_stop_of_holder {time.time() - t0:.1f}")
+    sh("start-node.sh", bench.idx(holder))
+    until("stopped node back online", lambda: (st := status()) and len(st["online"]) == N, 60)
 
     # The whole cluster restarts and keeps its configuration.
     sh("stop-node.sh", *range(1, N + 1), timeout=400)

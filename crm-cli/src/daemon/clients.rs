@@ -85,6 +85,18 @@ async fn serve(mut stream: UnixStream, inbox: mpsc::UnboundedSender<Input>) -> s
                     .map(DaemonReply::Cib)
                     .unwrap_or_else(|_| DaemonReply::Refused("daemon stopping".into()))
             }
+            Ok(ClientRequest::Fence(target)) => {
+                let (tx, rx) = oneshot::channel();
+                let _ = inbox.send(Input::Fence { target, reply: tx });
+                rx.await.unwrap_or_else(|_| DaemonReply::Refused("daemon stopping".into()))
+            }
+            Ok(ClientRequest::FenceHistory) => {
+                let (tx, rx) = oneshot::channel();
+                let _ = inbox.send(Input::FenceHistory { reply: tx });
+                rx.await
+                    .map(DaemonReply::Text)
+                    .unwrap_or_else(|_| DaemonReply::Refused("daemon stopping".into()))
+            }
             Ok(ClientRequest::Change(change)) => {
                 let (tx, rx) = oneshot::channel();
                 let _ = inbox.send(Input::Change { change, reply: tx });

@@ -38,12 +38,46 @@ pub struct DaemonConfig {
 
 /// What reaches the main loop from its helper tasks.
 pub enum Input {
-    OpResult { call: CallId, rc: i32 },
-    FenceResult { target: String, ok: bool },
+    OpResult {
+        call: CallId,
+        rc: i32,
+    },
+    FenceResult {
+        target: String,
+        ok: bool,
+    },
     Timer(TimerId),
-    Query { reply: oneshot::Sender<String> },
-    Change { change: CibChange, reply: oneshot::Sender<DaemonReply> },
-    Subscribe { updates: mpsc::UnboundedSender<String> },
+    Query {
+        reply: oneshot::Sender<String>,
+    },
+    Change {
+        change: CibChange,
+        reply: oneshot::Sender<DaemonReply>,
+    },
+    Subscribe {
+        updates: mpsc::UnboundedSender<String>,
+    },
+    /// `stonith_admin --reboot`: fence now, then record it like the DC would.
+    Fence {
+        target: String,
+        reply: oneshot::Sender<DaemonReply>,
+    },
+    AdminFenceDone {
+        target: String,
+        ok: bool,
+        reply: oneshot::Sender<DaemonReply>,
+    },
+    FenceHistory {
+        reply: oneshot::Sender<String>,
+    },
+}
+
+/// One fencing action this node carried out, for `stonith_admin --history`.
+struct FenceEvent {
+    target: String,
+    by: &'static str,
+    ok: bool,
+    at_s: u64,
 }
 
 fn now_ms() -> u64 {
@@ -93,6 +127,7 @@ struct Daemon {
     next_client: u64,
     subscribers: Vec<mpsc::UnboundedSender<String>>,
     pushed: Option<(u64, u64, u64, Option<NodeId>, bool)>,
+    fence_history: Vec<FenceEvent>,
 }
 
 impl Daemon {
@@ -183,7 +218,41 @@ impl Daemon {
     async fn on_input(&mut self, cpg: &mut Cpg, input: Input) -> Result<()> {
         let event = match input {
             Input::OpResult { call, rc } => Event::OperationResult { call, rc },
-            Input::FenceResult { target, ok } => Event::FenceResult { target, ok },
+            Input::FenceResult { target, ok } => {
+                self.note_fencing(&target, "the cluster", ok);
+                Event::FenceResult { target, ok }
+            }
+            Input::Fence { target, reply } => {
+                if !crm_core::node::cib_replica::configured_nodes(self.node.cib()).contains(&target) {
+                    let _ =
+                        reply.send(DaemonReply::Refused(format!("no node '{target}' in the configuration")));
+                    return Ok(());
+                }
+                let (executor, cib, inbox) =
+                    (self.calls.executor().clone(), self.node.cib().clone(), self.inbox.clone());
+                tokio::spawn(async move {
+                    let ok = fence::fence(executor, cib, target.clone()).await;
+                    let _ = inbox.send(Input::AdminFenceDone { target, ok, reply });
+                });
+                return Ok(());
+            }
+            Input::AdminFenceDone { target, ok, reply } => {
+                self.note_fencing(&target, "stonith_admin", ok);
+                if !ok {
+                    let why = format!("no stonith device could fence {target} (see the daemon's log)");
+                    let _ = reply.send(DaemonReply::Refused(why));
+                    return Ok(());
+                }
+                let client = ClientId(self.next_client);
+                self.next_client += 1;
+                self.pending.insert(client, reply);
+                let change = CibChange::NodeFenced { node: target, action: None };
+                Event::Client { client, request: Request::Change(change) }
+            }
+            Input::FenceHistory { reply } => {
+                let _ = reply.send(self.fence_history_text());
+                return Ok(());
+            }
             Input::Timer(t) => Event::TimerFired(t),
             Input::Query { reply } => {
                 let _ = reply.send(self.cib_for_clients());
@@ -202,6 +271,21 @@ impl Daemon {
             }
         };
         self.handle(cpg, event).await
+    }
+
+    fn note_fencing(&mut self, target: &str, by: &'static str, ok: bool) {
+        self.fence_history.push(FenceEvent { target: target.to_string(), by, ok, at_s: now_ms() / 1000 });
+    }
+
+    /// One line per action, oldest first: `when target result requested-by`.
+    fn fence_history_text(&self) -> String {
+        self.fence_history
+            .iter()
+            .map(|e| {
+                let state = if e.ok { "successful" } else { "failed" };
+                format!("{} {} {} {}\n", e.at_s, e.target, state, e.by)
+            })
+            .collect()
     }
 
     /// Whether this node still runs anything, by its history in the CIB.
@@ -249,6 +333,7 @@ pub async fn run(cfg: DaemonConfig) -> Result<()> {
         next_client: 1,
         subscribers: Vec::new(),
         pushed: None,
+        fence_history: Vec::new(),
     };
     cpg.join(GROUP).await.context("joining the crmd process group")?;
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
