@@ -385,6 +385,9 @@ fn primitive_line_with(cluster: &Cluster, r: RscId, show_node: bool) -> String {
     } else if !rsc.managed {
         flags.push("unmanaged");
     }
+    if rsc.failure_ignored {
+        flags.push("failure ignored");
+    }
     if !flags.is_empty() {
         let _ = write!(s, " ({})", flags.join(", "));
     }

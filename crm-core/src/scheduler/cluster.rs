@@ -201,6 +201,8 @@ pub struct Resource {
     pub running_on: Vec<NodeId>,
     pub role: Role,
     pub failed: bool,
+    /// An operation failed with `on-fail=ignore`.
+    pub failure_ignored: bool,
     /// Failed in a way that needs a node fenced or blocks recovery.
     pub blocked: bool,
     /// Pending operation seen in history, e.g. "Starting".
@@ -281,6 +283,7 @@ impl Resource {
             running_on: Vec::new(),
             role: Role::Stopped,
             failed: false,
+            failure_ignored: false,
             blocked: false,
             pending_task: None,
             known_on: Vec::new(),

@@ -272,7 +272,7 @@ fn find_anonymous_instance(cluster: &mut Cluster, clone: RscId, node: NodeId, ba
     // Without fencing to rely on, history from a node that is down or
     // unclean cannot vouch for an existing instance: it gets its own orphan.
     let n = cluster.node(node);
-    let untrusted = !n.online || n.unclean;
+    let untrusted = (!n.online || n.unclean) && !n.is_guest();
     if let Some(m) = found.filter(|&m| !untrusted || cluster.rsc(m).requires_fencing) {
         return m;
     }
@@ -502,6 +502,7 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                 let this_fail = configured.unwrap_or(default);
                 if this_fail == OnFail::Ignore {
                     // Failure recorded but ignored: the resource stays as it was.
+                    cluster.rsc_mut(rsc).failure_ignored = true;
                     if role < Role::Started && o.task != "stop" {
                         role = Role::Started;
                     }
