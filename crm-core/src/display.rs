@@ -45,9 +45,17 @@ pub fn node_list(cluster: &Cluster, out: &mut String) {
     let mut offline = Vec::new();
     let mut remote_online = Vec::new();
     let mut remote_offline = Vec::new();
+    let mut guest_online = Vec::new();
     for (i, node) in cluster.nodes.iter().enumerate() {
         let id = NodeId(i);
         let remote = node.kind == NodeKind::Remote;
+        let kind = if node.is_guest() {
+            "Guest"
+        } else if remote {
+            "Remote"
+        } else {
+            ""
+        };
         let active_here = cluster.resources.iter().any(|r| r.running_on.contains(&id));
         let state: Option<String> = if node.unclean {
             Some(if node.online { "UNCLEAN (online)".into() } else { "UNCLEAN (offline)".into() })
@@ -77,12 +85,14 @@ pub fn node_list(cluster: &Cluster, out: &mut String) {
         });
         match state {
             Some(s) => {
-                let _ =
-                    writeln!(out, "    * {}Node {}: {}", if remote { "Remote" } else { "" }, node.name, s);
+                let _ = writeln!(out, "    * {kind}Node {}: {}", node.name, s);
             }
+            None if node.online && node.is_guest() => guest_online.push(node.name.as_str()),
             None if node.online => {
                 if remote { &mut remote_online } else { &mut online }.push(node.name.as_str());
             }
+            // Offline guest nodes are not listed.
+            None if node.is_guest() => {}
             None => {
                 if remote { &mut remote_offline } else { &mut offline }.push(node.name.as_str());
             }
@@ -93,6 +103,7 @@ pub fn node_list(cluster: &Cluster, out: &mut String) {
         ("OFFLINE", offline),
         ("RemoteOnline", remote_online),
         ("RemoteOFFLINE", remote_offline),
+        ("GuestOnline", guest_online),
     ] {
         if !list.is_empty() {
             let _ = writeln!(out, "    * {label}: [ {} ]", list.join(" "));
@@ -147,6 +158,8 @@ fn resource(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
     let rsc = cluster.rsc(r);
     let pad = " ".repeat(indent);
     match rsc.variant {
+        // Implicit resources (guest nodes' connections) are not listed.
+        Variant::Primitive if is_internal(rsc) => {}
         Variant::Primitive => {
             let _ = writeln!(out, "{pad}* {}", primitive_line(cluster, r));
         }
@@ -166,6 +179,11 @@ fn resource(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
         }
         Variant::Clone => clone(cluster, r, indent, out),
     }
+}
+
+/// Whether Pacemaker made the resource itself (a guest node's connection).
+pub fn is_internal(rsc: &Resource) -> bool {
+    rsc.meta.get("internal_rsc").is_some_and(|v| v == "true")
 }
 
 fn any_member(cluster: &Cluster, r: RscId, f: &dyn Fn(&Resource) -> bool) -> bool {
@@ -366,6 +384,9 @@ fn primitive_line_with(cluster: &Cluster, r: RscId, show_node: bool) -> String {
         flags.push("blocked");
     } else if !rsc.managed {
         flags.push("unmanaged");
+    }
+    if rsc.failure_ignored {
+        flags.push("failure ignored");
     }
     if !flags.is_empty() {
         let _ = write!(s, " ({})", flags.join(", "));

@@ -84,10 +84,21 @@ pub struct Node {
     /// When it was found to need fencing, relative to other nodes (Pacemaker
     /// lists and schedules fencing in that order).
     pub fence_order: usize,
+    /// For Pacemaker Remote nodes: the connection resource that creates them.
+    pub remote_rsc: Option<String>,
+    /// For guest nodes: the resource the node runs in (its container).
+    pub container: Option<String>,
+    /// The remote or guest node must be reset (fenced, or its container
+    /// recovered) before it can run resources again.
+    pub remote_requires_reset: bool,
 }
 
 impl Node {
     /// Whether resources may be placed here now.
+    pub fn is_guest(&self) -> bool {
+        self.container.is_some()
+    }
+
     pub fn can_run_resources(&self) -> bool {
         self.online && !self.standby && !self.unclean && !self.shutdown && !self.pending && !self.maintenance
     }
@@ -190,6 +201,8 @@ pub struct Resource {
     pub running_on: Vec<NodeId>,
     pub role: Role,
     pub failed: bool,
+    /// An operation failed with `on-fail=ignore`.
+    pub failure_ignored: bool,
     /// Failed in a way that needs a node fenced or blocks recovery.
     pub blocked: bool,
     /// Pending operation seen in history, e.g. "Starting".
@@ -270,6 +283,7 @@ impl Resource {
             running_on: Vec::new(),
             role: Role::Stopped,
             failed: false,
+            failure_ignored: false,
             blocked: false,
             pending_task: None,
             known_on: Vec::new(),

@@ -26,32 +26,146 @@ const EXEC_ERROR: i32 = 4;
 
 pub fn unpack_status(cluster: &mut Cluster, cib: &cs::Cib) {
     let Some(status) = &cib.status else { return };
-    for st in &status.nodes {
-        let Some(node) = st.id.as_deref().and_then(|id| cluster.node_by_id(id)) else { continue };
-        // Without fencing, offline nodes' histories are not trusted at all.
-        if !cluster.node(node).online && !cluster.options.stonith_enabled {
-            continue;
-        }
-        let Some(lrm) = st.lrm.as_ref().and_then(|l| l.resources.as_ref()) else { continue };
-        for lr in &lrm.resources {
-            let rsc = match resolve(cluster, node, &lr.id) {
-                Resolved::Found(r) => r,
-                Resolved::Ignore => continue,
-                Resolved::Missing => match orphan(cluster, lr) {
-                    Some(r) => r,
-                    None => continue,
-                },
-            };
-            // Only the configured (suffix-free) name is looked up again later.
-            let r = cluster.rsc(rsc);
-            if r.id != lr.id && r.base_id.as_deref() == Some(lr.id.as_str()) {
-                cluster.rsc_mut(rsc).history_names.push((node, lr.id.clone()));
+    // Remote and guest nodes' histories wait until their connections' (and
+    // containers') histories, found on other nodes, show them up; so pass over
+    // the node states until nothing more can be unpacked, then (with fencing)
+    // unpack the rest regardless.
+    let mut unpacked = vec![false; status.nodes.len()];
+    let mut last_pass = false;
+    loop {
+        let mut progress = false;
+        for (i, st) in status.nodes.iter().enumerate() {
+            let Some(node) = st.id.as_deref().and_then(|id| cluster.node_by_id(id)) else { continue };
+            if unpacked[i] || !(last_pass || history_ready(cluster, node)) {
+                continue;
             }
-            unpack_lrm_resource(cluster, rsc, node, lr);
+            // Without fencing, offline nodes' histories are not trusted at all.
+            if cluster.node(node).remote_rsc.is_none()
+                && !cluster.node(node).online
+                && !cluster.options.stonith_enabled
+            {
+                continue;
+            }
+            unpacked[i] = true;
+            progress = true;
+            if cluster.node(node).remote_rsc.is_some() {
+                remote_online_status(cluster, node);
+                remote_node_attrs(cluster, node);
+            }
+            unpack_node_lrm(cluster, node, st);
+        }
+        if !progress {
+            if last_pass || !cluster.options.stonith_enabled {
+                break;
+            }
+            last_pass = true;
+        }
+    }
+    // Remote nodes without history to unpack are still up or down with their
+    // connections.
+    for n in 0..cluster.nodes.len() {
+        let node = NodeId(n);
+        let has_state = status
+            .nodes
+            .iter()
+            .enumerate()
+            .any(|(i, st)| unpacked[i] && st.id.as_deref() == Some(cluster.node(node).id.as_str()));
+        if cluster.node(node).remote_rsc.is_some() && !has_state {
+            remote_online_status(cluster, node);
         }
     }
     unpack_fail_counts(cluster);
     apply_multiple_active(cluster);
+}
+
+/// Whether a node's history can be unpacked in a regular pass: cluster nodes
+/// always; remote nodes once their connection is started; guest nodes once
+/// their container is started too.
+fn history_ready(cluster: &Cluster, node: NodeId) -> bool {
+    let n = cluster.node(node);
+    let Some(conn) = n.remote_rsc.as_deref() else { return true };
+    let started = |id: &str| cluster.rsc_by_id(id).is_some_and(|r| cluster.rsc(r).role == Role::Started);
+    match n.container.as_deref() {
+        Some(container) => started(conn) && started(container),
+        None => started(conn) || cluster.options.shutdown_lock,
+    }
+}
+
+/// A remote or guest node is up when its connection resource is started,
+/// unless the connection or the container failed, or the guest's host is
+/// down and unclean.
+fn remote_online_status(cluster: &mut Cluster, node: NodeId) {
+    let n = cluster.node(node);
+    let Some(conn) = n.remote_rsc.as_deref().and_then(|id| cluster.rsc_by_id(id)) else {
+        cluster.nodes[node.0].online = false;
+        return;
+    };
+    let container = n.container.as_deref().and_then(|id| cluster.rsc_by_id(id));
+    let c = cluster.rsc(conn);
+    let host = container.and_then(|ct| match cluster.rsc(ct).running_on.as_slice() {
+        [h] => Some(*h),
+        _ => None,
+    });
+    let (mut online, mut reset) = (c.role == Role::Started, n.remote_requires_reset);
+    let container_failed = container.is_some_and(|ct| cluster.rsc(ct).failed);
+    if container_failed {
+        online = false;
+        reset = true;
+    } else if c.failed {
+        online = false;
+    } else if c.role == Role::Stopped || container.is_some_and(|ct| cluster.rsc(ct).role == Role::Stopped) {
+        online = false;
+        reset = false;
+    } else if host.is_some_and(|h| !cluster.node(h).online && cluster.node(h).unclean) {
+        online = false;
+        reset = true;
+    }
+    let n = &mut cluster.nodes[node.0];
+    n.online = online;
+    n.remote_requires_reset = reset;
+}
+
+/// A remote node's own state, once its history is unpacked: seen (and clean,
+/// unless it must be reset), and standby, maintenance or shutting down per its
+/// attributes (maintenance too when its connection is unmanaged).
+fn remote_node_attrs(cluster: &mut Cluster, node: NodeId) {
+    let unmanaged = cluster
+        .node(node)
+        .remote_rsc
+        .as_deref()
+        .and_then(|id| cluster.rsc_by_id(id))
+        .is_some_and(|r| !cluster.rsc(r).managed);
+    let n = &mut cluster.nodes[node.0];
+    if !n.remote_requires_reset {
+        n.unclean = false;
+        n.unseen = false;
+    }
+    let flag = |k: &str| n.attrs.get(k).is_some_and(|v| super::unpack::is_true(v));
+    let shutdown = n.attrs.get("shutdown").is_some_and(|v| !v.is_empty() && v != "0");
+    let (standby, maintenance) = (flag("standby"), flag("maintenance"));
+    n.shutdown |= shutdown;
+    n.standby |= standby;
+    n.maintenance |= maintenance || unmanaged;
+}
+
+fn unpack_node_lrm(cluster: &mut Cluster, node: NodeId, st: &cs::NodeState) {
+    let Some(lrm) = st.lrm.as_ref().and_then(|l| l.resources.as_ref()) else { return };
+    for lr in &lrm.resources {
+        let rsc = match resolve(cluster, node, &lr.id) {
+            Resolved::Found(r) => r,
+            Resolved::Ignore => continue,
+            Resolved::Missing => match orphan(cluster, lr) {
+                Some(r) => r,
+                None => continue,
+            },
+        };
+        // Only the configured (suffix-free) name is looked up again later.
+        let r = cluster.rsc(rsc);
+        if r.id != lr.id && r.base_id.as_deref() == Some(lr.id.as_str()) {
+            cluster.rsc_mut(rsc).history_names.push((node, lr.id.clone()));
+        }
+        unpack_lrm_resource(cluster, rsc, node, lr);
+    }
 }
 
 /// What a primitive active on several nodes becomes (`multiple-active`):
@@ -158,7 +272,7 @@ fn find_anonymous_instance(cluster: &mut Cluster, clone: RscId, node: NodeId, ba
     // Without fencing to rely on, history from a node that is down or
     // unclean cannot vouch for an existing instance: it gets its own orphan.
     let n = cluster.node(node);
-    let untrusted = !n.online || n.unclean;
+    let untrusted = (!n.online || n.unclean) && !n.is_guest();
     if let Some(m) = found.filter(|&m| !untrusted || cluster.rsc(m).requires_fencing) {
         return m;
     }
@@ -388,6 +502,7 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                 let this_fail = configured.unwrap_or(default);
                 if this_fail == OnFail::Ignore {
                     // Failure recorded but ignored: the resource stays as it was.
+                    cluster.rsc_mut(rsc).failure_ignored = true;
                     if role < Role::Started && o.task != "stop" {
                         role = Role::Started;
                     }
@@ -469,15 +584,34 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
     // A managed resource thought active on a node that is down: fence it.
     let r_id = r.id.clone();
     let managed_now = r.managed;
-    if !cluster.node(node).online
-        && !cluster.node(node).maintenance
-        && managed_now
-        && cluster.options.stonith_enabled
-    {
-        super::unpack::fence_node(
-            &mut cluster.nodes[node.0],
-            &format!("{r_id} is thought to be active there"),
-        );
+    let n = cluster.node(node);
+    if !n.online && !n.maintenance && managed_now {
+        if let Some(container) = n.container.as_deref().and_then(|c| cluster.rsc_by_id(c)) {
+            // A guest node is "fenced" by recovering its container, with or
+            // without fencing; what it ran is failed until it is back.
+            cluster.rsc_mut(rsc).failed = true;
+            let ct = cluster.rsc(container);
+            if !ct.failed && ct.managed {
+                cluster.nodes[node.0].remote_requires_reset = true;
+                cluster.rsc_mut(container).failed = true;
+            }
+        } else if cluster.options.stonith_enabled && n.remote_rsc.is_some() {
+            let conn = n.remote_rsc.as_deref().and_then(|c| cluster.rsc_by_id(c));
+            let (failed, managed) =
+                conn.map_or((true, true), |c| (cluster.rsc(c).failed, cluster.rsc(c).managed));
+            let n = &mut cluster.nodes[node.0];
+            // Fencing is revoked if the connection can be re-established elsewhere.
+            n.unseen |= !failed;
+            if managed {
+                n.remote_requires_reset = true;
+            }
+            super::unpack::fence_node(n, &format!("{r_id} is thought to be active there"));
+        } else if cluster.options.stonith_enabled {
+            super::unpack::fence_node(
+                &mut cluster.nodes[node.0],
+                &format!("{r_id} is thought to be active there"),
+            );
+        }
     }
     // On an unclean node nothing more is needed: fencing recovers everything.
     let on_fail = if cluster.node(node).unclean || !failed_here { OnFail::Ignore } else { on_fail };

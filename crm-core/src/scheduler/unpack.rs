@@ -66,6 +66,11 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
             builder.cluster.top.push(id);
         }
     }
+    // Guest nodes' connections come after the configured resources.
+    for conn in remote_sources(cfg).iter().filter_map(guest_connection) {
+        let id = builder.add_primitive(&conn, None, "");
+        builder.cluster.top.push(id);
+    }
     // Pacemaker keeps top-level resources sorted by priority (stable), and lists,
     // summarises and graphs them in that order.
     let prio: Vec<i64> = cluster.top.iter().map(|&r| cluster.rsc(r).priority).collect();
@@ -130,25 +135,8 @@ fn unpack_nodes(
         attrs.insert("#id".into(), n.id.clone());
         attrs.insert("#kind".into(), if kind == NodeKind::Remote { "remote" } else { "cluster" }.into());
         let state = states.iter().find(|s| s.id.as_deref() == Some(n.id.as_str()));
-        let mut node = Node {
-            id: n.id.clone(),
-            name,
-            kind,
-            online: false,
-            standby: false,
-            standby_onfail: false,
-            maintenance: false,
-            unclean: false,
-            shutdown: false,
-            pending: false,
-            expected_up: false,
-            unseen: state.is_none(),
-            attrs,
-            utilization,
-            assigned_count: 0,
-            fence_reason: None,
-            fence_order: 0,
-        };
+        let mut node = blank_node(&n.id, &name, kind, attrs, utilization);
+        node.unseen = state.is_none();
         if let Some(st) = state {
             if let Some(t) = &st.transient {
                 let sets: Vec<&NvSet> = t.sets.iter().collect();
@@ -180,12 +168,163 @@ fn unpack_nodes(
         }
         cluster.nodes.push(node);
     }
+    // Pacemaker Remote and guest nodes come from the resources that connect them.
+    for src in remote_sources(cfg) {
+        let existing = cluster.nodes.iter_mut().find(|n| n.name == src.name);
+        let node = match existing {
+            Some(n) if n.kind != NodeKind::Remote => continue,
+            Some(n) => n,
+            None => {
+                let state = states.iter().find(|s| s.id.as_deref() == Some(src.name.as_str()));
+                let mut attrs = BTreeMap::new();
+                attrs.insert("#uname".into(), src.name.clone());
+                attrs.insert("#id".into(), src.name.clone());
+                attrs.insert("#kind".into(), "remote".into());
+                let mut node = blank_node(&src.name, &src.name, NodeKind::Remote, attrs, BTreeMap::new());
+                node.unseen = state.is_none();
+                if let Some(t) = state.and_then(|s| s.transient.as_ref()) {
+                    let ctx = RuleContext { now: cluster.now, ..Default::default() };
+                    let sets: Vec<&NvSet> = t.sets.iter().collect();
+                    node.attrs.extend(unpack_nvsets(&sets, &ctx, None, resolve));
+                }
+                cluster.nodes.push(node);
+                cluster.nodes.last_mut().expect("just pushed")
+            }
+        };
+        node.remote_rsc = Some(src.name.clone());
+        if src.container.is_some() {
+            node.attrs.insert("#kind".into(), "container".into());
+        } else if node.unseen && cluster.options.stonith_enabled && cluster.options.startup_fencing {
+            node.unclean = true;
+            node.fence_reason = Some("node is unclean".into());
+        }
+        node.container = src.container;
+    }
     // Pacemaker keeps nodes sorted by name; every per-node loop follows this order.
     cluster.nodes.sort_by(|a, b| crate::display::natural_cmp(&a.name, &b.name));
     // Nodes never seen are fenced after those the status section condemns.
     for n in cluster.nodes.iter_mut().filter(|n| n.unseen && n.unclean) {
         n.fence_order += usize::MAX / 2;
     }
+}
+
+fn blank_node(
+    id: &str,
+    name: &str,
+    kind: NodeKind,
+    attrs: BTreeMap<String, String>,
+    utilization: BTreeMap<String, String>,
+) -> Node {
+    Node {
+        id: id.to_string(),
+        name: name.to_string(),
+        kind,
+        online: false,
+        standby: false,
+        standby_onfail: false,
+        maintenance: false,
+        unclean: false,
+        shutdown: false,
+        pending: false,
+        expected_up: false,
+        unseen: false,
+        attrs,
+        utilization,
+        assigned_count: 0,
+        fence_reason: None,
+        fence_order: 0,
+        remote_rsc: None,
+        container: None,
+        remote_requires_reset: false,
+    }
+}
+
+/// A resource that makes a Pacemaker Remote node: an `ocf:pacemaker:remote`
+/// primitive (a remote node named after it), or a primitive with the
+/// `remote-node` meta attribute (a guest node running inside it, reached
+/// through an implicit connection resource of that name).
+struct RemoteSource {
+    name: String,
+    /// The guest node's container resource.
+    container: Option<String>,
+    /// The container's meta attributes the implicit connection takes over.
+    meta: Vec<(String, String)>,
+    params: Vec<(String, String)>,
+}
+
+fn remote_sources(cfg: &cs::Configuration) -> Vec<RemoteSource> {
+    let items: Vec<&cs::Resource> = cfg.resources.iter().flat_map(|r| r.items.iter()).collect();
+    let is_remote = |p: &cs::Primitive| {
+        p.class.as_deref() == Some("ocf")
+            && p.provider.as_deref() == Some("pacemaker")
+            && p.agent.as_deref() == Some("remote")
+    };
+    let guest = |p: &cs::Primitive| {
+        let mut name = None;
+        let (mut meta, mut params) = (Vec::new(), Vec::new());
+        for pair in p.meta.iter().flat_map(|s| s.nvpairs.iter()) {
+            let (Some(k), Some(v)) = (pair.name.as_deref(), pair.value.as_deref()) else { continue };
+            match k.to_ascii_lowercase().as_str() {
+                "remote-node" => name = Some(v.to_string()),
+                "remote-addr" => params.push(("addr".into(), v.to_string())),
+                "remote-port" => params.push(("port".into(), v.to_string())),
+                "remote-allow-migrate" => meta.push(("allow-migrate".into(), v.to_string())),
+                "is-managed" => meta.push(("is-managed".into(), v.to_string())),
+                _ => {}
+            }
+        }
+        let name = name?;
+        // A configured resource of that name wins.
+        if items.iter().any(|r| r.find_primitive(&name).is_some()) {
+            return None;
+        }
+        Some(RemoteSource { name, container: Some(p.id.clone()), meta, params })
+    };
+    let mut out: Vec<RemoteSource> = Vec::new();
+    for item in &items {
+        let found = match item {
+            cs::Resource::Primitive(p) if is_remote(p) => Some(RemoteSource {
+                name: p.id.clone(),
+                container: None,
+                meta: Vec::new(),
+                params: Vec::new(),
+            }),
+            cs::Resource::Primitive(p) => guest(p),
+            cs::Resource::Group(g) => {
+                out.extend(g.primitives.iter().filter_map(guest));
+                None
+            }
+            _ => None,
+        };
+        out.extend(found);
+    }
+    out.dedup_by(|a, b| a.name == b.name);
+    out
+}
+
+/// The implicit connection resource of a guest node, as Pacemaker adds it to
+/// the configuration (internal: never listed).
+fn guest_connection(src: &RemoteSource) -> Option<cs::Primitive> {
+    let container = src.container.as_ref()?;
+    let mut meta = cs::NvSet::new("meta_attributes", format!("{}-meta_attributes", src.name));
+    meta.nvpairs.push(cs::NvPair::new("", "internal_rsc", "true"));
+    meta.nvpairs.push(cs::NvPair::new("", "container", container.as_str()));
+    for (k, v) in &src.meta {
+        meta.nvpairs.push(cs::NvPair::new("", k.as_str(), v.as_str()));
+    }
+    let mut inst = cs::NvSet::new("instance_attributes", format!("{}-instance_attributes", src.name));
+    for (k, v) in &src.params {
+        inst.nvpairs.push(cs::NvPair::new("", k.as_str(), v.as_str()));
+    }
+    Some(cs::Primitive {
+        id: src.name.clone(),
+        class: Some("ocf".into()),
+        provider: Some("pacemaker".into()),
+        agent: Some("remote".into()),
+        meta: vec![meta],
+        instance: if src.params.is_empty() { Vec::new() } else { vec![inst] },
+        ..Default::default()
+    })
 }
 
 /// Marks a node unclean (to be fenced), keeping the first reason given.
