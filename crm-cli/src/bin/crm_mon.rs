@@ -1,5 +1,8 @@
 //! `crm_mon`: the cluster's status. One-shot text (`-1`) in Pacemaker 2.1.5's
-//! format, or XML (`--output-as=xml`); reads `CIB_file` when set.
+//! format, or XML (`--output-as=xml`); reads `CIB_file` when set. Without `-1`
+//! on a terminal, a live view that follows every change (`mon::live`).
+
+use std::io::IsTerminal;
 
 use anyhow::{bail, Result};
 use clap::Parser;
@@ -39,6 +42,16 @@ struct Args {
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    let text_output = matches!(args.output_as.as_str(), "text" | "console" | "plain");
+    // Output going to a file or a pipe gets the one-shot status, as if `-1`
+    // was given: there is nobody to drive a live view.
+    if !args.one_shot && text_output && std::io::stdout().is_terminal() {
+        let source = match cibio::cib_file_from_env() {
+            Some(path) => mon::live::Source::File(path),
+            None => mon::live::Source::Daemon,
+        };
+        return mon::live::run(source);
+    }
     let (cib, _path) = cibio::load_cib()?;
     let now = mon::timefmt::now();
     let status = mon::Status::new(&cib, now);
@@ -57,7 +70,6 @@ fn main() -> Result<()> {
         other => bail!("unsupported output format: {other}"),
     };
     print!("{text}");
-    let _ = args.one_shot;
     Ok(())
 }
 
