@@ -399,12 +399,43 @@ impl Sim {
                     return;
                 }
                 let i = alive[self.rng.below(alive.len() as u64) as usize];
-                if self.rng.chance(70) {
+                let roll = self.rng.below(100);
+                if roll < 55 {
                     let name = format!("sim-change-{}", self.next_change);
                     self.next_change += 1;
                     let change =
                         CibChange::SetClusterProperty { name: name.clone(), value: Some("1".into()) };
                     self.client_change(i, change, Some(name));
+                } else if roll < 70 {
+                    // A tool's whole-configuration edit (crm configure commit), based
+                    // on what this node holds now: refused if another edit won the race.
+                    let name = format!("sim-change-{}", self.next_change);
+                    self.next_change += 1;
+                    let mut cib = self.nodes[i].node.as_ref().expect("alive").cib().clone();
+                    let (admin, epoch, _) = cib.version();
+                    let cfg = cib.configuration_mut().crm_config.get_or_insert_with(Default::default);
+                    if cfg.sets.is_empty() {
+                        cfg.sets
+                            .push(cib_schema::NvSet::new("cluster_property_set", "cib-bootstrap-options"));
+                    }
+                    cfg.sets[0].nvpairs.push(cib_schema::NvPair::new(format!("o-{name}"), name.clone(), "1"));
+                    cib.status = None;
+                    let change = CibChange::ReplaceConfiguration {
+                        xml: cib_schema::to_xml(&cib),
+                        base: Some((admin, epoch)),
+                    };
+                    self.client_change(i, change, Some(name));
+                } else if roll < 80 {
+                    let node = format!("node{}", 1 + self.rng.below(self.nodes.len() as u64));
+                    let transient = self.rng.chance(50);
+                    let change = CibChange::SetNodeAttribute {
+                        node,
+                        name: "sim-attr".into(),
+                        value: Some(self.next_change.to_string()),
+                        transient,
+                    };
+                    self.next_change += 1;
+                    self.client_change(i, change, None);
                 } else {
                     let value = if self.rng.chance(50) { "Stopped" } else { "Started" };
                     let change = CibChange::SetResourceMeta {

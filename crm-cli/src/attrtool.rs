@@ -1,9 +1,10 @@
 //! The command behind `crm_attribute` and `crm_master`: decide the scope from
-//! the options as Pacemaker does, apply it to the CIB and print the result.
+//! the options as Pacemaker does, apply it to the CIB (`CIB_file` or the
+//! node's daemon, which gets the difference) and print the result.
 
 use anyhow::Result;
 
-use crate::cibio;
+use crate::cibio::CibSource;
 use crate::nodeattr::{self, local_node_name, promotion_attr_name, require_node_id, Scope, Target};
 use crate::toolerror::{ExitCode, ToolError};
 
@@ -87,56 +88,80 @@ fn lock_beside(path: &std::path::Path) -> Result<nix::fcntl::Flock<std::fs::File
         .map_err(|(_, e)| anyhow::anyhow!("locking {}: {e}", lock_path.display()))
 }
 
+/// How many times an online change is tried again after another tool changed
+/// the configuration between our read and our write.
+const CONFLICT_RETRIES: usize = 5;
+
 pub fn run(a: &AttrArgs) -> Result<()> {
     let scope = scope_of(a)?;
     let name = attr_name(a)?;
-    let path = cibio::cib_file_from_env().ok_or_else(|| {
-        ToolError::new(
-            ExitCode::NotConnected,
-            "no CIB to work on: set CIB_file=FILE (the cluster daemon connection is not available)",
-        )
-    })?;
-    // Queries only read (the file is replaced atomically), so they need no lock.
-    let _lock = if a.update.is_some() || a.delete { Some(lock_beside(&path)?) } else { None };
-    let mut cib =
-        cibio::read_cib_file(&path).map_err(|e| ToolError::new(ExitCode::NotConnected, format!("{e:#}")))?;
+    let source = CibSource::from_env();
+    // Queries only read (the file is replaced atomically), so they need no lock;
+    // the daemon applies changes one at a time itself.
+    let _lock = match &source {
+        CibSource::File(path) if a.update.is_some() || a.delete => Some(lock_beside(path)?),
+        _ => None,
+    };
+    let mut tries = 0;
+    loop {
+        let old = source.read().map_err(|e| ToolError::new(ExitCode::NotConnected, format!("{e:#}")))?;
+        let mut cib = old.clone();
+        let outcome = apply(a, scope, &name, &mut cib)?;
+        if outcome.changed {
+            if let Err(e) = source.save(&old, &cib) {
+                // Online, a configuration edit is refused when the epoch moved
+                // since our read (agents and admins edit at once): do it again on
+                // the new CIB, as Pacemaker's patch-based update would succeed.
+                tries += 1;
+                let moved = || source.read().is_ok_and(|now| now.version().1 != old.version().1);
+                if source == CibSource::Daemon && tries <= CONFLICT_RETRIES && moved() {
+                    continue;
+                }
+                return Err(e);
+            }
+        }
+        for line in outcome.lines {
+            println!("{line}");
+        }
+        return Ok(());
+    }
+}
+
+/// What one command did to a CIB: whether it changed, and what to print.
+struct Outcome {
+    changed: bool,
+    lines: Vec<String>,
+}
+
+/// Applies the update, delete or query to `cib`.
+fn apply(a: &AttrArgs, scope: Scope, name: &str, cib: &mut cib_schema::Cib) -> Result<Outcome> {
     let node_id = if scope.is_node() {
         let uname = a.node.clone().unwrap_or_else(local_node_name);
-        Some(require_node_id(&cib, &uname)?)
+        Some(require_node_id(cib, &uname)?)
     } else {
         None
     };
     let t = Target { scope, node_id, set_id: a.set_name.clone(), attr_id: a.id.clone() };
     let what = if scope.is_node() { "attribute" } else { "option" };
     if let Some(value) = &a.update {
-        if nodeattr::set(&mut cib, &t, &name, value)? {
-            cibio::write_cib_file(&path, &cib)?;
-        }
-    } else if a.delete {
-        let deleted = nodeattr::delete(&mut cib, &t, &name)?;
-        if !deleted.is_empty() {
-            cibio::write_cib_file(&path, &cib)?;
-            for id in deleted {
-                println!("Deleted {} {what}: id={id} name={name}", scope.name());
-            }
-        }
-    } else {
-        let value = match nodeattr::get(&cib, &t, &name) {
-            Some(f) => f.value,
-            None => match &a.default {
-                Some(d) => d.clone(),
-                None => {
-                    return Err(
-                        ToolError::no_such("Error performing operation: No such device or address").into()
-                    )
-                }
-            },
-        };
-        if a.quiet {
-            println!("{value}");
-        } else {
-            println!("scope={}  name={name} value={value}", scope.name());
-        }
+        let changed = nodeattr::set(cib, &t, name, value)?;
+        return Ok(Outcome { changed, lines: vec![] });
     }
-    Ok(())
+    if a.delete {
+        let deleted = nodeattr::delete(cib, &t, name)?;
+        let lines = deleted
+            .iter()
+            .map(|id| format!("Deleted {} {what}: id={id} name={name}", scope.name()))
+            .collect();
+        return Ok(Outcome { changed: !deleted.is_empty(), lines });
+    }
+    let value = match (nodeattr::get(cib, &t, name), &a.default) {
+        (Some(f), _) => f.value,
+        (None, Some(d)) => d.clone(),
+        (None, None) => {
+            return Err(ToolError::no_such("Error performing operation: No such device or address").into())
+        }
+    };
+    let line = if a.quiet { value } else { format!("scope={}  name={name} value={value}", scope.name()) };
+    Ok(Outcome { changed: false, lines: vec![line] })
 }

@@ -45,8 +45,10 @@ pub enum DaemonReply {
 
 #[derive(Debug, Error)]
 pub enum IpcError {
-    #[error("cannot connect to the cluster daemon at {path}: {source} (is crmd running? or set CIB_file=FILE to work offline)")]
-    Connect { path: String, source: std::io::Error },
+    // Not a `source` field: the message already says why, and error chains
+    // printed with `{:#}` would say it twice.
+    #[error("cannot connect to the cluster daemon at {path}: {reason} (is crmd running? or set CIB_file=FILE to work offline)")]
+    Connect { path: String, reason: std::io::Error },
     #[error("talking to the cluster daemon: {0}")]
     Io(#[from] std::io::Error),
     #[error("the cluster daemon sent a malformed frame: {0}")]
@@ -140,7 +142,7 @@ impl DaemonClient {
     pub fn connect() -> Result<DaemonClient, IpcError> {
         let path = socket_path();
         let stream = UnixStream::connect(&path)
-            .map_err(|source| IpcError::Connect { path: path.display().to_string(), source })?;
+            .map_err(|reason| IpcError::Connect { path: path.display().to_string(), reason })?;
         Ok(DaemonClient { stream })
     }
 

@@ -12,5 +12,6 @@ pub mod ipc;
 pub mod locate;
 pub mod mon;
 pub mod nodeattr;
+pub mod settle;
 pub mod simulate;
 pub mod toolerror;

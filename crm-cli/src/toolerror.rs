@@ -13,6 +13,8 @@ pub enum ExitCode {
     NoSuch = 105,
     /// No CIB to talk to (no daemon, no `CIB_file`).
     NotConnected = 102,
+    /// `crm_resource --wait` ran out of time (CRM_EX_TIMEOUT).
+    Timeout = 124,
 }
 
 /// A failure with its exit code and the message the user sees.

@@ -1,9 +1,10 @@
 //! `crm`: the cluster shell, a drop-in for crmsh's `crm` (configure, resource,
-//! node, ra, status), working on `CIB_file=` offline.
+//! node, ra, status), on `CIB_file=` offline or on the local crmd.
 
 use std::io::{BufRead as _, IsTerminal as _};
 
 use anyhow::{bail, Context as _, Result};
+use crm_cli::cibio::CibSource;
 use crm_cli::crmsh::Shell;
 
 const USAGE: &str = "usage: crm [-F] [-f FILE] [-c SHADOW] [-o OPT=VALUE] [LEVEL [COMMAND [ARGS...]]]
@@ -15,7 +16,7 @@ const USAGE: &str = "usage: crm [-F] [-f FILE] [-c SHADOW] [-o OPT=VALUE] [LEVEL
   -w, -D, -R, -d     accepted for compatibility
 
 Without a command, reads commands interactively (or from standard input).
-The CIB is the file named by CIB_file.";
+The CIB is the file named by CIB_file, else the cluster (crmd's socket, CRMD_SOCKET).";
 
 fn main() {
     match real_main() {
@@ -61,11 +62,11 @@ fn real_main() -> Result<i32> {
         }
     }
     let shadow = shadow.or_else(|| std::env::var("CIB_shadow").ok().filter(|s| !s.is_empty()));
-    let cib_path = match shadow {
-        Some(name) => Some(crm_cli::crmsh::cibcmd::shadow_path(&name)),
-        None => crm_cli::cibio::cib_file_from_env(),
+    let cib = match shadow {
+        Some(name) => CibSource::File(crm_cli::crmsh::cibcmd::shadow_path(&name)),
+        None => CibSource::from_env(),
     };
-    let mut shell = Shell::new(cib_path, force);
+    let mut shell = Shell::new(cib, force);
     if let Some(f) = file {
         let text = if f == "-" {
             std::io::read_to_string(std::io::stdin())?

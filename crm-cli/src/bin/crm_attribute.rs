@@ -1,14 +1,19 @@
 //! `crm_attribute`: query, update or delete node attributes and cluster
 //! options. Agents call it for promotion scores (`--promotion -v N`) and
-//! shared state (`-N node -l reboot --name X -v Y`). Works on `CIB_file=`
-//! until the daemon exists.
+//! shared state (`-N node -l reboot --name X -v Y`). Works on `CIB_file=`,
+//! else on the local daemon.
 
 use anyhow::Result;
 use clap::Parser;
 use crm_cli::attrtool::{run, AttrArgs, Lifetime};
 
 #[derive(Parser, Debug)]
-#[command(name = "crm_attribute", version, about = "Query and update node attributes and cluster options")]
+#[command(
+    name = "crm_attribute",
+    version,
+    disable_version_flag = true,
+    about = "Query and update node attributes and cluster options"
+)]
 struct Args {
     /// Attribute or option name.
     #[arg(short = 'n', long = "name", alias = "attr-name")]
@@ -48,6 +53,9 @@ struct Args {
     quiet: bool,
     #[arg(short = 'V', long = "verbose", action = clap::ArgAction::Count)]
     verbose: u8,
+    /// Print the version (long option only: -V is --verbose, as in Pacemaker).
+    #[arg(long = "version", action = clap::ArgAction::Version)]
+    version: Option<bool>,
 }
 
 fn main() {

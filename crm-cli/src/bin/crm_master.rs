@@ -9,7 +9,12 @@ use crm_cli::nodeattr::promotion_attr_name;
 use crm_cli::toolerror::{exit_with, ToolError};
 
 #[derive(Parser, Debug)]
-#[command(name = "crm_master", version, about = "Query, update or delete a resource's promotion score")]
+#[command(
+    name = "crm_master",
+    version,
+    disable_version_flag = true,
+    about = "Query, update or delete a resource's promotion score"
+)]
 struct Args {
     #[arg(short = 'v', long = "update", alias = "attr-value")]
     update: Option<String>,
@@ -30,6 +35,9 @@ struct Args {
     quiet: bool,
     #[arg(short = 'V', long = "verbose", action = clap::ArgAction::Count)]
     verbose: u8,
+    /// Print the version (long option only: -V is --verbose, as in Pacemaker).
+    #[arg(long = "version", action = clap::ArgAction::Version)]
+    version: Option<bool>,
 }
 
 fn main() {

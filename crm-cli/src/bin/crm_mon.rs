@@ -1,11 +1,13 @@
 //! `crm_mon`: the cluster's status. One-shot text (`-1`) in Pacemaker 2.1.5's
-//! format, or XML (`--output-as=xml`); reads `CIB_file` when set. Without `-1`
-//! on a terminal, a live view that follows every change (`mon::live`).
+//! format, or XML (`--output-as=xml`); reads `CIB_file` when set, else asks
+//! the local daemon. Without `-1` on a terminal, a live view that follows
+//! every change (`mon::live`).
 
 use std::io::IsTerminal;
 
 use anyhow::{bail, Result};
 use clap::Parser;
+use crm_cli::toolerror::{ExitCode, ToolError};
 use crm_cli::{cibio, mon};
 
 #[derive(Parser, Debug)]
@@ -40,8 +42,13 @@ struct Args {
     verbose: u8,
 }
 
-fn main() -> Result<()> {
-    let args = Args::parse();
+fn main() {
+    if let Err(e) = run(&Args::parse()) {
+        crm_cli::toolerror::exit_with("crm_mon", e);
+    }
+}
+
+fn run(args: &Args) -> Result<()> {
     let text_output = matches!(args.output_as.as_str(), "text" | "console" | "plain");
     // Output going to a file or a pipe gets the one-shot status, as if `-1`
     // was given: there is nobody to drive a live view.
@@ -52,7 +59,8 @@ fn main() -> Result<()> {
         };
         return mon::live::run(source);
     }
-    let (cib, _path) = cibio::load_cib()?;
+    let (cib, _source) =
+        cibio::load_cib().map_err(|e| ToolError::new(ExitCode::NotConnected, format!("{e:#}")))?;
     let now = mon::timefmt::now();
     let status = mon::Status::new(&cib, now);
     let opts = mon::Options {

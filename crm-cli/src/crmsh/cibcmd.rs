@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::error::CrmError;
 use super::session::info;
+use crate::cibio::CibSource;
 
 pub fn shadow_dir() -> PathBuf {
     std::env::var_os("CIB_shadow_dir")
@@ -16,8 +17,9 @@ pub fn shadow_path(name: &str) -> PathBuf {
     shadow_dir().join(format!("shadow.{name}"))
 }
 
-/// Runs a `cib` command; may switch the shell to another CIB (`use`).
-pub fn run(live: Option<PathBuf>, current: &mut Option<PathBuf>, args: &[String]) -> Result<(), CrmError> {
+/// Runs a `cib` command; may switch the shell to another CIB (`use`). `live`
+/// is `CIB_file` or the daemon.
+pub fn run(live: &CibSource, current: &mut CibSource, args: &[String]) -> Result<(), CrmError> {
     let Some(cmd) = args.first().map(String::as_str) else { return Ok(()) };
     let name = || {
         args.get(1)
@@ -35,27 +37,24 @@ pub fn run(live: Option<PathBuf>, current: &mut Option<PathBuf>, args: &[String]
             let text = if args.iter().any(|a| a == "empty") {
                 crate::cibio::empty_cib_xml().to_string()
             } else {
-                let live = live.as_ref().ok_or_else(|| {
-                    CrmError::Other("no live CIB to copy (set CIB_file, or use `cib new NAME empty`)".into())
-                })?;
-                std::fs::read_to_string(live).map_err(io)?
+                live_text(live)?
             };
             std::fs::create_dir_all(shadow_dir()).map_err(io)?;
             crate::cibio::write_atomically(&path, text.as_bytes())
                 .map_err(|e| CrmError::Other(format!("{e:#}")))?;
             info(&format!("cib.new: {n} shadow CIB created"));
-            *current = Some(path);
+            *current = CibSource::File(path);
             Ok(())
         }
         "use" => {
             match args.get(1).map(String::as_str) {
-                None | Some("live") => *current = live,
+                None | Some("live") => *current = live.clone(),
                 Some(n) => {
                     let p = shadow_path(n);
                     if !p.exists() {
                         return Err(CrmError::Other(format!("{n}: no such shadow CIB")));
                     }
-                    *current = Some(p);
+                    *current = CibSource::File(p);
                 }
             }
             Ok(())
@@ -63,23 +62,20 @@ pub fn run(live: Option<PathBuf>, current: &mut Option<PathBuf>, args: &[String]
         "delete" => {
             let n = name()?;
             std::fs::remove_file(shadow_path(n)).map_err(io)?;
-            if current.as_ref() == Some(&shadow_path(n)) {
-                *current = live;
+            if *current == CibSource::File(shadow_path(n)) {
+                *current = live.clone();
             }
             Ok(())
         }
         "commit" => {
             let n = name()?;
-            let live =
-                live.ok_or_else(|| CrmError::Other("no live CIB to commit to (set CIB_file)".into()))?;
-            let text = std::fs::read(shadow_path(n)).map_err(io)?;
-            crate::cibio::write_atomically(&live, &text).map_err(|e| CrmError::Other(format!("{e:#}")))
+            let text = std::fs::read_to_string(shadow_path(n)).map_err(io)?;
+            super::store::commit_shadow(live, &text)
         }
         "reset" => {
             let n = name()?;
-            let live = live.ok_or_else(|| CrmError::Other("no live CIB to copy (set CIB_file)".into()))?;
-            let text = std::fs::read(live).map_err(io)?;
-            crate::cibio::write_atomically(&shadow_path(n), &text)
+            let text = live_text(live)?;
+            crate::cibio::write_atomically(&shadow_path(n), text.as_bytes())
                 .map_err(|e| CrmError::Other(format!("{e:#}")))
         }
         "list" => {
@@ -100,4 +96,10 @@ pub fn run(live: Option<PathBuf>, current: &mut Option<PathBuf>, args: &[String]
         }
         _ => Err(CrmError::Other(format!("cib: unknown command {cmd}"))),
     }
+}
+
+/// The live CIB's text, to copy into a shadow. Unlike the configure level, a
+/// missing live file is an error here: there is nothing to copy.
+fn live_text(live: &CibSource) -> Result<String, CrmError> {
+    live.read_text().map_err(|e| CrmError::Other(format!("{e:#}")))
 }

@@ -13,6 +13,7 @@ use rustyline::{Context, Editor, Helper};
 
 use super::shell::{Level, Shell, CONFIGURE_COMMANDS, TOP_COMMANDS};
 use super::CrmError;
+use crate::cibio::CibSource;
 
 pub const RESOURCE_COMMANDS: &[&str] = &[
     "start",
@@ -256,11 +257,12 @@ pub fn run(shell: &mut Shell) -> Result<(), CrmError> {
         }
         // crmsh's prompt: crm(CIB/NODE)LEVEL# where CIB is `live` or the shadow's name.
         let lvl = shell.level.name();
-        let cib = shell
-            .cib_path
-            .as_ref()
-            .and_then(|p| p.file_name()?.to_str()?.strip_prefix("shadow.").map(str::to_string))
-            .unwrap_or_else(|| "live".into());
+        let cib = match &shell.cib {
+            CibSource::File(p) => p.file_name().and_then(|n| n.to_str()?.strip_prefix("shadow.")),
+            CibSource::Daemon => None,
+        }
+        .unwrap_or("live")
+        .to_string();
         let prompt = format!("crm({cib}/{}){lvl}# ", super::resource::local_node());
         let mut line = match rl.readline(&prompt) {
             Ok(l) => l,

@@ -1,5 +1,6 @@
 //! A drop-in for crmsh 4.4's `crm` shell: `configure` (crm syntax to CIB XML and
-//! back), `resource`, `node`, `ra`, working offline on `CIB_file=`.
+//! back), `resource`, `node`, `ra`, working on `CIB_file=` offline or on the
+//! node's daemon ([`store`]).
 //!
 //! Data flows one way: [`lexer`] splits input into statements, [`parse`] turns
 //! each into CIB XML with crmsh's generated ids ([`ids`]), [`cib`] places the
@@ -22,6 +23,7 @@ pub mod resource;
 pub mod session;
 pub mod shell;
 pub mod show;
+pub mod store;
 pub mod xml;
 
 pub use error::CrmError;

@@ -1,7 +1,5 @@
 //! `crm node`: node attributes as `crm_attribute` sets them (permanent ones in
-//! `<nodes>`, transient ones in the status section), offline on CIB_file.
-
-use std::path::PathBuf;
+//! `<nodes>`, transient ones in the status section), on CIB_file or the cluster.
 
 use super::attrs;
 use super::error::CrmError;
@@ -10,10 +8,10 @@ use super::resource::{local_node, set_status_attr, status_attr};
 use super::session::ConfigSession;
 use super::show::q;
 use super::xml::Node;
+use crate::cibio::CibSource;
 
-fn open(cib: Option<PathBuf>) -> Result<ConfigSession, CrmError> {
-    let path = cib.ok_or_else(|| CrmError::Other("no CIB to work on: set CIB_file=FILE".into()))?;
-    ConfigSession::open(path, true)
+fn open(cib: &CibSource) -> Result<ConfigSession, CrmError> {
+    ConfigSession::open(cib.clone(), true)
 }
 
 fn find_node<'a>(s: &'a mut ConfigSession, node: &str) -> Result<&'a mut Node, CrmError> {
@@ -27,7 +25,7 @@ fn find_node<'a>(s: &'a mut ConfigSession, node: &str) -> Result<&'a mut Node, C
 
 /// Sets a permanent node attribute (`<nodes>`), like `crm_attribute --node`.
 fn set_node_attr(
-    cib: Option<PathBuf>,
+    cib: &CibSource,
     node: &str,
     set: &str,
     name: &str,
@@ -53,7 +51,7 @@ fn arg<'a>(args: &'a [String], i: usize, what: &str) -> Result<&'a str, CrmError
     args.get(i).map(String::as_str).ok_or_else(|| CrmError::Other(format!("{}: missing {what}", args[0])))
 }
 
-pub fn run(cib: Option<PathBuf>, args: &[String]) -> Result<(), CrmError> {
+pub fn run(cib: &CibSource, args: &[String]) -> Result<(), CrmError> {
     let Some(cmd) = args.first().map(String::as_str) else { return Ok(()) };
     let node_or_local = || args.get(1).cloned().unwrap_or_else(local_node);
     match cmd {

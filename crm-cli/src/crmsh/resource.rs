@@ -1,8 +1,6 @@
-//! `crm resource`: what `crm_resource` does to the CIB, offline on CIB_file:
+//! `crm resource`: what `crm_resource` does to the CIB (CIB_file or the cluster):
 //! target-role and friends as meta attributes, `cli-prefer-`/`cli-ban-`
 //! location constraints for move/ban, status history for cleanup.
-
-use std::path::PathBuf;
 
 use super::attrs;
 use super::error::CrmError;
@@ -10,10 +8,10 @@ use super::ids::Ids;
 use super::parse::Kind;
 use super::session::{info, ConfigSession};
 use super::xml::Node;
+use crate::cibio::CibSource;
 
-fn open(cib: Option<PathBuf>) -> Result<ConfigSession, CrmError> {
-    let path = cib.ok_or_else(|| CrmError::Other("no CIB to work on: set CIB_file=FILE".into()))?;
-    ConfigSession::open(path, true)
+fn open(cib: &CibSource) -> Result<ConfigSession, CrmError> {
+    ConfigSession::open(cib.clone(), true)
 }
 
 fn find_rsc<'a>(n: &'a mut Node, id: &str) -> Option<&'a mut Node> {
@@ -25,7 +23,7 @@ fn find_rsc<'a>(n: &'a mut Node, id: &str) -> Option<&'a mut Node> {
 
 /// Runs `f` on the resource element and writes the CIB.
 fn edit_rsc(
-    cib: Option<PathBuf>,
+    cib: &CibSource,
     rsc: &str,
     f: impl FnOnce(&mut Node, &mut Ids) -> Result<(), CrmError>,
 ) -> Result<(), CrmError> {
@@ -37,7 +35,7 @@ fn edit_rsc(
     s.write_now()
 }
 
-fn set_meta(cib: Option<PathBuf>, rsc: &str, name: &str, value: &str) -> Result<(), CrmError> {
+fn set_meta(cib: &CibSource, rsc: &str, name: &str, value: &str) -> Result<(), CrmError> {
     edit_rsc(cib, rsc, |el, ids| {
         let sid = format!("{rsc}-meta_attributes");
         attrs::set(el, ids, "meta_attributes", &sid, name, value);
@@ -64,17 +62,12 @@ fn arg<'a>(args: &'a [String], i: usize, what: &str) -> Result<&'a str, CrmError
     args.get(i).map(String::as_str).ok_or_else(|| CrmError::Other(format!("{}: missing {what}", args[0])))
 }
 
-pub fn run(cib: Option<PathBuf>, args: &[String]) -> Result<(), CrmError> {
+pub fn run(cib: &CibSource, args: &[String]) -> Result<(), CrmError> {
     let Some(cmd) = args.first().map(String::as_str) else { return Ok(()) };
     match cmd {
         "start" | "stop" => {
             for rsc in &args[1..] {
-                set_meta(
-                    cib.clone(),
-                    rsc,
-                    "target-role",
-                    if cmd == "start" { "Started" } else { "Stopped" },
-                )?;
+                set_meta(cib, rsc, "target-role", if cmd == "start" { "Started" } else { "Stopped" })?;
             }
             if args.len() < 2 {
                 return Err(CrmError::Other(format!("{cmd}: missing resource")));
@@ -84,13 +77,13 @@ pub fn run(cib: Option<PathBuf>, args: &[String]) -> Result<(), CrmError> {
         "restart" => {
             let rsc = arg(args, 1, "resource")?;
             info(&format!("ordering {rsc} to stop"));
-            set_meta(cib.clone(), rsc, "target-role", "Stopped")?;
+            set_meta(cib, rsc, "target-role", "Stopped")?;
             info(&format!("ordering {rsc} to start"));
             set_meta(cib, rsc, "target-role", "Started")
         }
         "promote" | "demote" => {
             let rsc = arg(args, 1, "resource")?;
-            let (p, u) = role_names(&open(cib.clone())?);
+            let (p, u) = role_names(&open(cib)?);
             set_meta(cib, rsc, "target-role", if cmd == "promote" { p } else { u })
         }
         "manage" | "unmanage" => {
@@ -109,16 +102,22 @@ pub fn run(cib: Option<PathBuf>, args: &[String]) -> Result<(), CrmError> {
             if s.cib.find_resource(rsc).is_none() {
                 return Err(CrmError::Other(format!("resource {rsc} does not exist")));
             }
-            let node = match node {
-                Some(n) => n.to_string(),
-                None if cmd == "ban" => local_node(),
-                None => {
-                    return Err(CrmError::Other(format!(
-                        "{cmd} {rsc}: which node? (offline there is no current location)"
-                    )))
-                }
+            // Without a node, `move` moves away from where the resource runs
+            // (a ban there), as crm_resource --move does; `ban` bans it here.
+            let (node, ban) = match node {
+                Some(n) => (n.to_string(), cmd == "ban"),
+                None if cmd == "ban" => (local_node(), true),
+                None => match running_on(&s, rsc).as_slice() {
+                    [(n, _)] => (n.clone(), true),
+                    on => {
+                        return Err(CrmError::Other(format!(
+                            "Resource '{rsc}' not moved: active in {} locations; give a node",
+                            on.len()
+                        )))
+                    }
+                },
             };
-            let (id, score) = if cmd == "ban" {
+            let (id, score) = if ban {
                 (format!("cli-ban-{rsc}-on-{node}"), "-INFINITY")
             } else {
                 (format!("cli-prefer-{rsc}"), "INFINITY")
@@ -133,7 +132,7 @@ pub fn run(cib: Option<PathBuf>, args: &[String]) -> Result<(), CrmError> {
                     .with("node", &node)
                     .with("score", score),
             );
-            if cmd == "ban" {
+            if ban {
                 info(&format!("Resource '{rsc}' not allowed to run on '{node}' (use 'crm resource clear {rsc}' to undo)"));
             } else {
                 info(&format!("Move constraint created for {rsc} to {node}"));
@@ -343,8 +342,9 @@ pub fn running_on(s: &ConfigSession, rsc: &str) -> Vec<(String, String)> {
     out
 }
 
+/// This node's name (the executor's, else the host name), as crm_attribute finds it.
 pub fn local_node() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|s| s.trim().to_string()).unwrap_or_default()
+    crate::nodeattr::local_node_name()
 }
 
 fn node_state<'a>(status: &'a mut Node, node: &str) -> Option<&'a mut Node> {

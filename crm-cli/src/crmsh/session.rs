@@ -1,8 +1,6 @@
 //! The `configure` level: a working copy of the CIB that commands edit and
 //! `commit` writes back, all or nothing.
 
-use std::path::PathBuf;
-
 use super::cib::{take_resource, Cib, RSC_REF_ATTRS};
 use super::error::CrmError;
 use super::ids::Ids;
@@ -10,6 +8,7 @@ use super::lexer::{self, Statement};
 use super::parse::{self, Ctx, Kind, Obj, MEMBER};
 use super::show;
 use super::xml::Node;
+use crate::cibio::CibSource;
 
 /// Messages go to stderr with crmsh's prefixes.
 pub fn info(msg: &str) {
@@ -23,10 +22,10 @@ pub fn error(msg: &str) {
 }
 
 pub struct ConfigSession {
-    pub path: PathBuf,
+    pub source: CibSource,
     pub cib: Cib,
-    /// The file as it was read, to refuse committing over a concurrent change
-    /// and to know whether anything changed.
+    /// The CIB as it was read, to refuse committing over a concurrent change
+    /// and (online) to send only what changed.
     pub original: String,
     pub dirty: bool,
     pub force: bool,
@@ -49,16 +48,20 @@ fn constraint_word(name: &str) -> &str {
 }
 
 impl ConfigSession {
-    /// Opens the CIB named by `path`; a missing file starts as an empty CIB.
-    pub fn open(path: PathBuf, force: bool) -> Result<ConfigSession, CrmError> {
-        let original = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(CrmError::Other(format!("{}: {e}", path.display()))),
-        };
+    /// Opens the CIB of `source`; a missing file starts as an empty CIB.
+    pub fn open(source: CibSource, force: bool) -> Result<ConfigSession, CrmError> {
+        let original = super::store::read(&source)?;
         let text = if original.is_empty() { crate::cibio::empty_cib_xml() } else { &original };
         let cib = Cib::parse(text)?;
-        Ok(ConfigSession { path, cib, original, dirty: false, force, ask: None, origins: Default::default() })
+        Ok(ConfigSession {
+            source,
+            cib,
+            original,
+            dirty: false,
+            force,
+            ask: None,
+            origins: Default::default(),
+        })
     }
 
     fn ctx(&self, session: bool) -> Ctx {
@@ -245,23 +248,7 @@ impl ConfigSession {
                 "Call failed: Update does not conform to the configured schema; nothing committed".into(),
             ));
         }
-        // Someone else changed the file since we read it: do not overwrite.
-        let now = std::fs::read_to_string(&self.path).unwrap_or_default();
-        if now != self.original {
-            return Err(CrmError::Invalid(format!(
-                "{} changed since it was read; nothing committed (reload and try again)",
-                self.path.display()
-            )));
-        }
-        let mut out = Cib { root: self.cib.root.clone() };
-        out.bump_epoch();
-        let text = out.to_xml();
-        crate::cibio::write_atomically(&self.path, text.as_bytes())
-            .map_err(|e| CrmError::Other(format!("{e:#}")))?;
-        self.cib = out;
-        self.original = text;
-        self.dirty = false;
-        Ok(())
+        self.store("nothing committed (reload and try again)")
     }
 
     /// crmsh's checks of the objects this session touched: unknown agents and
@@ -310,28 +297,19 @@ impl ConfigSession {
             return Err(CrmError::Invalid(format!("{e}; nothing changed")));
         }
         self.dirty = true;
-        let force = self.force;
-        self.force = true;
-        let r = self.commit_quiet();
-        self.force = force;
-        r
+        self.store("nothing changed")
     }
 
-    fn commit_quiet(&mut self) -> Result<(), CrmError> {
-        let now = std::fs::read_to_string(&self.path).unwrap_or_default();
-        if now != self.original {
-            return Err(CrmError::Invalid(format!(
-                "{} changed since it was read; nothing changed",
-                self.path.display()
-            )));
-        }
+    /// Writes the working copy with the next epoch and continues from what was
+    /// stored; `refusal` ends the message when the CIB changed meanwhile.
+    fn store(&mut self, refusal: &str) -> Result<(), CrmError> {
         let mut out = Cib { root: self.cib.root.clone() };
         out.bump_epoch();
         let text = out.to_xml();
-        crate::cibio::write_atomically(&self.path, text.as_bytes())
-            .map_err(|e| CrmError::Other(format!("{e:#}")))?;
-        self.cib = out;
-        self.original = text;
+        let stored = super::store::commit(&self.source, &self.original, &text, refusal)?;
+        // Online the daemon's copy is what follows (it numbered the version).
+        self.cib = if stored == text { out } else { Cib::parse(&stored)? };
+        self.original = stored;
         self.dirty = false;
         Ok(())
     }

@@ -2,7 +2,7 @@
 //! `resource`, `node`, `ra`. The same code serves one-liners (`crm configure
 //! primitive ...`), scripts (`crm -f FILE`) and the interactive shell.
 
-use std::path::PathBuf;
+use crate::cibio::CibSource;
 
 use super::error::CrmError;
 use super::lexer::{self, Statement};
@@ -31,9 +31,10 @@ impl Level {
 }
 
 pub struct Shell {
-    pub cib_path: Option<PathBuf>,
-    /// The CIB named at start (CIB_file); `cib use live` goes back to it.
-    live_path: Option<PathBuf>,
+    /// The CIB commands work on: `CIB_file`, a shadow, or the node's daemon.
+    pub cib: CibSource,
+    /// The CIB named at start (`CIB_file` or the daemon); `cib use live` goes back to it.
+    live: CibSource,
     pub force: bool,
     pub level: Level,
     cfg: Option<ConfigSession>,
@@ -103,10 +104,11 @@ pub const CONFIGURE_COMMANDS: &[&str] = &[
 ];
 
 impl Shell {
-    pub fn new(cib_path: Option<PathBuf>, force: bool) -> Shell {
+    /// A shell on `cib`, which is also what `cib use live` returns to.
+    pub fn new(cib: CibSource, force: bool) -> Shell {
         Shell {
-            live_path: cib_path.clone(),
-            cib_path,
+            live: cib.clone(),
+            cib,
             force,
             level: Level::Top,
             cfg: None,
@@ -119,16 +121,15 @@ impl Shell {
     /// Object ids, resource ids and node names of the configuration being
     /// worked on (for completion).
     pub fn completion_data(&mut self) -> (Vec<String>, Vec<String>, Vec<String>) {
-        // Outside `configure` read the file afresh and keep nothing: other
+        // Outside `configure` read the CIB afresh and keep nothing: other
         // levels change it directly.
         let fresh;
-        let c = match (&self.cfg, &self.cib_path) {
-            (Some(c), _) => Ok(c),
-            (None, Some(p)) => {
-                fresh = ConfigSession::open(p.clone(), false);
+        let c = match &self.cfg {
+            Some(c) => Ok(c),
+            None => {
+                fresh = ConfigSession::open(self.cib.clone(), false);
                 fresh.as_ref().map_err(|_| ())
             }
-            (None, None) => Err(()),
         };
         match c {
             Ok(c) => {
@@ -144,12 +145,7 @@ impl Shell {
 
     fn config(&mut self) -> Result<&mut ConfigSession, CrmError> {
         if self.cfg.is_none() {
-            let path = self.cib_path.clone().ok_or_else(|| {
-                CrmError::Other(
-                    "no CIB to work on: set CIB_file=FILE (no cluster connection available)".into(),
-                )
-            })?;
-            let mut c = ConfigSession::open(path, self.force)?;
+            let mut c = ConfigSession::open(self.cib.clone(), self.force)?;
             if self.interactive {
                 c.ask = Some(ask_user);
             }
@@ -253,10 +249,8 @@ impl Shell {
                 self.commit(false);
             }
             self.cfg = None;
-            let mut path = self.cib_path.clone();
-            match super::cibcmd::run(self.live_path.clone(), &mut path, &st.tokens[1..]) {
-                Ok(()) => self.cib_path = path,
-                Err(e) => self.fail(&e),
+            if let Err(e) = super::cibcmd::run(&self.live, &mut self.cib, &st.tokens[1..]) {
+                self.fail(&e);
             }
             return;
         }
@@ -473,11 +467,11 @@ impl Shell {
                 let node = vec!["list".to_string()];
                 let rsc = vec!["status".to_string()];
                 println!("Node List:");
-                if let Err(e) = super::node::run(self.cib_path.clone(), &node) {
+                if let Err(e) = super::node::run(&self.cib, &node) {
                     self.fail(&e);
                 }
                 println!("\nFull List of Resources:");
-                if let Err(e) = super::resource::run(self.cib_path.clone(), &rsc) {
+                if let Err(e) = super::resource::run(&self.cib, &rsc) {
                     self.fail(&e);
                 }
             }
@@ -485,14 +479,14 @@ impl Shell {
     }
 
     fn resource_cmd(&mut self, st: &Statement) {
-        let r = super::resource::run(self.cib_path.clone(), &st.tokens);
+        let r = super::resource::run(&self.cib, &st.tokens);
         if let Err(e) = r {
             self.fail(&e);
         }
     }
 
     fn node_cmd(&mut self, st: &Statement) {
-        let r = super::node::run(self.cib_path.clone(), &st.tokens);
+        let r = super::node::run(&self.cib, &st.tokens);
         if let Err(e) = r {
             self.fail(&e);
         }

@@ -267,8 +267,48 @@ fn record(cib: &mut Cib, uname: &str, op: &OpRecord, now_s: i64) -> Option<Strin
         mark_pending(cib, uname, op);
         return None;
     }
-    (!succeeded(&op.task, op.interval_ms, op.rc))
-        .then(|| format!("{}_{}_{}", op.rsc, op.task, op.interval_ms))
+    let ok = succeeded(&op.task, op.interval_ms, op.rc);
+    // The transition key carries the result that was expected, so that the
+    // scheduler and crm_mon tell a failure from a success by comparing them.
+    let expected = match (op.task.as_str(), op.interval_ms) {
+        ("monitor", 0) => 7,
+        _ if ok => op.rc,
+        _ => 0,
+    };
+    for o in ops_mut(cib, uname, op) {
+        set_expected(o, expected);
+    }
+    if ok {
+        return None;
+    }
+    remember_failure(cib, uname, op);
+    Some(format!("{}_{}_{}", op.rsc, op.task, op.interval_ms))
+}
+
+fn set_expected(o: &mut cs::LrmRscOp, expected: i32) {
+    let rc = o.rc_code().unwrap_or(0);
+    if let Some(key) = o.transition_key.as_deref() {
+        let parts: Vec<&str> = key.splitn(4, ':').collect();
+        if let [action, transition, _, uuid] = parts[..] {
+            let key = format!("{action}:{transition}:{expected}:{uuid}");
+            o.transition_magic = Some(format!("0:{rc};{key}"));
+            o.transition_key = Some(key);
+        }
+    }
+}
+
+/// A copy of the failed operation under `<rsc>_last_failure_0`, as Pacemaker's
+/// controller keeps it: it outlives the recovery (the recurring monitor's own
+/// record is overwritten by the next result) until the failure is cleaned up.
+fn remember_failure(cib: &mut Cib, uname: &str, op: &OpRecord) {
+    let Some(failed) = ops_mut(cib, uname, op).next().cloned() else { return };
+    let id = format!("{}_last_failure_0", op.rsc);
+    let Some(st) = state_mut(cib, uname) else { return };
+    let resources = st.lrm.iter_mut().flat_map(|l| l.resources.iter_mut()).flat_map(|r| r.resources.iter_mut());
+    if let Some(r) = resources.into_iter().find(|r| r.id == op.rsc) {
+        r.ops.retain(|o| o.id != id);
+        r.ops.push(cs::LrmRscOp { id, ..failed });
+    }
 }
 
 /// The parameters' digest, as the controller records it, so that the
