@@ -46,11 +46,7 @@ pub struct Outcome {
 /// `crm` in the directory of the running executable: the tools are installed
 /// (and built) side by side, and PATH may hold Pacemaker's own `crm`.
 pub fn crm_path() -> PathBuf {
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|d| d.join("crm")))
-        .filter(|p| p.exists())
-        .unwrap_or_else(|| PathBuf::from("crm"))
+    std::env::current_exe().ok().and_then(|exe| exe.parent().map(|d| d.join("crm"))).unwrap_or("crm".into())
 }
 
 /// Runs the action to completion (the caller puts it on its own thread: a
@@ -59,14 +55,15 @@ pub fn run(action: &Action) -> Outcome {
     let command = action.command_line();
     // No terminal for the child: it must not read keys meant for the monitor
     // or draw over it.
-    let out = Command::new(crm_path())
+    let crm = crm_path();
+    let out = Command::new(&crm)
         .args(action.args())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .output();
     match out {
-        Err(e) => Outcome { command, ok: false, message: format!("cannot run crm: {e}") },
+        Err(e) => Outcome { command, ok: false, message: format!("cannot run {}: {e}", crm.display()) },
         Ok(out) => {
             let text =
                 format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
