@@ -1,6 +1,9 @@
 //! `crm_mon`: the cluster's status. One-shot text (`-1`) in Pacemaker 2.1.5's
 //! format, or XML (`--output-as=xml`); reads `CIB_file` when set, else asks
-//! the local daemon.
+//! the local daemon. Without `-1` on a terminal, a live view that follows
+//! every change (`mon::live`).
+
+use std::io::IsTerminal;
 
 use anyhow::{bail, Result};
 use clap::Parser;
@@ -46,6 +49,16 @@ fn main() {
 }
 
 fn run(args: &Args) -> Result<()> {
+    let text_output = matches!(args.output_as.as_str(), "text" | "console" | "plain");
+    // Output going to a file or a pipe gets the one-shot status, as if `-1`
+    // was given: there is nobody to drive a live view.
+    if !args.one_shot && text_output && std::io::stdout().is_terminal() {
+        let source = match cibio::cib_file_from_env() {
+            Some(path) => mon::live::Source::File(path),
+            None => mon::live::Source::Daemon,
+        };
+        return mon::live::run(source);
+    }
     let (cib, _source) =
         cibio::load_cib().map_err(|e| ToolError::new(ExitCode::NotConnected, format!("{e:#}")))?;
     let now = mon::timefmt::now();
@@ -65,7 +78,6 @@ fn run(args: &Args) -> Result<()> {
         other => bail!("unsupported output format: {other}"),
     };
     print!("{text}");
-    let _ = args.one_shot;
     Ok(())
 }
 

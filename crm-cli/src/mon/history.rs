@@ -352,7 +352,7 @@ fn expired(stt: &Status, rsc: Option<RscId>, op: &cs::LrmRscOp) -> bool {
 }
 
 /// One failed action in words.
-fn failed_action_line(f: &FailedOp) -> String {
+pub fn failed_action_line(f: &FailedOp) -> String {
     let op = f.op;
     let key = op.operation_key.as_deref().filter(|k| !k.is_empty()).unwrap_or(&op.id);
     let (rsc, task, interval) =

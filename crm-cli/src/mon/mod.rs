@@ -7,6 +7,7 @@
 //! section here, so the scheduler stays free of display concerns.
 
 pub mod history;
+pub mod live;
 pub mod nodes;
 pub mod ocf;
 pub mod summary;
