@@ -56,10 +56,14 @@ impl Calls {
 
 fn log_result(req: &OpRequest, r: &OpResult) {
     let op = format!("{}_{}_{}", req.rsc_id, req.action, req.interval_ms);
-    if r.rc == OcfRc::Success
-        || (req.action == "monitor" && matches!(r.rc, OcfRc::NotRunning | OcfRc::RunningPromoted))
-    {
+    let expected = r.rc == OcfRc::Success
+        || (req.action == "monitor" && matches!(r.rc, OcfRc::NotRunning | OcfRc::RunningPromoted));
+    if expected && req.interval_ms > 0 {
         tracing::debug!(%op, rc = r.rc.code(), ms = r.exec_time_ms, "operation done");
+    } else if expected {
+        // One-shot operations at info: with the membership and transition
+        // lines they show where a failover's time goes.
+        tracing::info!(%op, rc = r.rc.code(), ms = r.exec_time_ms, "operation done");
     } else {
         tracing::info!(%op, rc = r.rc.code(), ms = r.exec_time_ms, reason = r.exit_reason.as_deref().unwrap_or(""), "operation result");
     }

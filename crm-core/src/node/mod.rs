@@ -630,7 +630,9 @@ impl Node {
         }
         loop {
             if self.dc.transition.as_ref().is_some_and(|t| t.is_finished()) {
-                self.dc.transition = None;
+                if let Some(t) = self.dc.transition.take() {
+                    tracing::info!(transition = t.id, aborted = t.aborted, "transition finished");
+                }
             }
             if self.dc.transition.is_none() {
                 if !self.dc.dirty {
@@ -647,6 +649,7 @@ impl Node {
                 if run.is_empty() {
                     return;
                 }
+                tracing::info!(transition = id, actions = run.actions.len(), "transition started");
                 self.dc.transition = Some(run);
             }
             let started = self.dc.transition.as_mut().map(|t| t.start_ready()).unwrap_or_default();
