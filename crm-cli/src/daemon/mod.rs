@@ -171,8 +171,9 @@ impl Daemon {
             Command::Fence { target } => {
                 let (executor, cib, inbox) =
                     (self.calls.executor().clone(), self.node.cib().clone(), self.inbox.clone());
+                let delay = fence::priority_delay(&cib, &target, (now_ms() / 1000) as i64);
                 tokio::spawn(async move {
-                    let ok = fence::fence(executor, cib, target.clone()).await;
+                    let ok = fence::fence(executor, cib, target.clone(), delay).await;
                     let _ = inbox.send(Input::FenceResult { target, ok });
                 });
             }
@@ -231,7 +232,7 @@ impl Daemon {
                 let (executor, cib, inbox) =
                     (self.calls.executor().clone(), self.node.cib().clone(), self.inbox.clone());
                 tokio::spawn(async move {
-                    let ok = fence::fence(executor, cib, target.clone()).await;
+                    let ok = fence::fence(executor, cib, target.clone(), Duration::ZERO).await;
                     let _ = inbox.send(Input::AdminFenceDone { target, ok, reply });
                 });
                 return Ok(());

@@ -45,6 +45,9 @@ pub struct TransitionRun {
     pub id: u64,
     pub actions: Vec<PlannedAction>,
     pub aborted: bool,
+    /// The cluster's `batch-limit`: at most this many actions under way at
+    /// once (0: no limit).
+    pub batch_limit: usize,
 }
 
 impl TransitionRun {
@@ -64,7 +67,9 @@ impl TransitionRun {
                 PlannedAction { step: step_of(t, t.graph[n]), inputs, state: State::Waiting }
             })
             .collect();
-        let mut run = TransitionRun { id, actions, aborted: false };
+        let batch_limit =
+            t.cluster.options.raw.get("batch-limit").and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+        let mut run = TransitionRun { id, actions, aborted: false, batch_limit };
         run.start_after_fencing();
         run
     }
@@ -117,10 +122,15 @@ impl TransitionRun {
         if self.aborted {
             return started;
         }
+        let mut in_flight = self.in_flight();
         loop {
             let mut progress = false;
             for i in 0..self.actions.len() {
                 if self.actions[i].state != State::Waiting {
+                    continue;
+                }
+                let is_immediate = self.actions[i].step == Step::Immediate;
+                if !is_immediate && self.batch_limit > 0 && in_flight >= self.batch_limit {
                     continue;
                 }
                 if !self.actions[i].inputs.iter().all(|&p| self.actions[p].state == State::Done) {
@@ -131,6 +141,7 @@ impl TransitionRun {
                     self.actions[i].state = State::Done;
                 } else {
                     self.actions[i].state = State::InFlight;
+                    in_flight += 1;
                     started.push(i);
                 }
             }
@@ -204,7 +215,7 @@ mod tests {
             .into_iter()
             .map(|(step, inputs)| PlannedAction { step, inputs, state: State::Waiting })
             .collect();
-        TransitionRun { id: 1, actions, aborted: false }
+        TransitionRun { id: 1, actions, aborted: false, batch_limit: 0 }
     }
 
     fn fence(t: &str) -> Step {
@@ -234,6 +245,16 @@ mod tests {
         assert_eq!(t.start_ready(), vec![0]);
         t.complete(0, true);
         assert_eq!(t.start_ready(), vec![1]);
+    }
+
+    #[test]
+    fn batch_limit_bounds_the_actions_under_way() {
+        let mut t = run(vec![(fence("a"), vec![]), (fence("b"), vec![]), (fence("c"), vec![])]);
+        t.batch_limit = 2;
+        assert_eq!(t.start_ready(), vec![0, 1]);
+        assert_eq!(t.start_ready(), Vec::<usize>::new());
+        t.complete(1, true);
+        assert_eq!(t.start_ready(), vec![2]);
     }
 
     #[test]
