@@ -12,6 +12,10 @@ SHARED_DIR=${SHARED_DIR:-$(cd .. && pwd)/shared}
 NETNS_HOME="$SHARED_DIR/netns"
 export NETNS_STATE=/tmp/bench-cluster-state
 mkdir -p "$OUT"
+# The reference stack: Pacemaker's daemons, and crmsh for configure.sh.
+for p in pacemaker crmsh; do
+  dpkg -s "$p" >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$p"
+done
 cargo build --release --bins -q
 BIN=$(pwd)/target/release
 
