@@ -342,8 +342,12 @@ pub async fn run(cfg: DaemonConfig) -> Result<()> {
     let mut stopping: Option<Instant> = None;
     loop {
         if let Some(since) = stopping {
-            if !d.runs_resources() || since.elapsed() > SHUTDOWN_WAIT {
+            if !d.runs_resources() {
                 tracing::info!("stopping: nothing runs here any more");
+                break;
+            }
+            if since.elapsed() > SHUTDOWN_WAIT {
+                tracing::warn!("stopping with resources still active here: they did not stop in time");
                 break;
             }
         }
