@@ -212,7 +212,7 @@ fn record_results(cib: &mut Cib, t: &Transition, now: i64) {
         }
         let rsc = c.rsc(r);
         // Anonymous clone instances are recorded under their configured name.
-        let hist_id = rsc.name_on(Some(n)).to_string();
+        let hist_id = c.action_name(r, Some(n)).to_string();
         match a.task.as_str() {
             "delete" => {
                 inject::delete_history(cib, &node, &hist_id);

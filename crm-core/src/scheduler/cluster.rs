@@ -438,6 +438,33 @@ impl Cluster {
             .filter(|r| self.resources[r.0].variant == Variant::Primitive)
             .collect()
     }
+    /// The name an action of `rsc` on `node` goes by in the simulated
+    /// execution. Pacemaker's graph names an anonymous clone instance by its
+    /// configured id, and the simulator keeps that name whenever some instance
+    /// is known under it (any node's history records the suffix-free name);
+    /// otherwise it falls back to the instance id.
+    pub fn action_name(&self, rsc: RscId, node: Option<NodeId>) -> &str {
+        let r = self.rsc(rsc);
+        let own = r.name_on(node);
+        let Some(base) = r.base_id.as_deref() else { return own };
+        if r.orphan || own == base {
+            return own;
+        }
+        let top = self.top_of(rsc);
+        if self.rsc(top).unique {
+            return own;
+        }
+        let known = self
+            .resources
+            .iter()
+            .any(|o| o.base_id.as_deref() == Some(base) && o.history_names.iter().any(|(_, h)| h == base));
+        if known {
+            base
+        } else {
+            own
+        }
+    }
+
     /// The top-level resource that contains `rsc`.
     pub fn top_of(&self, mut rsc: RscId) -> RscId {
         while let Some(p) = self.resources[rsc.0].parent {

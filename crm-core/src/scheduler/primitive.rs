@@ -122,6 +122,16 @@ impl ResourceVariant for Primitive {
             }
         }
 
+        // A recurring monitor rescheduled because its definition changed only
+        // matters where the resource stays: elsewhere the
+        // stop ends it.
+        for &i in set.of_rsc(r).to_vec().iter() {
+            let a = &set.actions[i];
+            if a.task == "monitor" && a.interval_ms > 0 && a.node != next {
+                set.actions[i].optional = true;
+            }
+        }
+
         if let Some(n) = next {
             for op in &rsc.ops {
                 if op.interval_ms == 0 || op.name != "monitor" || !op.enabled {
