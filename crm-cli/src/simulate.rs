@@ -226,7 +226,7 @@ fn record_results(cib: &mut Cib, t: &Transition, now: i64) {
             "reload-agent" | "notify" => continue,
             _ => {}
         }
-        let rc = if a.is_probe {
+        let rc = if a.is_probe || a.stopped_role {
             7
         } else if a.task == "monitor" && rsc.next_role == crm_core::scheduler::cluster::Role::Promoted {
             8

@@ -335,6 +335,12 @@ impl Resource {
             .unwrap_or(&self.id)
     }
 
+    /// Whether another operation has the same name and interval: Pacemaker
+    /// schedules neither of such a pair.
+    pub fn is_duplicate_op(&self, op: &OpDef) -> bool {
+        self.ops.iter().filter(|o| o.name == op.name && o.interval_ms == op.interval_ms).count() > 1
+    }
+
     pub fn current_node(&self) -> Option<NodeId> {
         self.running_on.first().copied()
     }
@@ -399,6 +405,11 @@ pub struct Cluster {
     pub rsc_index: std::collections::HashMap<String, RscId>,
     /// Warnings and configuration errors found while unpacking.
     pub warnings: Vec<String>,
+    /// Recurring operations the history shows as running since the last
+    /// start (or stop), in the order the history was read: (resource, node,
+    /// task, interval). Pacemaker creates these as optional actions before
+    /// any other, which fixes their place in the graph.
+    pub history_recurring: Vec<(RscId, NodeId, String, u64)>,
 }
 
 impl Cluster {

@@ -471,7 +471,9 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                         }
                     },
                 }
-                if o.task == "monitor" && o.interval_ms > 0 && rc != OCF_NOT_RUNNING {
+                // A recurring monitor that succeeded is active, including one
+                // for the Stopped role (whose success is "not running").
+                if o.task == "monitor" && o.interval_ms > 0 {
                     if !recurring.iter().any(|(k, _)| *k == key) {
                         recurring.push((key.clone(), o.interval_ms));
                     }
@@ -556,6 +558,7 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
         }
     }
 
+    record_history_recurring(cluster, rsc, node, &ops);
     let r = cluster.rsc_mut(rsc);
     for (key, interval) in recurring {
         r.active_recurring.push((node, key, interval));
@@ -633,6 +636,34 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
         }
         OnFail::Stop => {
             r.target_role = Some(Role::Stopped);
+        }
+    }
+}
+
+/// Notes the recurring operations recorded since the resource last started
+/// here (or, when it was stopped last, since that stop), skipping pending ones.
+fn record_history_recurring(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord]) {
+    let (mut start, mut stop, mut implied_monitor, mut implied_clone) = (None, None, None, None);
+    for (i, o) in ops.iter().enumerate() {
+        match o.task {
+            "stop" if o.status == EXEC_DONE => stop = Some(i),
+            "start" | "migrate_from" => start = Some(i),
+            "monitor" if implied_monitor <= stop && (o.rc == OCF_OK || o.rc == OCF_RUNNING_PROMOTED) => {
+                implied_monitor = Some(i)
+            }
+            "promote" | "demote" => implied_clone = Some(i),
+            _ => {}
+        }
+    }
+    let start = start.or(implied_clone).or(implied_monitor);
+    for (i, o) in ops.iter().enumerate() {
+        let stopped_since = start < stop && Some(i) <= stop;
+        if stopped_since || Some(i) < start || o.interval_ms == 0 || o.status == EXEC_PENDING {
+            continue;
+        }
+        let entry = (rsc, node, o.task.to_string(), o.interval_ms);
+        if !cluster.history_recurring.contains(&entry) {
+            cluster.history_recurring.push(entry);
         }
     }
 }
