@@ -153,7 +153,6 @@ fn unpack_node_lrm(cluster: &mut Cluster, node: NodeId, st: &cs::NodeState) {
     for lr in &lrm.resources {
         let rsc = match resolve(cluster, node, &lr.id) {
             Resolved::Found(r) => r,
-            Resolved::Ignore => continue,
             Resolved::Missing => match orphan(cluster, lr) {
                 Some(r) => r,
                 None => continue,
@@ -196,7 +195,6 @@ fn apply_multiple_active(cluster: &mut Cluster) {
 enum Resolved {
     Found(RscId),
     Missing,
-    Ignore,
 }
 
 fn base_of(id: &str) -> &str {
@@ -212,7 +210,7 @@ fn anonymous_clone_of(cluster: &Cluster, r: RscId) -> Option<RscId> {
 /// Maps a history entry's id to the resource (or clone instance) it describes.
 fn resolve(cluster: &mut Cluster, node: NodeId, id: &str) -> Resolved {
     let found = match cluster.rsc_by_id(id) {
-        Some(r) if cluster.rsc(r).variant != Variant::Primitive => return Resolved::Ignore,
+        Some(r) if cluster.rsc(r).variant != Variant::Primitive => return Resolved::Missing,
         Some(r) => Some(r),
         None => None,
     };
@@ -321,11 +319,12 @@ fn copy_subtree(cluster: &mut Cluster, src: RscId, parent: RscId, suffix: &str) 
 
 /// A resource in the history but not in the configuration.
 fn orphan(cluster: &mut Cluster, lr: &cs::LrmResource) -> Option<RscId> {
-    if let Some(existing) = cluster.rsc_by_id(&lr.id) {
-        if cluster.rsc(existing).orphan {
-            return Some(existing);
-        }
-        // A history entry named like a group or clone: not a primitive, ignore.
+    // A history entry named like a group or clone is an orphan too (the
+    // arena's id index keeps pointing at the configured collection).
+    if let Some(i) = cluster.resources.iter().position(|r| r.orphan && r.id == lr.id) {
+        return Some(RscId(i));
+    }
+    if cluster.rsc_by_id(&lr.id).is_some_and(|r| cluster.rsc(r).variant == Variant::Primitive) {
         return None;
     }
     let mut r = Resource::new(&lr.id, Variant::Primitive, cluster.nodes.len());
@@ -566,7 +565,22 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
     if pending.is_some() && r.pending_task.is_none() {
         r.pending_task = pending.clone();
     }
+    // An orphan's history is cleaned up wherever it has some, running or not
+    // (anonymous clone instances excepted: their history names the clone).
+    let orphan_cleanup = r.orphan && !r.cleanup_on.contains(&node);
+    if orphan_cleanup && anonymous_clone_of(cluster, rsc).is_none() {
+        cluster.rsc_mut(rsc).cleanup_on.push(node);
+    }
+    let r = cluster.rsc_mut(rsc);
     if role == Role::Unknown || role == Role::Stopped {
+        // History left by a different agent (class, provider or type) where
+        // the resource no longer runs is stale: clean it up.
+        let changed = r.class != lr.class.clone().unwrap_or_default()
+            || r.provider != lr.provider
+            || r.agent != lr.agent.clone().unwrap_or_default();
+        if !r.orphan && changed && !r.cleanup_on.contains(&node) {
+            r.cleanup_on.push(node);
+        }
         return;
     }
     if !r.running_on.contains(&node) {
@@ -577,9 +591,7 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
     }
     let (managed, orphan) = (r.managed, r.orphan);
     if orphan {
-        if anonymous_clone_of(cluster, rsc).is_none() {
-            cluster.rsc_mut(rsc).cleanup_on.push(node);
-        }
+        // Cleaned up above.
     } else if managed && !(failed_here && on_fail != OnFail::Ignore) {
         check_config(cluster, rsc, node, &ops);
     }
