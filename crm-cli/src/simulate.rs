@@ -223,7 +223,7 @@ fn record_results(cib: &mut Cib, t: &Transition, now: i64) {
                 continue;
             }
             // Notification results are not recorded in the history.
-            "reload-agent" | "notify" => continue,
+            "reload-agent" | "notify" | "clear_failcount" => continue,
             _ => {}
         }
         let rc = if a.is_probe || a.stopped_role {

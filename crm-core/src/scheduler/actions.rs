@@ -221,6 +221,20 @@ pub fn create_config_change_actions(cluster: &Cluster, set: &mut ActionSet) -> V
     out
 }
 
+/// Clears fail counts that expired or belong to orphans; Pacemaker creates
+/// these while reading the history, so before any other action.
+pub fn create_failcount_clears(cluster: &Cluster, set: &mut ActionSet) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (i, r) in cluster.resources.iter().enumerate() {
+        for &n in &r.clear_failcount_on {
+            let mut a = ActionSet::new_action(Some(RscId(i)), "clear_failcount", 0, Some(n));
+            a.optional = false;
+            out.push(set.add(a));
+        }
+    }
+    out
+}
+
 /// Orders cleanups after stops (and before starts), and lets a required stop
 /// cancel a reload.
 pub fn order_config_change_actions(_cluster: &Cluster, set: &mut ActionSet, created: &[usize]) {
@@ -232,6 +246,12 @@ pub fn order_config_change_actions(_cluster: &Cluster, set: &mut ActionSet, crea
                     set.edge(s, a, EdgeFlags { ordered: true, implies_then: false, ..Default::default() });
                 }
                 for s in set.find(rsc, "start", None) {
+                    set.edge(a, s, EdgeFlags::ORDER);
+                }
+            }
+            // An orphan's fail count is cleared before it stops.
+            "clear_failcount" => {
+                for s in set.find(rsc, "stop", None) {
                     set.edge(a, s, EdgeFlags::ORDER);
                 }
             }

@@ -212,6 +212,12 @@ pub struct Resource {
     /// Active recurring monitors found in the history: (node, op key).
     pub active_recurring: Vec<(NodeId, String, u64)>,
     pub fail_counts: BTreeMap<NodeId, i64>,
+    /// Nodes whose fail count for this resource is to be cleared: it expired
+    /// (`failure-timeout`), or the resource is orphaned.
+    pub clear_failcount_on: Vec<NodeId>,
+    /// Nodes where an operation's definition changed since it ran (a fail
+    /// count there is cleared along with the change).
+    pub config_changed_on: Vec<NodeId>,
     /// Nodes where the definition changed since the last start (needs restart).
     pub digest_changed_on: Vec<NodeId>,
     /// Nodes where only reloadable parameters changed (reload instead of restart).
@@ -289,6 +295,8 @@ impl Resource {
             known_on: Vec::new(),
             active_recurring: Vec::new(),
             fail_counts: BTreeMap::new(),
+            clear_failcount_on: Vec::new(),
+            config_changed_on: Vec::new(),
             digest_changed_on: Vec::new(),
             reload_on: Vec::new(),
             reschedule: Vec::new(),

@@ -593,7 +593,14 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
     if orphan {
         // Cleaned up above.
     } else if managed && !(failed_here && on_fail != OnFail::Ignore) {
+        let r = cluster.rsc(rsc);
+        let before = (r.cancel.len(), r.reschedule.len(), r.digest_changed_on.len(), r.reload_on.len());
         check_config(cluster, rsc, node, &ops);
+        let r = cluster.rsc_mut(rsc);
+        let after = (r.cancel.len(), r.reschedule.len(), r.digest_changed_on.len(), r.reload_on.len());
+        if before != after {
+            r.config_changed_on.push(node);
+        }
     }
     let r = cluster.rsc_mut(rsc);
     // A managed resource thought active on a node that is down: fence it.
@@ -854,10 +861,22 @@ fn unpack_fail_counts(cluster: &mut Cluster) {
                 }
             }
             if total.0 > 0 {
+                let r = &mut cluster.resources[ri];
                 if timeout > 0 && last_failure > 0 && now >= last_failure + timeout {
+                    // A blocked resource's failure does not expire by itself.
+                    if !r.blocked {
+                        r.clear_failcount_on.push(NodeId(ni));
+                    }
                     continue;
                 }
-                cluster.resources[ri].fail_counts.insert(NodeId(ni), total.0);
+                r.fail_counts.insert(NodeId(ni), total.0);
+                let online = cluster.nodes[ni].online;
+                let r = &mut cluster.resources[ri];
+                // (An orphan found stopped everywhere has nothing to clear.)
+                let active_orphan = r.orphan && !r.running_on.is_empty();
+                if (active_orphan && online) || r.config_changed_on.contains(&NodeId(ni)) {
+                    r.clear_failcount_on.push(NodeId(ni));
+                }
             }
         }
     }
