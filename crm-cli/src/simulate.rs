@@ -212,7 +212,7 @@ fn record_results(cib: &mut Cib, t: &Transition, now: i64) {
         }
         let rsc = c.rsc(r);
         // Anonymous clone instances are recorded under their configured name.
-        let hist_id = rsc.name_on(Some(n)).to_string();
+        let hist_id = c.action_name(r, Some(n)).to_string();
         match a.task.as_str() {
             "delete" => {
                 inject::delete_history(cib, &node, &hist_id);
@@ -223,10 +223,10 @@ fn record_results(cib: &mut Cib, t: &Transition, now: i64) {
                 continue;
             }
             // Notification results are not recorded in the history.
-            "reload-agent" | "notify" => continue,
+            "reload-agent" | "notify" | "clear_failcount" => continue,
             _ => {}
         }
-        let rc = if a.is_probe {
+        let rc = if a.is_probe || a.stopped_role {
             7
         } else if a.task == "monitor" && rsc.next_role == crm_core::scheduler::cluster::Role::Promoted {
             8

@@ -22,6 +22,8 @@ pub struct Action {
     pub fence_type: Option<String>,
     /// For probes: the expected "not running" result.
     pub is_probe: bool,
+    /// A recurring monitor for the Stopped role: it too expects "not running".
+    pub stopped_role: bool,
 }
 
 impl Action {
@@ -95,6 +97,7 @@ impl ActionSet {
             reason: None,
             fence_type: None,
             is_probe: false,
+            stopped_role: false,
         }
     }
 
@@ -130,6 +133,24 @@ impl ActionSet {
             .collect()
     }
 
+    /// The recurring `task` of `rsc` with `interval_ms` on `node`: Pacemaker
+    /// keys actions by operation and node, so there is at most one.
+    pub fn find_recurring(&self, rsc: RscId, task: &str, interval_ms: u64, node: NodeId) -> Option<usize> {
+        self.of_rsc(rsc).iter().copied().find(|&i| {
+            let a = &self.actions[i];
+            a.interval_ms == interval_ms && a.node == Some(node) && (a.task == task || a.task == "cancel")
+        })
+    }
+
+    /// Turns the recurring action `i` (one running per the history) into its
+    /// cancellation, as Pacemaker reuses the action with the same key.
+    pub fn make_cancel(&mut self, i: usize) {
+        let a = &mut self.actions[i];
+        a.task = "cancel".into();
+        a.optional = false;
+        a.runnable = true;
+    }
+
     /// Whether the action goes into the transition graph.
     pub fn in_graph(&self, i: usize) -> bool {
         let a = &self.actions[i];
@@ -147,10 +168,18 @@ pub fn create_config_change_actions(cluster: &Cluster, set: &mut ActionSet) -> V
             continue;
         }
         let rid = RscId(i);
-        for (node, _task, interval) in &r.cancel {
-            let mut a = ActionSet::new_action(Some(rid), "cancel", *interval, Some(*node));
-            a.optional = false;
-            out.push(set.add(a));
+        for (node, task, interval) in &r.cancel {
+            match set.find_recurring(rid, task, *interval, *node) {
+                Some(i) => {
+                    set.make_cancel(i);
+                    out.push(i);
+                }
+                None => {
+                    let mut a = ActionSet::new_action(Some(rid), "cancel", *interval, Some(*node));
+                    a.optional = false;
+                    out.push(set.add(a));
+                }
+            }
         }
         // A changed definition forces a restart; the start is created now
         // (without a node), as Pacemaker does, and placed later.
@@ -161,11 +190,21 @@ pub fn create_config_change_actions(cluster: &Cluster, set: &mut ActionSet) -> V
             out.push(set.add(a));
         }
         for &(node, interval) in &r.reschedule {
-            let mut a = ActionSet::new_action(Some(rid), "monitor", interval, Some(node));
-            a.optional = false;
-            out.push(set.add(a));
+            let i = match set.find_recurring(rid, "monitor", interval, node) {
+                Some(i) => i,
+                None => set.add(ActionSet::new_action(Some(rid), "monitor", interval, Some(node))),
+            };
+            set.actions[i].optional = false;
+            out.push(i);
         }
-        for node in &r.cleanup_on {
+        // Pacemaker cleans up only on nodes that can run actions, and never a
+        // failed resource's history.
+        let available = |n: NodeId| {
+            let node = cluster.node(n);
+            node.maintenance
+                || (node.online && !node.shutdown && !node.unclean && !node.standby && !node.pending)
+        };
+        for node in r.cleanup_on.iter().filter(|&&n| !r.failed && available(n)) {
             let mut a = ActionSet::new_action(Some(rid), "delete", 0, Some(*node));
             a.optional = false;
             out.push(set.add(a));
@@ -177,6 +216,20 @@ pub fn create_config_change_actions(cluster: &Cluster, set: &mut ActionSet) -> V
                 a.reason = Some("resource definition change".into());
                 out.push(set.add(a));
             }
+        }
+    }
+    out
+}
+
+/// Clears fail counts that expired or belong to orphans; Pacemaker creates
+/// these while reading the history, so before any other action.
+pub fn create_failcount_clears(cluster: &Cluster, set: &mut ActionSet) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (i, r) in cluster.resources.iter().enumerate() {
+        for &n in &r.clear_failcount_on {
+            let mut a = ActionSet::new_action(Some(RscId(i)), "clear_failcount", 0, Some(n));
+            a.optional = false;
+            out.push(set.add(a));
         }
     }
     out
@@ -196,6 +249,12 @@ pub fn order_config_change_actions(_cluster: &Cluster, set: &mut ActionSet, crea
                     set.edge(a, s, EdgeFlags::ORDER);
                 }
             }
+            // An orphan's fail count is cleared before it stops.
+            "clear_failcount" => {
+                for s in set.find(rsc, "stop", None) {
+                    set.edge(a, s, EdgeFlags::ORDER);
+                }
+            }
             "cancel" => {
                 for s in set.find(rsc, "stop", None) {
                     set.edge(s, a, EdgeFlags::ORDER);
@@ -209,7 +268,12 @@ pub fn order_config_change_actions(_cluster: &Cluster, set: &mut ActionSet, crea
                 let mons: Vec<usize> = set
                     .actions
                     .iter()
-                    .filter(|x| x.rsc == Some(rsc) && x.task == "monitor" && x.interval_ms > 0)
+                    .filter(|x| {
+                        x.rsc == Some(rsc)
+                            && x.task == "monitor"
+                            && x.interval_ms > 0
+                            && x.node == set.actions[a].node
+                    })
                     .map(|x| x.id)
                     .collect();
                 for m in mons {

@@ -212,6 +212,12 @@ pub struct Resource {
     /// Active recurring monitors found in the history: (node, op key).
     pub active_recurring: Vec<(NodeId, String, u64)>,
     pub fail_counts: BTreeMap<NodeId, i64>,
+    /// Nodes whose fail count for this resource is to be cleared: it expired
+    /// (`failure-timeout`), or the resource is orphaned.
+    pub clear_failcount_on: Vec<NodeId>,
+    /// Nodes where an operation's definition changed since it ran (a fail
+    /// count there is cleared along with the change).
+    pub config_changed_on: Vec<NodeId>,
     /// Nodes where the definition changed since the last start (needs restart).
     pub digest_changed_on: Vec<NodeId>,
     /// Nodes where only reloadable parameters changed (reload instead of restart).
@@ -289,6 +295,8 @@ impl Resource {
             known_on: Vec::new(),
             active_recurring: Vec::new(),
             fail_counts: BTreeMap::new(),
+            clear_failcount_on: Vec::new(),
+            config_changed_on: Vec::new(),
             digest_changed_on: Vec::new(),
             reload_on: Vec::new(),
             reschedule: Vec::new(),
@@ -333,6 +341,12 @@ impl Resource {
         node.and_then(|n| self.history_names.iter().find(|(x, _)| *x == n))
             .map(|(_, h)| h.as_str())
             .unwrap_or(&self.id)
+    }
+
+    /// Whether another operation has the same name and interval: Pacemaker
+    /// schedules neither of such a pair.
+    pub fn is_duplicate_op(&self, op: &OpDef) -> bool {
+        self.ops.iter().filter(|o| o.name == op.name && o.interval_ms == op.interval_ms).count() > 1
     }
 
     pub fn current_node(&self) -> Option<NodeId> {
@@ -399,6 +413,11 @@ pub struct Cluster {
     pub rsc_index: std::collections::HashMap<String, RscId>,
     /// Warnings and configuration errors found while unpacking.
     pub warnings: Vec<String>,
+    /// Recurring operations the history shows as running since the last
+    /// start (or stop), in the order the history was read: (resource, node,
+    /// task, interval). Pacemaker creates these as optional actions before
+    /// any other, which fixes their place in the graph.
+    pub history_recurring: Vec<(RscId, NodeId, String, u64)>,
 }
 
 impl Cluster {
@@ -438,6 +457,33 @@ impl Cluster {
             .filter(|r| self.resources[r.0].variant == Variant::Primitive)
             .collect()
     }
+    /// The name an action of `rsc` on `node` goes by in the simulated
+    /// execution. Pacemaker's graph names an anonymous clone instance by its
+    /// configured id, and the simulator keeps that name whenever some instance
+    /// is known under it (any node's history records the suffix-free name);
+    /// otherwise it falls back to the instance id.
+    pub fn action_name(&self, rsc: RscId, node: Option<NodeId>) -> &str {
+        let r = self.rsc(rsc);
+        let own = r.name_on(node);
+        let Some(base) = r.base_id.as_deref() else { return own };
+        if r.orphan || own == base {
+            return own;
+        }
+        let top = self.top_of(rsc);
+        if self.rsc(top).unique {
+            return own;
+        }
+        let known = self
+            .resources
+            .iter()
+            .any(|o| o.base_id.as_deref() == Some(base) && o.history_names.iter().any(|(_, h)| h == base));
+        if known {
+            base
+        } else {
+            own
+        }
+    }
+
     /// The top-level resource that contains `rsc`.
     pub fn top_of(&self, mut rsc: RscId) -> RscId {
         while let Some(p) = self.resources[rsc.0].parent {

@@ -153,7 +153,6 @@ fn unpack_node_lrm(cluster: &mut Cluster, node: NodeId, st: &cs::NodeState) {
     for lr in &lrm.resources {
         let rsc = match resolve(cluster, node, &lr.id) {
             Resolved::Found(r) => r,
-            Resolved::Ignore => continue,
             Resolved::Missing => match orphan(cluster, lr) {
                 Some(r) => r,
                 None => continue,
@@ -196,7 +195,6 @@ fn apply_multiple_active(cluster: &mut Cluster) {
 enum Resolved {
     Found(RscId),
     Missing,
-    Ignore,
 }
 
 fn base_of(id: &str) -> &str {
@@ -212,7 +210,7 @@ fn anonymous_clone_of(cluster: &Cluster, r: RscId) -> Option<RscId> {
 /// Maps a history entry's id to the resource (or clone instance) it describes.
 fn resolve(cluster: &mut Cluster, node: NodeId, id: &str) -> Resolved {
     let found = match cluster.rsc_by_id(id) {
-        Some(r) if cluster.rsc(r).variant != Variant::Primitive => return Resolved::Ignore,
+        Some(r) if cluster.rsc(r).variant != Variant::Primitive => return Resolved::Missing,
         Some(r) => Some(r),
         None => None,
     };
@@ -321,11 +319,12 @@ fn copy_subtree(cluster: &mut Cluster, src: RscId, parent: RscId, suffix: &str) 
 
 /// A resource in the history but not in the configuration.
 fn orphan(cluster: &mut Cluster, lr: &cs::LrmResource) -> Option<RscId> {
-    if let Some(existing) = cluster.rsc_by_id(&lr.id) {
-        if cluster.rsc(existing).orphan {
-            return Some(existing);
-        }
-        // A history entry named like a group or clone: not a primitive, ignore.
+    // A history entry named like a group or clone is an orphan too (the
+    // arena's id index keeps pointing at the configured collection).
+    if let Some(i) = cluster.resources.iter().position(|r| r.orphan && r.id == lr.id) {
+        return Some(RscId(i));
+    }
+    if cluster.rsc_by_id(&lr.id).is_some_and(|r| cluster.rsc(r).variant == Variant::Primitive) {
         return None;
     }
     let mut r = Resource::new(&lr.id, Variant::Primitive, cluster.nodes.len());
@@ -471,7 +470,9 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                         }
                     },
                 }
-                if o.task == "monitor" && o.interval_ms > 0 && rc != OCF_NOT_RUNNING {
+                // A recurring monitor that succeeded is active, including one
+                // for the Stopped role (whose success is "not running").
+                if o.task == "monitor" && o.interval_ms > 0 {
                     if !recurring.iter().any(|(k, _)| *k == key) {
                         recurring.push((key.clone(), o.interval_ms));
                     }
@@ -556,6 +557,7 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
         }
     }
 
+    record_history_recurring(cluster, rsc, node, &ops);
     let r = cluster.rsc_mut(rsc);
     for (key, interval) in recurring {
         r.active_recurring.push((node, key, interval));
@@ -563,7 +565,22 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
     if pending.is_some() && r.pending_task.is_none() {
         r.pending_task = pending.clone();
     }
+    // An orphan's history is cleaned up wherever it has some, running or not
+    // (anonymous clone instances excepted: their history names the clone).
+    let orphan_cleanup = r.orphan && !r.cleanup_on.contains(&node);
+    if orphan_cleanup && anonymous_clone_of(cluster, rsc).is_none() {
+        cluster.rsc_mut(rsc).cleanup_on.push(node);
+    }
+    let r = cluster.rsc_mut(rsc);
     if role == Role::Unknown || role == Role::Stopped {
+        // History left by a different agent (class, provider or type) where
+        // the resource no longer runs is stale: clean it up.
+        let changed = r.class != lr.class.clone().unwrap_or_default()
+            || r.provider != lr.provider
+            || r.agent != lr.agent.clone().unwrap_or_default();
+        if !r.orphan && changed && !r.cleanup_on.contains(&node) {
+            r.cleanup_on.push(node);
+        }
         return;
     }
     if !r.running_on.contains(&node) {
@@ -574,11 +591,16 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
     }
     let (managed, orphan) = (r.managed, r.orphan);
     if orphan {
-        if anonymous_clone_of(cluster, rsc).is_none() {
-            cluster.rsc_mut(rsc).cleanup_on.push(node);
-        }
+        // Cleaned up above.
     } else if managed && !(failed_here && on_fail != OnFail::Ignore) {
+        let r = cluster.rsc(rsc);
+        let before = (r.cancel.len(), r.reschedule.len(), r.digest_changed_on.len(), r.reload_on.len());
         check_config(cluster, rsc, node, &ops);
+        let r = cluster.rsc_mut(rsc);
+        let after = (r.cancel.len(), r.reschedule.len(), r.digest_changed_on.len(), r.reload_on.len());
+        if before != after {
+            r.config_changed_on.push(node);
+        }
     }
     let r = cluster.rsc_mut(rsc);
     // A managed resource thought active on a node that is down: fence it.
@@ -633,6 +655,34 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
         }
         OnFail::Stop => {
             r.target_role = Some(Role::Stopped);
+        }
+    }
+}
+
+/// Notes the recurring operations recorded since the resource last started
+/// here (or, when it was stopped last, since that stop), skipping pending ones.
+fn record_history_recurring(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord]) {
+    let (mut start, mut stop, mut implied_monitor, mut implied_clone) = (None, None, None, None);
+    for (i, o) in ops.iter().enumerate() {
+        match o.task {
+            "stop" if o.status == EXEC_DONE => stop = Some(i),
+            "start" | "migrate_from" => start = Some(i),
+            "monitor" if implied_monitor <= stop && (o.rc == OCF_OK || o.rc == OCF_RUNNING_PROMOTED) => {
+                implied_monitor = Some(i)
+            }
+            "promote" | "demote" => implied_clone = Some(i),
+            _ => {}
+        }
+    }
+    let start = start.or(implied_clone).or(implied_monitor);
+    for (i, o) in ops.iter().enumerate() {
+        let stopped_since = start < stop && Some(i) <= stop;
+        if stopped_since || Some(i) < start || o.interval_ms == 0 || o.status == EXEC_PENDING {
+            continue;
+        }
+        let entry = (rsc, node, o.task.to_string(), o.interval_ms);
+        if !cluster.history_recurring.contains(&entry) {
+            cluster.history_recurring.push(entry);
         }
     }
 }
@@ -811,10 +861,22 @@ fn unpack_fail_counts(cluster: &mut Cluster) {
                 }
             }
             if total.0 > 0 {
+                let r = &mut cluster.resources[ri];
                 if timeout > 0 && last_failure > 0 && now >= last_failure + timeout {
+                    // A blocked resource's failure does not expire by itself.
+                    if !r.blocked {
+                        r.clear_failcount_on.push(NodeId(ni));
+                    }
                     continue;
                 }
-                cluster.resources[ri].fail_counts.insert(NodeId(ni), total.0);
+                r.fail_counts.insert(NodeId(ni), total.0);
+                let online = cluster.nodes[ni].online;
+                let r = &mut cluster.resources[ri];
+                // (An orphan found stopped everywhere has nothing to clear.)
+                let active_orphan = r.orphan && !r.running_on.is_empty();
+                if (active_orphan && online) || r.config_changed_on.contains(&NodeId(ni)) {
+                    r.clear_failcount_on.push(NodeId(ni));
+                }
             }
         }
     }

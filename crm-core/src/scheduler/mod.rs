@@ -22,6 +22,7 @@ pub mod placement;
 mod primitive;
 pub mod probes;
 mod promotable;
+mod recurring;
 pub mod rules;
 pub mod score;
 pub mod summary;
@@ -42,7 +43,9 @@ pub fn schedule(cib: &Cib, now: i64) -> Transition {
     placement::assign_all(&mut cluster);
 
     let mut set = actions::ActionSet::default();
-    let config_actions = actions::create_config_change_actions(&cluster, &mut set);
+    let mut config_actions = actions::create_failcount_clears(&cluster, &mut set);
+    recurring::create_history_actions(&cluster, &mut set);
+    config_actions.extend(actions::create_config_change_actions(&cluster, &mut set));
     let probe_list = probes::create_probes(&cluster, &mut set);
     let all: Vec<cluster::RscId> = (0..cluster.resources.len()).map(cluster::RscId).collect();
     for &r in &all {

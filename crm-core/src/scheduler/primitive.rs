@@ -122,9 +122,19 @@ impl ResourceVariant for Primitive {
             }
         }
 
+        // A recurring monitor rescheduled because its definition changed only
+        // matters where the resource stays: elsewhere the
+        // stop ends it.
+        for &i in set.of_rsc(r).to_vec().iter() {
+            let a = &set.actions[i];
+            if a.task == "monitor" && a.interval_ms > 0 && a.node != next {
+                set.actions[i].optional = true;
+            }
+        }
+
         if let Some(n) = next {
             for op in &rsc.ops {
-                if op.interval_ms == 0 || op.name != "monitor" || !op.enabled {
+                if op.interval_ms == 0 || op.name != "monitor" || !op.enabled || rsc.is_duplicate_op(op) {
                     continue;
                 }
                 let wanted = match op.role {
@@ -134,23 +144,29 @@ impl ResourceVariant for Primitive {
                     // Without a role, a monitor is for the started/unpromoted state.
                     _ => next_role != Role::Promoted,
                 };
+                let running = set
+                    .find_recurring(r, "monitor", op.interval_ms, n)
+                    .filter(|&i| set.actions[i].task == "monitor");
+                let start_optional = set.actions[start_id].optional;
                 if !wanted {
+                    // A monitor for the role being left is cancelled first.
+                    if let (Some(i), true) = (running, start_optional && op.role != Some(Role::Stopped)) {
+                        cancel_role_monitor(set, r, i, n, rsc.role, next_role);
+                    }
                     continue;
                 }
                 let role_changes = rsc.role != next_role && current == Some(n);
-                let active =
-                    rsc.active_recurring.iter().any(|(node, _, iv)| *node == n && *iv == op.interval_ms);
-                let existing = set
-                    .of_rsc(r)
-                    .iter()
-                    .map(|&i| &set.actions[i])
-                    .find(|a| a.task == "monitor" && a.interval_ms == op.interval_ms && a.node == Some(n))
-                    .map(|a| a.id);
-                let mid = match existing {
-                    Some(i) => i,
+                let mid = match running {
+                    Some(i) => {
+                        // Running already: only needed again after a (re)start
+                        // or a role change, or when rescheduled.
+                        let keep = set.actions[i].optional && start_optional && !role_changes;
+                        set.actions[i].optional = keep;
+                        i
+                    }
                     None => {
                         let mut mon = ActionSet::new_action(Some(r), "monitor", op.interval_ms, Some(n));
-                        mon.optional = active && !role_changes;
+                        mon.optional = false;
                         set.add(mon)
                     }
                 };
@@ -160,6 +176,7 @@ impl ResourceVariant for Primitive {
                 }
             }
         }
+        super::recurring::create_stopped_monitors(cluster, set, r, next);
     }
 
     fn internal_ordering(&self, _cluster: &Cluster, set: &mut ActionSet, r: RscId) {
@@ -195,6 +212,21 @@ impl ResourceVariant for Primitive {
                 );
             }
         }
+    }
+}
+
+/// Cancels the running monitor `mon` on `node` whose role the resource
+/// leaves, before the action that changes the role.
+fn cancel_role_monitor(set: &mut ActionSet, r: RscId, mon: usize, node: NodeId, role: Role, next: Role) {
+    set.make_cancel(mon);
+    let before = match (role, next) {
+        (Role::Unpromoted | Role::Started, Role::Promoted) => "promote",
+        (Role::Unpromoted | Role::Started, Role::Stopped) => "stop",
+        (Role::Promoted, _) => "demote",
+        _ => return,
+    };
+    for a in set.find(r, before, Some(node)) {
+        set.edge(mon, a, EdgeFlags { ordered: true, runnable_left: true, ..Default::default() });
     }
 }
 

@@ -114,7 +114,10 @@ impl Transition {
             return format!("  * Cluster action:  {} on {}", a.task, node);
         };
         // Actions name the resource as its history does.
-        let id = self.cluster.rsc(r).name_on(a.node);
+        let id = self.cluster.action_name(r, a.node);
+        if a.task == "clear_failcount" {
+            return format!("  * Cluster action:  clear_failcount for {id} on {node}");
+        }
         if a.pseudo {
             return format!("  * Pseudo action:   {}", a.key(id));
         }

@@ -43,6 +43,7 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
         has_stonith_resource: false,
         rsc_index: std::collections::HashMap::new(),
         warnings: Vec::new(),
+        history_recurring: Vec::new(),
     };
 
     unpack_nodes(&mut cluster, cib, cfg, &resolve);
