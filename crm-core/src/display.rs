@@ -433,7 +433,7 @@ fn failed_probe(cluster: &Cluster, r: RscId, node: Option<NodeId>) -> Option<i32
         let rsc = cluster.rsc(r);
         match rsc.variant {
             Variant::Primitive => {
-                rsc.failed_probes.iter().find(|&&(n, _)| node.map_or(true, |x| x == n)).map(|p| p.1)
+                rsc.failed_probes.iter().find(|&&(n, _)| node.is_none_or(|x| x == n)).map(|p| p.1)
             }
             // A clone of groups is looked up by the group's name: no probe has it.
             Variant::Group => None,
