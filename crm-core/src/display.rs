@@ -302,7 +302,7 @@ fn clone(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
     }
     if !rsc.unique && rsc.clone_max > active_instances {
         let running = crate::scheduler::clone_nodes(cluster, r);
-        let mut stopped: Vec<NodeId> = cluster
+        let stopped: Vec<NodeId> = cluster
             .node_ids()
             .filter(|&n| {
                 cluster.options.symmetric_cluster
@@ -310,9 +310,18 @@ fn clone(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
             })
             .filter(|n| !running.contains(n))
             .collect();
-        if !stopped.is_empty() {
-            let state = if configured_stopped(rsc) { "Stopped (disabled)" } else { "Stopped" };
-            let _ = writeln!(out, "{pad}  * {state}: [ {} ]", names(&mut stopped));
+        // Nodes grouped by state; a failed probe names why it cannot run there.
+        let mut by_state: std::collections::BTreeMap<String, Vec<NodeId>> = Default::default();
+        for n in stopped {
+            let state = match failed_probe(cluster, r, Some(n)) {
+                Some(rc) => format!("Stopped ({})", ocf_exit_str(rc)),
+                None if configured_stopped(rsc) => "Stopped (disabled)".into(),
+                None => "Stopped".into(),
+            };
+            by_state.entry(state).or_default().push(n);
+        }
+        for (state, mut list) in by_state {
+            let _ = writeln!(out, "{pad}  * {state}: [ {} ]", names(&mut list));
         }
     }
 }
@@ -370,12 +379,22 @@ fn primitive_line_with(cluster: &Cluster, r: RscId, show_node: bool) -> String {
         s.push(' ');
         s.push_str(&cluster.node(n).name);
     }
+    if !active {
+        let node = if show_node { rsc.running_on.first().copied() } else { None };
+        if let Some(rc) = failed_probe(cluster, r, node) {
+            let _ = write!(s, " ({}) ", ocf_exit_str(rc));
+        }
+    }
     let mut flags: Vec<&str> = Vec::new();
     if let Some(n) = single {
         let node = cluster.node(n);
         if !node.online && node.unclean {
             flags.push("UNCLEAN");
         }
+    }
+    // A recurring monitor in flight (pending probes are not shown).
+    if rsc.pending_task.as_deref() == Some("monitor") {
+        flags.push("Monitoring");
     }
     if configured_stopped(rsc) {
         flags.push("disabled");
@@ -405,6 +424,48 @@ pub fn cluster_status(cluster: &Cluster) -> String {
     out.push('\n');
     resource_list(cluster, &mut out);
     out
+}
+
+/// The exit code of a probe that found `r` unable to run (on `node`, or
+/// anywhere). Clone instances share their clone's probes, by configured name.
+fn failed_probe(cluster: &Cluster, r: RscId, node: Option<NodeId>) -> Option<i32> {
+    fn walk(cluster: &Cluster, r: RscId, node: Option<NodeId>) -> Option<i32> {
+        let rsc = cluster.rsc(r);
+        match rsc.variant {
+            Variant::Primitive => {
+                rsc.failed_probes.iter().find(|&&(n, _)| node.is_none_or(|x| x == n)).map(|p| p.1)
+            }
+            // A clone of groups is looked up by the group's name: no probe has it.
+            Variant::Group => None,
+            Variant::Clone => rsc.children.iter().find_map(|&c| walk(cluster, c, node)),
+        }
+    }
+    let top = cluster.top_of(r);
+    let in_group = cluster.rsc(r).parent.is_some_and(|p| cluster.rsc(p).variant == Variant::Group);
+    if cluster.rsc(top).variant == Variant::Clone && !in_group {
+        walk(cluster, top, node)
+    } else {
+        walk(cluster, r, node)
+    }
+}
+
+/// An OCF exit code's name as Pacemaker prints it ("not installed", ...).
+pub fn ocf_exit_str(rc: i32) -> &'static str {
+    match rc {
+        0 => "ok",
+        1 => "error",
+        2 => "invalid parameter",
+        3 => "unimplemented feature",
+        4 => "insufficient privileges",
+        5 => "not installed",
+        6 => "not configured",
+        7 => "not running",
+        8 => "promoted",
+        9 => "promoted (failed)",
+        190 => "OCF_DEGRADED",
+        191 => "promoted (degraded)",
+        _ => "unknown",
+    }
 }
 
 /// Whether the configuration's target-role stops the resource ("disabled").

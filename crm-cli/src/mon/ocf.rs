@@ -2,21 +2,7 @@
 
 /// An OCF exit code's name ("ok", "not running", ...).
 pub fn exit_str(rc: i32) -> &'static str {
-    match rc {
-        0 => "ok",
-        1 => "error",
-        2 => "invalid parameter",
-        3 => "unimplemented feature",
-        4 => "insufficient privileges",
-        5 => "not installed",
-        6 => "not configured",
-        7 => "not running",
-        8 => "promoted",
-        9 => "promoted (failed)",
-        190 => "OCF_DEGRADED",
-        191 => "promoted (degraded)",
-        _ => "unknown",
-    }
+    crm_core::display::ocf_exit_str(rc)
 }
 
 /// An executor status's name ("Timed Out", "Error", ...).

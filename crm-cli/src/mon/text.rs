@@ -103,7 +103,7 @@ fn hide_inactive(item: &str) -> String {
         let line = lines[i];
         let t = line.trim_start();
         i += 1;
-        if t.starts_with("* Stopped: [") || t.starts_with("* Stopped (disabled): [") {
+        if t.starts_with("* Stopped") && t.ends_with(" ]") && !t.contains('\t') {
             continue;
         }
         let Some(head) = t.strip_prefix("* Resource Group: ") else {

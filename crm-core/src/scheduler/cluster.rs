@@ -207,6 +207,9 @@ pub struct Resource {
     pub blocked: bool,
     /// Pending operation seen in history, e.g. "Starting".
     pub pending_task: Option<String>,
+    /// Probes that found the resource unable to run on a node (not installed,
+    /// invalid parameters): the node and the probe's exit code.
+    pub failed_probes: Vec<(NodeId, i32)>,
     /// Nodes where the resource's state is known (has history).
     pub known_on: Vec<NodeId>,
     /// Active recurring monitors found in the history: (node, op key).
@@ -292,6 +295,7 @@ impl Resource {
             failure_ignored: false,
             blocked: false,
             pending_task: None,
+            failed_probes: Vec::new(),
             known_on: Vec::new(),
             active_recurring: Vec::new(),
             fail_counts: BTreeMap::new(),

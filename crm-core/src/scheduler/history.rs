@@ -26,6 +26,7 @@ const EXEC_ERROR: i32 = 4;
 
 pub fn unpack_status(cluster: &mut Cluster, cib: &cs::Cib) {
     let Some(status) = &cib.status else { return };
+    PEERS.with(|p| *p.borrow_mut() = peer_table(cluster, status));
     // Remote and guest nodes' histories wait until their connections' (and
     // containers') histories, found on other nodes, show them up; so pass over
     // the node states until nothing more can be unpacked, then (with fencing)
@@ -76,6 +77,187 @@ pub fn unpack_status(cluster: &mut Cluster, cib: &cs::Cib) {
     }
     unpack_fail_counts(cluster);
     apply_multiple_active(cluster);
+}
+
+/// One operation of any node's history, as live migration needs to see it
+/// from the other end.
+#[derive(Clone)]
+struct PeerOp {
+    task: String,
+    call_id: i64,
+    rc: i32,
+    status: i32,
+    last_rc_change: Option<i64>,
+    source: Option<String>,
+    target: Option<String>,
+}
+
+type PeerTable = std::collections::HashMap<(String, String), Vec<PeerOp>>;
+
+thread_local! {
+    /// Every node's history by (node name, resource history id), for this unpack.
+    static PEERS: std::cell::RefCell<PeerTable> = std::cell::RefCell::new(PeerTable::new());
+}
+
+fn peer_table(cluster: &Cluster, status: &cs::Status) -> PeerTable {
+    let mut table = PeerTable::new();
+    for st in &status.nodes {
+        let Some(node) = st.id.as_deref().and_then(|id| cluster.node_by_id(id)) else { continue };
+        let name = cluster.node(node).name.clone();
+        for lr in st.lrm.iter().flat_map(|l| l.resources.iter()).flat_map(|r| r.resources.iter()) {
+            let ops = lr
+                .ops
+                .iter()
+                .map(|op| PeerOp {
+                    task: op.operation.clone().unwrap_or_default(),
+                    call_id: op.call_id().unwrap_or(-1),
+                    rc: op.rc_code().unwrap_or(0),
+                    status: op.op_status().unwrap_or(0),
+                    last_rc_change: op.last_rc_change(),
+                    source: op.migrate_source.clone(),
+                    target: op.migrate_target.clone(),
+                })
+                .collect();
+            table.insert((name.clone(), lr.id.clone()), ops);
+        }
+    }
+    table
+}
+
+fn peer_ops(node: &str, rsc: &str) -> Option<Vec<PeerOp>> {
+    PEERS.with(|p| p.borrow().get(&(node.to_string(), rsc.to_string())).cloned())
+}
+
+/// Whether `a` happened after `b` (by call id on one node, else by the time
+/// the result was recorded).
+fn peer_newer(a: &PeerOp, b: &PeerOp, same_node: bool) -> bool {
+    if a.call_id < 0 || b.call_id < 0 {
+        return false;
+    }
+    if same_node && a.call_id != b.call_id {
+        return a.call_id > b.call_id;
+    }
+    match (a.last_rc_change, b.last_rc_change) {
+        (Some(x), Some(y)) if x >= 0 && y >= 0 => x > y,
+        _ => false,
+    }
+}
+
+/// Whether `node` has state for `rsc` newer than `event`: another start, stop
+/// or migration, or a monitor finding it stopped.
+fn newer_state_on(node: &str, rsc: &str, event: &PeerOp, same_node: bool) -> bool {
+    let Some(ops) = peer_ops(node, rsc) else { return false };
+    ops.iter().any(|op| {
+        let relevant = matches!(op.task.as_str(), "start" | "stop" | "migrate_to" | "migrate_from")
+            || (op.task == "monitor" && op.rc == OCF_NOT_RUNNING);
+        relevant
+            && !(op.task == event.task && op.call_id == event.call_id && same_node)
+            && peer_newer(op, event, same_node)
+    })
+}
+
+/// What a live migration recorded on one end means for the other end:
+/// whether `rsc` is still active on the other node.
+enum MigrationEffect {
+    None,
+    /// Both halves succeeded: stopped here, running on the target.
+    Dangling,
+    /// Also (or still) active on the other node.
+    AlsoOn(String),
+    /// Neither end can be trusted: recover.
+    Failed,
+}
+
+fn migrate_to_success(
+    cluster: &Cluster,
+    here: NodeId,
+    lr_id: &str,
+    o: &OpRecord,
+    newer_here: bool,
+) -> MigrationEffect {
+    let (Some(source), Some(target)) = (o.op.migrate_source.as_deref(), o.op.migrate_target.as_deref())
+    else {
+        return MigrationEffect::None;
+    };
+    if source != cluster.node(here).name {
+        return MigrationEffect::None;
+    }
+    let event = PeerOp {
+        task: o.task.to_string(),
+        call_id: o.call_id,
+        rc: o.rc,
+        status: o.status,
+        last_rc_change: o.op.last_rc_change(),
+        source: None,
+        target: None,
+    };
+    let from = peer_ops(target, lr_id).and_then(|ops| {
+        ops.into_iter().find(|op| op.task == "migrate_from" && op.source.as_deref() == Some(source))
+    });
+    if newer_here && from.is_some() {
+        return MigrationEffect::None;
+    }
+    let target_newer = match &from {
+        Some(f) => newer_state_on(target, lr_id, f, true),
+        None => newer_state_on(target, lr_id, &event, false),
+    };
+    if newer_here && target_newer {
+        return MigrationEffect::None;
+    }
+    let target_online = cluster.node_by_name(target).is_some_and(|n| cluster.node(n).online);
+    match from {
+        Some(f) if f.rc == OCF_OK && f.status == EXEC_DONE => MigrationEffect::Dangling,
+        Some(f) if f.status != EXEC_PENDING => {
+            if !target_newer && target_online {
+                MigrationEffect::AlsoOn(target.to_string())
+            } else {
+                MigrationEffect::Failed
+            }
+        }
+        _ if !target_newer && target_online => MigrationEffect::AlsoOn(target.to_string()),
+        _ if !newer_here => MigrationEffect::Failed,
+        _ => MigrationEffect::None,
+    }
+}
+
+/// A failed migrate_to (on the source) or migrate_from (on the target): the
+/// resource may still be active on the other end.
+fn migration_failure(cluster: &Cluster, here: NodeId, lr_id: &str, o: &OpRecord) -> Option<String> {
+    let (Some(source), Some(target)) = (o.op.migrate_source.as_deref(), o.op.migrate_target.as_deref())
+    else {
+        return None;
+    };
+    let me = cluster.node(here).name.as_str();
+    let event = PeerOp {
+        task: o.task.to_string(),
+        call_id: o.call_id,
+        rc: o.rc,
+        status: o.status,
+        last_rc_change: o.op.last_rc_change(),
+        source: None,
+        target: None,
+    };
+    let (other, other_task) = match o.task {
+        "migrate_to" if me == source => (target, "migrate_from"),
+        "migrate_from" if me == target => (source, "migrate_to"),
+        _ => return None,
+    };
+    let ops = peer_ops(other, lr_id).filter(|ops| !ops.is_empty())?;
+    let partner = ops.iter().find(|op| {
+        op.task == other_task
+            && op.rc == OCF_OK
+            && (if other_task == "migrate_from" {
+                op.source.as_deref() == Some(source)
+            } else {
+                op.target.as_deref() == Some(target)
+            })
+    });
+    let newer = match partner {
+        Some(p) => newer_state_on(other, lr_id, p, true),
+        None => newer_state_on(other, lr_id, &event, false),
+    };
+    let online = cluster.node_by_name(other).is_some_and(|n| cluster.node(n).online);
+    (!newer && online).then(|| other.to_string())
 }
 
 /// Whether a node's history can be unpacked in a regular pass: cluster nodes
@@ -393,14 +575,19 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
     let mut recurring: Vec<(String, u64)> = Vec::new();
     let mut failed_here = false;
 
-    for o in &ops {
+    let mut also_on: Vec<String> = Vec::new();
+    let mut migrated_started = false;
+    for (oi, o) in ops.iter().enumerate() {
         if matches!(o.task, "notify" | "meta-data") {
             continue;
         }
         let key =
             o.op.operation_key.clone().unwrap_or_else(|| format!("{}_{}_{}", lr.id, o.task, o.interval_ms));
         if o.status == EXEC_PENDING || o.call_id < 0 {
-            pending = Some(o.task.to_string());
+            // The first pending action is the one shown; pending probes never are.
+            if pending.is_none() && (o.interval_ms > 0 || o.task != "monitor") {
+                pending = Some(o.task.to_string());
+            }
             match o.task {
                 "start" | "migrate_from" => role = role.max(Role::Started),
                 "promote" => role = Role::Promoted,
@@ -453,7 +640,24 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                         }
                         "migrate_to" => {
                             // The resource is leaving; the target's migrate_from decides.
-                            role = Role::Started;
+                            let newer_here = ops[oi + 1..].iter().any(|n| {
+                                n.call_id >= 0
+                                    && matches!(n.task, "start" | "stop" | "migrate_to" | "migrate_from")
+                            });
+                            match migrate_to_success(cluster, node, &lr.id, o, newer_here) {
+                                MigrationEffect::None => {}
+                                MigrationEffect::Dangling => role = Role::Stopped,
+                                MigrationEffect::AlsoOn(t) => {
+                                    role = Role::Started;
+                                    also_on.push(t);
+                                    // Partly migrated: active there whatever happens here.
+                                    migrated_started = true;
+                                }
+                                MigrationEffect::Failed => {
+                                    role = Role::Started;
+                                    cluster.rsc_mut(rsc).failed = true;
+                                }
+                            }
                         }
                         "monitor" => {
                             if last_failure_key.as_deref() == Some(key.as_str()) {
@@ -490,6 +694,15 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                 }
             }
             Outcome::Failed { hard, fatal } => {
+                if is_probe && (o.rc == OCF_NOT_INSTALLED || o.rc == 2 || o.status == 7) {
+                    // Only live failures count: on nodes up now, not expired.
+                    let timeout = cluster.rsc(rsc).failure_timeout_s;
+                    let changed = o.op.last_rc_change.as_deref().and_then(|v| v.parse::<i64>().ok());
+                    let expired = timeout > 0 && changed.is_some_and(|c| c > 0 && cluster.now > c + timeout);
+                    if cluster.node(node).online && !expired && o.op.on_node.is_some() {
+                        cluster.rsc_mut(rsc).failed_probes.push((node, o.rc));
+                    }
+                }
                 let configured = op_on_fail(cluster, rsc, o.task, o.interval_ms);
                 let default = if o.task == "stop" {
                     if cluster.options.stonith_enabled {
@@ -508,6 +721,9 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                         role = Role::Started;
                     }
                     continue;
+                }
+                if matches!(o.task, "migrate_to" | "migrate_from") {
+                    also_on.extend(migration_failure(cluster, node, &lr.id, o));
                 }
                 last_failure_key = Some(key.clone());
                 failed_here = true;
@@ -558,6 +774,18 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
     }
 
     record_history_recurring(cluster, rsc, node, &ops);
+    // Active on the other end of a migration: listed before this node.
+    for t in also_on {
+        if let Some(n) = cluster.node_by_name(&t) {
+            let r = cluster.rsc_mut(rsc);
+            if !r.running_on.contains(&n) {
+                r.running_on.push(n);
+            }
+            if migrated_started && r.role < Role::Started {
+                r.role = Role::Started;
+            }
+        }
+    }
     let r = cluster.rsc_mut(rsc);
     for (key, interval) in recurring {
         r.active_recurring.push((node, key, interval));

@@ -154,8 +154,9 @@ fn unpack_nodes(
             node.fence_reason = Some("node is unclean".into());
         }
         let flag = |k: &str| node.attrs.get(k).map(|v| is_true(v)).unwrap_or(false);
-        node.standby = flag("standby");
-        node.maintenance = flag("maintenance");
+        // Nodes never seen have no state to be in standby or maintenance.
+        node.standby = state.is_some() && flag("standby");
+        node.maintenance = state.is_some() && flag("maintenance");
         if let Some(v) = node.attrs.get("shutdown") {
             if v != "0" && !v.is_empty() {
                 node.shutdown = true;
