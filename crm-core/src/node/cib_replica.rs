@@ -93,8 +93,12 @@ impl CibReplica {
                     count_failure(cib, node, op, &failure, now_s);
                 }
             }
-            CibChange::NodeHistory { node, ops } => {
+            CibChange::NodeHistory { node, ops, seen_up } => {
                 known_node(cib, node)?;
+                let configured = configured_nodes(cib);
+                for seen in seen_up.iter().filter(|n| configured.contains(n)) {
+                    expect_up(cib, seen);
+                }
                 // The node's executor is the truth about the node: replace what
                 // the CIB remembered (it may come from a partition that never
                 // heard of the node's latest operations).
@@ -229,6 +233,20 @@ fn mark_lost(cib: &mut Cib, uname: &str) {
     st.in_ccm = Some("false".into());
     st.crmd = Some("offline".into());
     st.join = Some("down".into());
+}
+
+/// A member saw `uname` up and has not seen it fenced: unless it asked to
+/// shut down, losing it is unexpected (the scheduler fences it).
+fn expect_up(cib: &mut Cib, uname: &str) {
+    let Some(st) = state_mut(cib, uname) else { return };
+    let shutting_down = st
+        .transient
+        .iter()
+        .flat_map(|t| t.sets.iter())
+        .any(|s| s.get("shutdown").is_some_and(|v| !v.is_empty() && v != "0"));
+    if !shutting_down {
+        st.expected = Some("member".into());
+    }
 }
 
 fn clear_history(cib: &mut Cib, uname: &str) {

@@ -49,8 +49,11 @@ pub enum CibChange {
     SetResourceMeta { rsc: String, name: String, value: Option<String> },
     /// An operation result from `node`'s executor; `action` when a DC asked for it.
     RecordOp { node: String, op: OpRecord, action: Option<ActionKey> },
-    /// `node`'s whole resource history as its executor knows it (sent on join).
-    NodeHistory { node: String, ops: Vec<OpRecord> },
+    /// `node`'s whole resource history as its executor knows it (sent on join),
+    /// and the nodes it saw up since they were last fenced (`seen_up`): a node
+    /// among them that is not a member now is unclean, whatever an older copy
+    /// of the status section says.
+    NodeHistory { node: String, ops: Vec<OpRecord>, seen_up: Vec<String> },
     /// The DC's record of who is in the membership (node_state in_ccm/crmd/join).
     NodeStates { members: Vec<String> },
     /// `node` was fenced: it runs nothing any more.
@@ -338,11 +341,13 @@ fn encode_change(w: &mut Writer, c: &CibChange) {
             w.op(op);
             w.key(*action);
         }
-        CibChange::NodeHistory { node, ops } => {
+        CibChange::NodeHistory { node, ops, seen_up } => {
             w.u8(4);
             w.str(node);
             w.u64(ops.len() as u64);
             ops.iter().for_each(|o| w.op(o));
+            w.u64(seen_up.len() as u64);
+            seen_up.iter().for_each(|n| w.str(n));
         }
         CibChange::NodeStates { members } => {
             w.u8(5);
@@ -402,7 +407,9 @@ fn decode_change(r: &mut Reader) -> Result<CibChange, DecodeError> {
             let node = r.str()?;
             let n = list_len(r)?;
             let ops = (0..n).map(|_| r.op()).collect::<Result<_, _>>()?;
-            CibChange::NodeHistory { node, ops }
+            let n = list_len(r)?;
+            let seen_up = (0..n).map(|_| r.str()).collect::<Result<_, _>>()?;
+            CibChange::NodeHistory { node, ops, seen_up }
         }
         5 => {
             let n = list_len(r)?;
@@ -457,7 +464,11 @@ mod tests {
                 ring: 4,
                 from: NodeId(1),
                 request: None,
-                change: CibChange::NodeHistory { node: "node1".into(), ops: vec![op(), op()] },
+                change: CibChange::NodeHistory {
+                    node: "node1".into(),
+                    ops: vec![op(), op()],
+                    seen_up: vec!["node3".into()],
+                },
             },
             Message::Change {
                 ring: 4,

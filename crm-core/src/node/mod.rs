@@ -149,6 +149,8 @@ pub const ACTION_TIMEOUT_MS: u64 = 80_000;
 pub const MAX_QUEUED_OPS: usize = 1024;
 /// The OCF "generic error" an operation that timed out is recorded with.
 const OCF_UNKNOWN_ERROR: i32 = 1;
+/// The version the DC announces as `dc-version`.
+pub const DC_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "-crmd");
 /// Client changes waiting for the membership to settle, at most.
 pub const MAX_WAITING_CHANGES: usize = 256;
 
@@ -174,6 +176,7 @@ struct View {
 #[derive(Debug, Clone, Default)]
 struct Controller {
     states_sent: bool,
+    properties_sent: bool,
     members_recorded: bool,
     transition: Option<TransitionRun>,
     next_transition: u64,
@@ -210,6 +213,9 @@ pub struct Node {
     next_request: u64,
     /// Status changes of our own (fencing results) waiting to be sent.
     outbox: Vec<CibChange>,
+    /// Nodes seen in a membership with us and not fenced since: what we
+    /// tell the others on every join (see `CibChange::NodeHistory`).
+    seen_up: BTreeSet<String>,
     dc: Controller,
     now_ms: u64,
 }
@@ -234,6 +240,7 @@ impl Node {
             sent_changes: BTreeMap::new(),
             next_request: 1,
             outbox: Vec::new(),
+            seen_up: BTreeSet::new(),
             dc: Controller::default(),
             now_ms: 0,
         }
@@ -390,7 +397,17 @@ impl Node {
         }
         // Every member now holds the same, newest CIB.
         self.phase = Phase::Joining;
-        let history = CibChange::NodeHistory { node: self.uname.clone(), ops: self.history.ops() };
+        let members: Vec<NodeId> = self.view.as_ref().map(|v| v.members.clone()).unwrap_or_default();
+        for m in members {
+            if let Some(uname) = cib_replica::uname_of(self.replica.cib(), m.0) {
+                self.seen_up.insert(uname);
+            }
+        }
+        let history = CibChange::NodeHistory {
+            node: self.uname.clone(),
+            ops: self.history.ops(),
+            seen_up: self.seen_up.iter().cloned().collect(),
+        };
         self.send_change(None, history, out);
         for change in std::mem::take(&mut self.outbox) {
             self.send_change(None, change, out);
@@ -435,6 +452,9 @@ impl Node {
         match &change {
             CibChange::ClearFailures { rsc } if result.is_ok() => {
                 self.history.forget_failures(rsc.as_deref())
+            }
+            CibChange::NodeFenced { node, .. } if result.is_ok() => {
+                self.seen_up.remove(node);
             }
             CibChange::NodeHistory { .. } => {
                 self.waiting_histories.remove(&from);
@@ -625,6 +645,13 @@ impl Node {
                 .collect();
             self.send_change(None, CibChange::NodeStates { members }, out);
         }
+        // A configuration change bumps the epoch, and on a merge the higher
+        // epoch wins: made without quorum it could outrank (and so undo) changes
+        // acknowledged by the quorate side.
+        if !self.dc.properties_sent && self.quorate() {
+            self.dc.properties_sent = true;
+            self.announce_dc_properties(out);
+        }
         if !self.dc.members_recorded {
             return;
         }
@@ -659,6 +686,25 @@ impl Node {
             // Loop again only if the transition finished without waiting on anyone.
             if !self.dc.transition.as_ref().is_some_and(|t| t.is_finished()) {
                 return;
+            }
+        }
+    }
+
+    /// What Pacemaker's DC writes into `cib-bootstrap-options` (and `crm_mon`
+    /// shows as "Stack" and the DC's version), sent only when it differs.
+    fn announce_dc_properties(&mut self, out: &mut Vec<Command>) {
+        let current = |cib: &Cib, name: &str| {
+            cib.configuration
+                .iter()
+                .flat_map(|c| c.crm_config.iter())
+                .flat_map(|c| c.sets.iter())
+                .find_map(|s| s.get(name))
+                .map(str::to_string)
+        };
+        for (name, value) in [("dc-version", DC_VERSION), ("cluster-infrastructure", "corosync")] {
+            if current(self.replica.cib(), name).as_deref() != Some(value) {
+                let change = CibChange::SetClusterProperty { name: name.into(), value: Some(value.into()) };
+                self.send_change(None, change, out);
             }
         }
     }
