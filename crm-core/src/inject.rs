@@ -139,9 +139,11 @@ pub fn record_op(
         queue_time: Some("0".into()),
         ..Default::default()
     };
-    // A stop ends the resource's recurring operations on this node.
+    // A stop ends the resource's recurring operations on this node; the record
+    // of a failure stays until it is cleaned up.
     if task == "stop" {
-        lr.ops.retain(|o| o.interval.as_deref().is_none_or(|i| i == "0"));
+        lr.ops
+            .retain(|o| o.interval.as_deref().is_none_or(|i| i == "0") || o.id.ends_with("_last_failure_0"));
     }
     match lr.ops.iter().position(|o| o.id == id) {
         Some(i) => lr.ops[i] = op,

@@ -196,15 +196,28 @@ def main():
     # A failed resource is recovered in place.
     if args.mode == "full":
         # mysqld_safe would restart mariadbd by itself: kill the watchdog first.
+        _, old_pids = bench.nx(bench.idx(moved), "pgrep", "-x", "mariadbd")
         bench.nx(bench.idx(moved), "pkill", "-9", "-x", "mysqld_safe")
         rc, _ = bench.nx(bench.idx(moved), "pkill", "-9", "-x", "mariadbd")
         if rc != 0:
             fail(f"no mariadbd to kill on {moved}")
-        until("p_mysql failure detected",
-              lambda: (st := status()) and any(f.startswith("p_mysql") for f in st["failures"]), 30)
-        h, took = until("mysql recovered in place", lambda: (h := stack_node(status())) == moved and h, 90)
+
+        def recovered_in_place():
+            _, pids = bench.nx(bench.idx(moved), "pgrep", "-x", "mariadbd")
+            fresh = pids.split() and not set(pids.split()) & set(old_pids.split())
+            return fresh and stack_node(status()) == moved and moved
+
+        h, took = until("mysql recovered in place (a new mariadbd)", recovered_in_place, 90)
         print(f"timing rscfail_recover {took:.1f}")
         until("SQL through the VIP after the recovery", lambda: sql_through_vip(other_than(moved)), 30)
+
+        def failure_recorded():
+            st = status()
+            if st and any(f.startswith("p_mysql") for f in st["failures"]):
+                return "shown by crm_mon"
+            return None
+
+        until("the p_mysql failure shown among the failed actions", failure_recorded, 30)
         rc, out = bench.nx(bench.idx(moved), "crm", "resource", "cleanup", "p_mysql", timeout=60)
         if rc != 0:
             fail(f"crm resource cleanup p_mysql: {out}")

@@ -530,6 +530,31 @@ mod tests {
     }
 
     #[test]
+    fn a_failure_is_remembered_past_the_recovery_until_cleanup() {
+        let mut r = replica();
+        let op = |task: &str, interval_ms, rc| OpRecord {
+            rsc: "vip".into(),
+            task: task.into(),
+            interval_ms,
+            rc,
+            pending: false,
+        };
+        for (task, interval, rc) in [("start", 0, 0), ("monitor", 10_000, 7), ("stop", 0, 0), ("start", 0, 0)]
+        {
+            r.apply(
+                &CibChange::RecordOp { node: "node1".into(), op: op(task, interval, rc), action: None },
+                5,
+            )
+            .unwrap();
+        }
+        let xml = cs::to_xml(r.cib());
+        assert!(xml.contains(r#"id="vip_last_failure_0""#), "{xml}");
+        assert!(xml.contains(r#"transition-magic="0:7;1:0:0:"#), "the expected rc is 0: {xml}");
+        r.apply(&CibChange::ClearFailures { rsc: Some("vip".into()) }, 6).unwrap();
+        assert!(!cs::to_xml(r.cib()).contains("vip_last_failure_0"));
+    }
+
+    #[test]
     fn newest_wins_and_ties_are_broken_the_same_everywhere() {
         let a = replica();
         let mut b = replica();
