@@ -224,7 +224,8 @@ def main():
         until("failure cleaned up", lambda: (st := status()) and not st["failures"] and st, 30)
 
     # A graceful stop of the holder moves the stack before the node leaves.
-    holder = stack_node(status())
+    # A cleanup re-probes the resource: wait until the stack is settled again.
+    holder, _ = until("stack settled before the graceful stop", lambda: stack_node(status()), 60)
     t0 = time.time()
     sh("stop-node.sh", bench.idx(holder), timeout=200)
     log_path = os.path.join(args.state, "nodes", f"n{bench.idx(holder)}", "daemon.log")
