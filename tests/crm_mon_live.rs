@@ -12,6 +12,9 @@
 //!
 //!     cargo test --release -p crm-tests --test crm_mon_live -- --nocapture
 
+#[path = "agents/support.rs"]
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,22 +28,6 @@ const TMUX_SOCKET: &str = "/tmp/crm-mon-live-test.tmux";
 
 fn netns_dir() -> PathBuf {
     crm_tests::shared_dir().join("netns")
-}
-
-/// Our tools, built for the profile this test was built with.
-fn bin_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    // target/<profile>/deps/<test>-<hash>
-    let dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps").to_path_buf();
-    let profile = dir.file_name().and_then(|n| n.to_str()).unwrap_or("release");
-    let profile = if profile == "debug" { "dev" } else { profile };
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "-q", "-p", "crm-cli", "--bins", "--profile", profile])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("running cargo to build crm-cli's tools");
-    assert!(status.success(), "building crm-cli's tools failed");
-    dir
 }
 
 fn skip_reason() -> Option<String> {
@@ -169,7 +156,7 @@ fn live_view_follows_the_cluster() {
         println!("skipped: {why}");
         return;
     }
-    let bin = bin_dir();
+    let bin = support::bin_dir();
     // A clean slate: a previous run killed half-way leaves its state behind.
     let _ = run_for(&mut rig("teardown.sh", &[], &bin), Duration::from_secs(60));
     let _ = run_for(Command::new("tmux").args(["-S", TMUX_SOCKET, "kill-server"]), Duration::from_secs(10));

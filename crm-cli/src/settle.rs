@@ -43,7 +43,7 @@ pub fn pending_actions(cib: &Cib, now: i64) -> Vec<String> {
 pub fn wait(source: &CibSource, timeout: Duration) -> Result<Result<(), Vec<String>>> {
     let deadline = Instant::now() + timeout;
     loop {
-        let pending = pending_actions(&source.read()?, unix_now());
+        let pending = pending_actions(&source.read()?, crate::mon::timefmt::now());
         if pending.is_empty() {
             return Ok(Ok(()));
         }
@@ -53,14 +53,6 @@ pub fn wait(source: &CibSource, timeout: Duration) -> Result<Result<(), Vec<Stri
         }
         std::thread::sleep(POLL.min(left));
     }
-}
-
-/// Seconds since the epoch, the scheduler's notion of now.
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -19,7 +19,8 @@ pub fn bin_dir() -> PathBuf {
         let exe = std::env::current_exe().expect("test binary path");
         // target/<profile>/deps/<test>-<hash>
         let dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps").to_path_buf();
-        let tools = ["crm_attribute", "crm_master", "crm_node", "crm_resource", "cibadmin"];
+        let tools =
+            ["crm_attribute", "crm_master", "crm_node", "crm_resource", "cibadmin", "crm", "crm_mon", "crmd"];
         if !tools.iter().all(|t| dir.join(t).is_file()) {
             let profile = dir.file_name().and_then(|n| n.to_str()).unwrap_or("release");
             let profile = if profile == "debug" { "dev" } else { profile };

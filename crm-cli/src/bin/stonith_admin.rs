@@ -73,15 +73,8 @@ fn run(args: Args) -> Result<()> {
     }
     if args.list_registered {
         let cib = CibSource::from_env().read()?;
-        let items = cib.configuration.iter().flat_map(|c| c.resources.iter()).flat_map(|r| r.items.iter());
-        let devices: Vec<&str> = items
-            .filter_map(|r| match r {
-                cib_schema::Resource::Primitive(p) if p.class.as_deref() == Some("stonith") => {
-                    Some(p.id.as_str())
-                }
-                _ => None,
-            })
-            .collect();
+        let devices: Vec<String> =
+            crm_cli::daemon::fence::devices(&cib).into_iter().map(|r| r.rsc_id).collect();
         for d in &devices {
             println!(" {d}");
         }

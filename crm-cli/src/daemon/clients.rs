@@ -76,36 +76,32 @@ async fn read_frame(stream: &mut UnixStream) -> std::io::Result<Option<Vec<u8>>>
 async fn serve(mut stream: UnixStream, inbox: mpsc::UnboundedSender<Input>) -> std::io::Result<()> {
     while let Some(bytes) = read_frame(&mut stream).await? {
         let reply = match ClientRequest::decode(&bytes) {
-            Err(e) => DaemonReply::Refused(e.to_string()),
+            Err(e) => Some(DaemonReply::Refused(e.to_string())),
             Ok(ClientRequest::Subscribe) => return subscribed(stream, inbox).await,
             Ok(ClientRequest::Query) => {
-                let (tx, rx) = oneshot::channel();
-                let _ = inbox.send(Input::Query { reply: tx });
-                rx.await
-                    .map(DaemonReply::Cib)
-                    .unwrap_or_else(|_| DaemonReply::Refused("daemon stopping".into()))
+                ask(&inbox, |reply| Input::Query { reply }).await.map(DaemonReply::Cib)
             }
-            Ok(ClientRequest::Fence(target)) => {
-                let (tx, rx) = oneshot::channel();
-                let _ = inbox.send(Input::Fence { target, reply: tx });
-                rx.await.unwrap_or_else(|_| DaemonReply::Refused("daemon stopping".into()))
-            }
+            Ok(ClientRequest::Fence(target)) => ask(&inbox, |reply| Input::Fence { target, reply }).await,
             Ok(ClientRequest::FenceHistory) => {
-                let (tx, rx) = oneshot::channel();
-                let _ = inbox.send(Input::FenceHistory { reply: tx });
-                rx.await
-                    .map(DaemonReply::Text)
-                    .unwrap_or_else(|_| DaemonReply::Refused("daemon stopping".into()))
+                ask(&inbox, |reply| Input::FenceHistory { reply }).await.map(DaemonReply::Text)
             }
-            Ok(ClientRequest::Change(change)) => {
-                let (tx, rx) = oneshot::channel();
-                let _ = inbox.send(Input::Change { change, reply: tx });
-                rx.await.unwrap_or_else(|_| DaemonReply::Refused("daemon stopping".into()))
-            }
-        };
+            Ok(ClientRequest::Change(change)) => ask(&inbox, |reply| Input::Change { change, reply }).await,
+        }
+        .unwrap_or_else(|| DaemonReply::Refused("daemon stopping".into()));
         stream.write_all(&frame(&reply.encode())).await?;
     }
     Ok(())
+}
+
+/// Hands a request to the main loop and waits for its answer; `None` when
+/// the loop went away (the daemon is stopping).
+async fn ask<T>(
+    inbox: &mpsc::UnboundedSender<Input>,
+    request: impl FnOnce(oneshot::Sender<T>) -> Input,
+) -> Option<T> {
+    let (tx, rx) = oneshot::channel();
+    inbox.send(request(tx)).ok()?;
+    rx.await.ok()
 }
 
 async fn subscribed(mut stream: UnixStream, inbox: mpsc::UnboundedSender<Input>) -> std::io::Result<()> {

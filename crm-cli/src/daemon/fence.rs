@@ -13,7 +13,7 @@ use crm_agents::{AgentSpec, Class, Executor, OpRequest};
 use crm_core::scheduler::rules::parse_interval_ms;
 
 /// The stonith devices of the configuration: id, agent, parameters.
-fn devices(cib: &Cib) -> Vec<OpRequest> {
+pub fn devices(cib: &Cib) -> Vec<OpRequest> {
     let mut out = Vec::new();
     let items = cib.configuration.iter().flat_map(|c| c.resources.iter()).flat_map(|r| r.items.iter());
     for r in items {

@@ -92,6 +92,21 @@ struct PeerOp {
     target: Option<String>,
 }
 
+impl PeerOp {
+    /// This node's own record, to compare with the other end's.
+    fn event_of(o: &OpRecord) -> PeerOp {
+        PeerOp {
+            task: o.task.to_string(),
+            call_id: o.call_id,
+            rc: o.rc,
+            status: o.status,
+            last_rc_change: o.op.last_rc_change(),
+            source: None,
+            target: None,
+        }
+    }
+}
+
 type PeerTable = std::collections::HashMap<(String, String), Vec<PeerOp>>;
 
 thread_local! {
@@ -182,15 +197,7 @@ fn migrate_to_success(
     if source != cluster.node(here).name {
         return MigrationEffect::None;
     }
-    let event = PeerOp {
-        task: o.task.to_string(),
-        call_id: o.call_id,
-        rc: o.rc,
-        status: o.status,
-        last_rc_change: o.op.last_rc_change(),
-        source: None,
-        target: None,
-    };
+    let event = PeerOp::event_of(o);
     let from = peer_ops(target, lr_id).and_then(|ops| {
         ops.into_iter().find(|op| op.task == "migrate_from" && op.source.as_deref() == Some(source))
     });
@@ -228,15 +235,7 @@ fn migration_failure(cluster: &Cluster, here: NodeId, lr_id: &str, o: &OpRecord)
         return None;
     };
     let me = cluster.node(here).name.as_str();
-    let event = PeerOp {
-        task: o.task.to_string(),
-        call_id: o.call_id,
-        rc: o.rc,
-        status: o.status,
-        last_rc_change: o.op.last_rc_change(),
-        source: None,
-        target: None,
-    };
+    let event = PeerOp::event_of(o);
     let (other, other_task) = match o.task {
         "migrate_to" if me == source => (target, "migrate_from"),
         "migrate_from" if me == target => (source, "migrate_to"),
