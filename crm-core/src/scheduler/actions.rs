@@ -133,6 +133,25 @@ impl ActionSet {
             .collect()
     }
 
+    /// Adds `a`, or, when an earlier stage already created the same operation
+    /// (resource, task, node), replaces that one in place: Pacemaker keys
+    /// actions by operation, and the first creation fixes the graph position.
+    pub fn put(&mut self, a: Action) -> usize {
+        let existing = a.rsc.and_then(|r| {
+            self.of_rsc(r).iter().copied().find(|&i| {
+                let b = &self.actions[i];
+                b.task == a.task && b.interval_ms == a.interval_ms && b.node == a.node && !b.is_probe
+            })
+        });
+        match existing {
+            Some(i) => {
+                self.actions[i] = Action { id: i, ..a };
+                i
+            }
+            None => self.add(a),
+        }
+    }
+
     /// The recurring `task` of `rsc` with `interval_ms` on `node`: Pacemaker
     /// keys actions by operation and node, so there is at most one.
     pub fn find_recurring(&self, rsc: RscId, task: &str, interval_ms: u64, node: NodeId) -> Option<usize> {

@@ -79,3 +79,49 @@ pub fn create_shutdowns(cluster: &Cluster, set: &mut ActionSet) {
         }
     }
 }
+
+/// Orders fencing and shutdowns among themselves. The DC goes last (fencing
+/// or shutting it down first would only force another election), and without
+/// `concurrent-fencing` the other nodes are fenced one after the other, in
+/// node order.
+pub fn order_fencing_and_shutdowns(cluster: &Cluster, set: &mut ActionSet) {
+    fn find(set: &ActionSet, task: &str, n: NodeId) -> Option<usize> {
+        set.actions.iter().position(|a| a.rsc.is_none() && a.task == task && a.node == Some(n) && !a.optional)
+    }
+    let mut dc_down = None;
+    let mut fences: Vec<usize> = Vec::new();
+    let mut shutdowns: Vec<usize> = Vec::new();
+    for n in cluster.node_ids() {
+        let is_dc = cluster.dc_uuid.as_deref() == Some(cluster.node(n).id.as_str());
+        let (action, fencing) = match (find(set, "stonith", n), find(set, "do_shutdown", n)) {
+            (Some(f), _) => (f, true),
+            (None, Some(s)) => (s, false),
+            (None, None) => continue,
+        };
+        if is_dc {
+            dc_down = Some((action, fencing));
+        } else if fencing {
+            if let (false, Some(&last)) = (cluster.options.concurrent_fencing, fences.last()) {
+                set.edge(last, action, EdgeFlags::ORDER);
+            }
+            fences.push(action);
+        } else {
+            shutdowns.push(action);
+        }
+    }
+    let Some((dc, dc_fenced)) = dc_down else { return };
+    // Other nodes' shutdowns wait for a DC fencing only if that cannot loop
+    // through a clone stop both need; so only a DC shutdown waits for them.
+    if !dc_fenced {
+        for &s in &shutdowns {
+            set.edge(s, dc, EdgeFlags::ORDER);
+        }
+    }
+    if cluster.options.concurrent_fencing {
+        for &f in &fences {
+            set.edge(f, dc, EdgeFlags::ORDER);
+        }
+    } else if let Some(&last) = fences.last() {
+        set.edge(last, dc, EdgeFlags::ORDER);
+    }
+}

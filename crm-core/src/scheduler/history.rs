@@ -868,7 +868,15 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
     // Any handled failure of an active resource marks it failed.
     r.failed |= on_fail != OnFail::Ignore;
     match on_fail {
-        OnFail::Ignore | OnFail::Demote | OnFail::Restart | OnFail::RestartContainer => {}
+        OnFail::Ignore => {}
+        // Recovery's first step exists from the moment the failure is read,
+        // which fixes its place in the graph ahead of later actions.
+        OnFail::Demote => note_unpack_action(cluster, rsc, node, "demote"),
+        OnFail::Restart => note_unpack_action(cluster, rsc, node, "stop"),
+        OnFail::RestartContainer => {
+            let target = cluster.rsc(rsc).meta.get("container").and_then(|c| cluster.rsc_by_id(c));
+            note_unpack_action(cluster, target.unwrap_or(rsc), node, "stop");
+        }
         OnFail::Fence => {
             super::unpack::fence_node(&mut cluster.nodes[node.0], &format!("{r_id} failed there"));
         }
@@ -883,6 +891,15 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
         OnFail::Stop => {
             r.target_role = Some(Role::Stopped);
         }
+    }
+}
+
+/// Notes an action that reading the history itself calls for (`task` with
+/// interval 0), in the order Pacemaker creates such actions while unpacking.
+fn note_unpack_action(cluster: &mut Cluster, rsc: RscId, node: NodeId, task: &str) {
+    let entry = (rsc, node, task.to_string(), 0);
+    if !cluster.history_recurring.contains(&entry) {
+        cluster.history_recurring.push(entry);
     }
 }
 

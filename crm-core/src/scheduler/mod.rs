@@ -59,6 +59,7 @@ pub fn schedule(cib: &Cib, now: i64) -> Transition {
     actions::order_config_change_actions(&cluster, &mut set, &config_actions);
     ordering::apply_order_constraints(&cluster, &mut set);
     fencing::create_shutdowns(&cluster, &mut set);
+    fencing::order_fencing_and_shutdowns(&cluster, &mut set);
     ordering::propagate(&cluster, &mut set);
     for &r in &all {
         let rsc = cluster.rsc(r);

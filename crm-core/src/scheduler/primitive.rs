@@ -35,7 +35,7 @@ impl ResourceVariant for Primitive {
                         demote.runnable = false;
                     }
                 }
-                set.add(demote);
+                set.put(demote);
             }
         }
 
@@ -60,7 +60,7 @@ impl ResourceVariant for Primitive {
             if rsc.digest_changed_on.contains(&c) && next == Some(c) && !rsc.failed {
                 stop.reason = Some("resource definition change".into());
             }
-            set.add(stop);
+            set.put(stop);
         }
 
         // A start always exists, on no node when the resource cannot run; an

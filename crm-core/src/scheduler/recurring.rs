@@ -13,7 +13,10 @@ pub fn create_history_actions(cluster: &Cluster, set: &mut ActionSet) {
         if !cluster.node(*n).online || set.find_recurring(*r, task, *interval, *n).is_some() {
             continue;
         }
-        set.add(ActionSet::new_action(Some(*r), task, *interval, Some(*n)));
+        let mut a = ActionSet::new_action(Some(*r), task, *interval, Some(*n));
+        // A recovery step noted while reading a failure is required from the start.
+        a.optional = *interval > 0;
+        set.add(a);
     }
 }
 
