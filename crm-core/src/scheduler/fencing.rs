@@ -21,16 +21,7 @@ pub fn create_fencing(cluster: &Cluster, set: &mut ActionSet) {
         fence.fence_type = Some(cluster.options.stonith_action.clone());
         fence.reason = node.fence_reason.clone();
         let f = set.add(fence);
-        // Stops on the fenced node are implied by the fencing.
-        let stops: Vec<usize> = set
-            .actions
-            .iter()
-            .filter(|a| a.task == "stop" && a.node == Some(n) && a.pseudo)
-            .map(|a| a.id)
-            .collect();
-        for s in stops {
-            set.edge(f, s, EdgeFlags { ordered: true, implies_then: true, ..Default::default() });
-        }
+        order_implied_stops(cluster, set, f, n);
         // Starts and promotions that need fencing wait for it; those that need
         // only quorum wait if the resource might still be active on the target.
         for (i, r) in cluster.resources.iter().enumerate() {
@@ -53,6 +44,38 @@ pub fn create_fencing(cluster: &Cluster, set: &mut ActionSet) {
                             EdgeFlags { ordered: true, runnable_left: true, ..Default::default() },
                         );
                     }
+                }
+            }
+        }
+    }
+}
+
+/// Stops (and demotes) on the fenced node are implied by the fencing. Those of
+/// resources that require fencing, or on a guest node (whose "fencing" is a
+/// container stop), happen after it, as does the first stop of the collection
+/// they belong to. A fencing device's own stop there does not wait: the device
+/// may be what the fencing needs.
+fn order_implied_stops(cluster: &Cluster, set: &mut ActionSet, f: usize, n: NodeId) {
+    let guest = cluster.node(n).is_guest();
+    for (i, r) in cluster.resources.iter().enumerate() {
+        if r.variant != Variant::Primitive || !(r.requires_fencing || guest) {
+            continue;
+        }
+        let rid = RscId(i);
+        let stops: Vec<usize> =
+            set.find(rid, "stop", Some(n)).into_iter().filter(|&s| set.actions[s].pseudo).collect();
+        if !stops.is_empty() {
+            let top = cluster.top_of(rid);
+            let parent_stop = set.find(top, "stop", None).first().copied();
+            for s in stops.into_iter().chain(parent_stop) {
+                set.edge(f, s, EdgeFlags::ORDER);
+            }
+        }
+        let node = cluster.node(n);
+        if !node.online || node.unclean || r.failed {
+            for d in set.find(rid, "demote", Some(n)) {
+                if set.actions[d].pseudo {
+                    set.edge(f, d, EdgeFlags::ORDER);
                 }
             }
         }
