@@ -44,11 +44,19 @@ pub struct EdgeFlags {
     pub implies_first: bool,
     /// `first` unrunnable => `then` unrunnable.
     pub runnable_left: bool,
+    /// Only from an anti-colocation: the wait matters only when both actions
+    /// are on the same node (or either is on none).
+    pub same_node_only: bool,
 }
 
 impl EdgeFlags {
-    pub const ORDER: EdgeFlags =
-        EdgeFlags { ordered: true, implies_then: false, implies_first: false, runnable_left: false };
+    pub const ORDER: EdgeFlags = EdgeFlags {
+        ordered: true,
+        implies_then: false,
+        implies_first: false,
+        runnable_left: false,
+        same_node_only: false,
+    };
 }
 
 #[derive(Debug, Clone)]
@@ -107,6 +115,10 @@ impl ActionSet {
         }
         if let Some(&i) = self.edge_index.get(&(first, then)) {
             let e = &mut self.edges[i];
+            // Any other reason to wait makes the wait unconditional.
+            if flags.ordered {
+                e.flags.same_node_only = (e.flags.same_node_only || !e.flags.ordered) && flags.same_node_only;
+            }
             e.flags.ordered |= flags.ordered;
             e.flags.implies_then |= flags.implies_then;
             e.flags.implies_first |= flags.implies_first;

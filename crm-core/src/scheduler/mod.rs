@@ -58,6 +58,7 @@ pub fn schedule(cib: &Cib, now: i64) -> Transition {
     probes::order_probes(&mut set, &probe_list);
     actions::order_config_change_actions(&cluster, &mut set, &config_actions);
     ordering::apply_order_constraints(&cluster, &mut set);
+    ordering::apply_anti_colocation_orders(&cluster, &mut set);
     fencing::create_shutdowns(&cluster, &mut set);
     fencing::order_fencing_and_shutdowns(&cluster, &mut set);
     ordering::propagate(&cluster, &mut set);

@@ -74,6 +74,7 @@ pub fn apply_order_constraints(cluster: &Cluster, set: &mut ActionSet) {
             implies_then: mandatory,
             implies_first: false,
             runnable_left: mandatory && matches!(o.first_action.as_str(), "start" | "promote"),
+            same_node_only: false,
         };
         if o.kind == OrderKind::Serialize {
             continue;
@@ -84,6 +85,43 @@ pub fn apply_order_constraints(cluster: &Cluster, set: &mut ActionSet) {
                 let inverse = EdgeFlags { ordered: true, implies_first: mandatory, ..Default::default() };
                 link(cluster, set, o.then, ti, o.first, fi, inverse);
             }
+        }
+    }
+}
+
+/// A resource that must never share a node with another (`-INFINITY`
+/// colocation) gives up its role there before the other takes its role, both
+/// ways round.
+pub fn apply_anti_colocation_orders(cluster: &Cluster, set: &mut ActionSet) {
+    for c in &cluster.colocations {
+        if c.score.0 > -super::score::INFINITY {
+            continue;
+        }
+        order_role_handover(cluster, set, (c.dependent, c.dependent_role), (c.primary, c.primary_role));
+        order_role_handover(cluster, set, (c.primary, c.primary_role), (c.dependent, c.dependent_role));
+    }
+}
+
+fn order_role_handover(
+    cluster: &Cluster,
+    set: &mut ActionSet,
+    (leaving, leaving_role): (RscId, Option<Role>),
+    (taking, taking_role): (RscId, Option<Role>),
+) {
+    let lose: &[&str] = match leaving_role {
+        Some(Role::Promoted) => &["demote"],
+        Some(Role::Unpromoted) => &["stop", "promote"],
+        _ => &["stop"],
+    };
+    let gain: &[&str] = match taking_role {
+        Some(Role::Promoted) => &["promote"],
+        Some(Role::Unpromoted) => &["start", "demote"],
+        _ => &["start"],
+    };
+    let flags = EdgeFlags { ordered: true, same_node_only: true, ..Default::default() };
+    for fa in lose {
+        for ta in gain {
+            link(cluster, set, leaving, fa, taking, ta, flags);
         }
     }
 }

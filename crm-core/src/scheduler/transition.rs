@@ -32,6 +32,10 @@ pub fn build(cluster: Cluster, actions: ActionSet) -> Transition {
         if !e.flags.ordered {
             continue;
         }
+        let (first, then) = (&actions.actions[e.first], &actions.actions[e.then]);
+        if e.flags.same_node_only && first.node.is_some() && then.node.is_some() && first.node != then.node {
+            continue;
+        }
         if let (Some(f), Some(t)) = (index[e.first], index[e.then]) {
             graph.update_edge(f, t, ());
         }

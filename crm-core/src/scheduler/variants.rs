@@ -25,8 +25,13 @@ pub fn variant(v: Variant) -> &'static dyn ResourceVariant {
 
 /// Flags for `first` then `then` within one resource: a required `first`
 /// requires `then`, and an unrunnable `first` makes `then` unrunnable.
-pub const MANDATORY: EdgeFlags =
-    EdgeFlags { ordered: true, implies_then: true, implies_first: false, runnable_left: true };
+pub const MANDATORY: EdgeFlags = EdgeFlags {
+    ordered: true,
+    implies_then: true,
+    implies_first: false,
+    runnable_left: true,
+    same_node_only: false,
+};
 
 /// Assigns a child resource through the shared entry point (so loops are caught).
 pub fn assign_child(cluster: &mut Cluster, child: RscId, prefer: Option<NodeId>) {
