@@ -276,14 +276,24 @@ impl ResourceVariant for Clone {
             let (starts, stops) = instance_actions(set, inst);
             for s in starts {
                 set.edge(start, s, EdgeFlags { runnable_left: true, ..to_child });
-                set.edge(s, running, to_parent);
             }
             for s in stops {
                 set.edge(stop, s, to_child);
+            }
+            // An instance that is itself a collection is done when its own
+            // completion pseudo-action is.
+            let (started, ended) = instance_completions(cluster, set, inst);
+            for s in started {
+                set.edge(s, running, to_parent);
+            }
+            for s in ended {
                 set.edge(s, stopped, to_parent);
             }
         }
         set.edge(stopped, start, EdgeFlags::ORDER);
+        let settles = EdgeFlags { ordered: true, runnable_left: true, ..Default::default() };
+        set.edge(start, running, settles);
+        set.edge(stop, stopped, settles);
         if cluster.rsc(r).notify {
             super::notify::order_pseudo(cluster, set, r);
         }
@@ -334,6 +344,15 @@ fn leaf_actions(cluster: &Cluster, set: &ActionSet, r: RscId, task: &str) -> Vec
 /// or its group's pseudo-actions.
 fn instance_actions(set: &ActionSet, inst: RscId) -> (Vec<usize>, Vec<usize>) {
     (set.find(inst, "start", None), set.find(inst, "stop", None))
+}
+
+/// The actions after which instance `inst` counts as started and as stopped.
+fn instance_completions(cluster: &Cluster, set: &ActionSet, inst: RscId) -> (Vec<usize>, Vec<usize>) {
+    if cluster.rsc(inst).variant == Variant::Primitive {
+        instance_actions(set, inst)
+    } else {
+        (set.find(inst, "running", None), set.find(inst, "stopped", None))
+    }
 }
 
 /// "dependent with clone": mandatory means only nodes where an instance runs;

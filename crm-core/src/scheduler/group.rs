@@ -62,6 +62,9 @@ impl ResourceVariant for Group {
             }
         }
         set.edge(stopped, start, EdgeFlags::ORDER);
+        let settles = EdgeFlags { ordered: true, runnable_left: true, ..Default::default() };
+        set.edge(start, running, settles);
+        set.edge(stop, stopped, settles);
         // Partially active groups still stop in sequence: a running member
         // stops before the previous running member, across stopped ones.
         let mut last_active: Option<RscId> = None;
