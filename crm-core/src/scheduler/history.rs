@@ -816,10 +816,29 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
     if role > r.role || r.role == Role::Stopped {
         r.role = role;
     }
-    let (managed, orphan) = (r.managed, r.orphan);
+    let orphan = r.orphan;
+    let maintenance = cluster.options.maintenance_mode
+        || cluster.node(node).maintenance
+        || cluster.rsc(rsc).meta.get("maintenance").is_some_and(|v| super::unpack::is_true(v));
+    // Definitions are compared only where they could act on the result.
+    let checkable = cluster.node(node).maintenance || cluster.node(node).can_run_resources();
     if orphan {
         // Cleaned up above.
-    } else if managed && !(failed_here && on_fail != OnFail::Ignore) {
+    } else if maintenance && checkable {
+        // Nothing watches a resource in maintenance: its monitors are cancelled.
+        let running: Vec<(NodeId, String, u64)> = cluster
+            .history_recurring
+            .iter()
+            .filter(|(r, n, _, interval)| *r == rsc && *n == node && *interval > 0)
+            .map(|(_, n, task, interval)| (*n, task.clone(), *interval))
+            .collect();
+        let r = cluster.rsc_mut(rsc);
+        for entry in running {
+            if !r.cancel.contains(&entry) {
+                r.cancel.push(entry);
+            }
+        }
+    } else if checkable && !(failed_here && on_fail != OnFail::Ignore) {
         let r = cluster.rsc(rsc);
         let before = (r.cancel.len(), r.reschedule.len(), r.digest_changed_on.len(), r.reload_on.len());
         check_config(cluster, rsc, node, &ops);

@@ -55,7 +55,7 @@ pub fn schedule(cib: &Cib, now: i64) -> Transition {
     for &r in &all {
         variants::variant(cluster.rsc(r).variant).internal_ordering(&cluster, &mut set, r);
     }
-    probes::order_probes(&mut set, &probe_list);
+    probes::order_probes(&cluster, &mut set, &probe_list);
     actions::order_config_change_actions(&cluster, &mut set, &config_actions);
     ordering::apply_order_constraints(&cluster, &mut set);
     ordering::apply_anti_colocation_orders(&cluster, &mut set);

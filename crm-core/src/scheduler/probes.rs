@@ -59,6 +59,8 @@ fn probe(cluster: &Cluster, set: &mut ActionSet, r: RscId, n: NodeId, out: &mut 
             let mut p = ActionSet::new_action(Some(r), "monitor", 0, Some(n));
             p.is_probe = true;
             p.optional = false;
+            // A node still joining runs nothing yet, probes included.
+            p.runnable = !cluster.node(n).pending;
             let id = set.add(p);
             let top = cluster.top_of(r);
             let wait = if cluster.rsc(top).variant == Variant::Clone { top } else { r };
@@ -87,11 +89,15 @@ fn exclusive_allows(cluster: &Cluster, r: RscId, n: NodeId) -> bool {
     false
 }
 
-/// Orders each probe before the start of its resource (or its clone).
-pub fn order_probes(set: &mut ActionSet, probes: &[(usize, RscId)]) {
+/// Orders each probe before the start of its resource (or its clone). A probe
+/// that cannot run keeps a resource that runs nowhere from starting, but does
+/// not stop one already active.
+pub fn order_probes(cluster: &Cluster, set: &mut ActionSet, probes: &[(usize, RscId)]) {
     for &(p, r) in probes {
+        let probed = set.actions[p].rsc.expect("probes are of resources");
+        let blocks = !set.actions[p].runnable && cluster.rsc(probed).running_on.is_empty();
         for s in set.find(r, "start", None) {
-            set.edge(p, s, EdgeFlags::ORDER);
+            set.edge(p, s, EdgeFlags { runnable_left: blocks, ..EdgeFlags::ORDER });
         }
     }
 }
