@@ -369,9 +369,11 @@ fn parse_iso_duration_ms(s: &str) -> Option<u64> {
                     ('M', false) => 30.0 * 86400.0,
                     ('W', false) => 7.0 * 86400.0,
                     ('D', false) => 86400.0,
-                    ('H', true) => 3600.0,
+                    // Hours and seconds are unambiguous, so Pacemaker takes
+                    // them without the `T` too (`P10S`).
+                    ('H', _) => 3600.0,
                     ('M', true) => 60.0,
-                    ('S', true) => 1.0,
+                    ('S', _) => 1.0,
                     _ => return None,
                 };
             }
@@ -425,6 +427,7 @@ mod tests {
         assert_eq!(parse_interval_ms("10s"), Some(10_000));
         assert_eq!(parse_interval_ms("5min"), Some(300_000));
         assert_eq!(parse_interval_ms("PT1M30S"), Some(90_000));
+        assert_eq!(parse_interval_ms("P10S"), Some(10_000));
         assert_eq!(parse_interval_ms("15"), Some(15_000));
         assert_eq!(parse_datetime("1970-01-02 00:00:01"), Some(86401));
         assert_eq!(civil_from_ts(86401), (1970, 1, 2, 0, 0, 1));
