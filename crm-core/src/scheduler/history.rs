@@ -560,13 +560,6 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
     // Oldest first; pending operations (call-id -1) last.
     ops.sort_by_key(|o| (o.call_id < 0, o.call_id));
 
-    {
-        let r = cluster.rsc_mut(rsc);
-        if !r.known_on.contains(&node) {
-            r.known_on.push(node);
-        }
-    }
-
     let mut role = Role::Unknown;
     let mut on_fail = OnFail::Ignore;
     let mut last_failure_key: Option<String> = None;
@@ -716,7 +709,10 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                 if this_fail == OnFail::Ignore {
                     // Failure recorded but ignored: the resource stays as it was.
                     cluster.rsc_mut(rsc).failure_ignored = true;
-                    if role < Role::Started && o.task != "stop" {
+                    if o.task == "stop" {
+                        // An ignored stop failure counts as stopped.
+                        role = Role::Stopped;
+                    } else if role < Role::Started {
                         role = Role::Started;
                     }
                     continue;
@@ -799,6 +795,11 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
         cluster.rsc_mut(rsc).cleanup_on.push(node);
     }
     let r = cluster.rsc_mut(rsc);
+    // Only a result tells where the state is known: a probe still pending
+    // leaves it unknown (and so is repeated).
+    if role != Role::Unknown && !r.known_on.contains(&node) {
+        r.known_on.push(node);
+    }
     if role == Role::Unknown || role == Role::Stopped {
         // History left by a different agent (class, provider or type) where
         // the resource no longer runs is stale: clean it up.
