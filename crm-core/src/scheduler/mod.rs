@@ -15,6 +15,7 @@ pub mod digest;
 pub mod fencing;
 mod group;
 mod history;
+mod load;
 pub mod notify;
 pub mod options;
 pub mod ordering;

@@ -179,7 +179,7 @@ impl ResourceVariant for Primitive {
         super::recurring::create_stopped_monitors(cluster, set, r, next);
     }
 
-    fn internal_ordering(&self, _cluster: &Cluster, set: &mut ActionSet, r: RscId) {
+    fn internal_ordering(&self, cluster: &Cluster, set: &mut ActionSet, r: RscId) {
         let stops = set.find(r, "stop", None);
         let starts = set.find(r, "start", None);
         let promotes = set.find(r, "promote", None);
@@ -213,6 +213,7 @@ impl ResourceVariant for Primitive {
                 );
             }
         }
+        super::load::order_by_load(cluster, set, r);
     }
 }
 

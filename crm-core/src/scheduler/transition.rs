@@ -115,6 +115,9 @@ impl Transition {
             return format!("  * Fencing {} ({})", node, a.fence_type.as_deref().unwrap_or("reboot"));
         }
         let Some(r) = a.rsc else {
+            if a.pseudo {
+                return format!("  * Pseudo action:   {}", a.task);
+            }
             return format!("  * Cluster action:  {} on {}", a.task, node);
         };
         // Actions name the resource as its history does.

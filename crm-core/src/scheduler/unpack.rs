@@ -545,8 +545,16 @@ impl ResourceBuilder<'_, '_> {
 
         let mut op_defs: Vec<&cs::Op> = p.operations.iter().flat_map(|o| o.ops.iter()).collect();
         if let Some(t) = tmpl {
+            // A primitive's own op replaces the template's of the same name and
+            // role (Started and Unpromoted count as no role).
+            let role_key = |o: &cs::Op| {
+                let role = o.role.as_deref().unwrap_or("");
+                let plain =
+                    ["", "Started", "Unpromoted", "Slave"].iter().any(|r| r.eq_ignore_ascii_case(role));
+                (o.name.clone(), if plain { String::new() } else { role.to_ascii_lowercase() })
+            };
             for op in t.operations.iter().flat_map(|o| o.ops.iter()) {
-                if !op_defs.iter().any(|o| o.name == op.name && o.interval == op.interval) {
+                if !op_defs.iter().any(|o| role_key(o) == role_key(op)) {
                     op_defs.push(op);
                 }
             }
