@@ -145,6 +145,12 @@ pub fn record_op(
         lr.ops
             .retain(|o| o.interval.as_deref().is_none_or(|i| i == "0") || o.id.ends_with("_last_failure_0"));
     }
+    // The result supersedes the same operation still recorded as pending
+    // (older histories keep it under its own key).
+    let pending = |o: &cs::LrmRscOp| o.call_id().is_none_or(|c| c < 0) || o.op_status() == Some(-1);
+    lr.ops.retain(|o| {
+        !(o.id != id && pending(o) && o.operation.as_deref() == Some(task) && o.interval_ms() == interval_ms)
+    });
     match lr.ops.iter().position(|o| o.id == id) {
         Some(i) => lr.ops[i] = op,
         None => lr.ops.push(op),

@@ -24,6 +24,9 @@ pub struct Action {
     pub is_probe: bool,
     /// A recurring monitor for the Stopped role: it too expects "not running".
     pub stopped_role: bool,
+    /// In the graph even while optional (a start already pending is shown
+    /// and waited for, without requiring anything else).
+    pub print_always: bool,
 }
 
 impl Action {
@@ -106,6 +109,7 @@ impl ActionSet {
             fence_type: None,
             is_probe: false,
             stopped_role: false,
+            print_always: false,
         }
     }
 
@@ -185,7 +189,7 @@ impl ActionSet {
     /// Whether the action goes into the transition graph.
     pub fn in_graph(&self, i: usize) -> bool {
         let a = &self.actions[i];
-        !a.optional && a.runnable
+        (!a.optional || a.print_always) && a.runnable
     }
 }
 

@@ -96,6 +96,7 @@ impl ResourceVariant for Primitive {
         if rsc.digest_changed_on.iter().any(|&d| Some(d) == next) && !rsc.failed {
             start.reason = Some("resource definition change".into());
         }
+        start.print_always = rsc.pending_task.as_deref() == Some("start");
         let start_id = match early {
             Some(i) => {
                 set.actions[i] = start;
