@@ -133,7 +133,13 @@ impl ResourceVariant for Primitive {
             }
         }
 
-        if let Some(n) = next {
+        // Nothing new watches a blocked resource or one in maintenance.
+        let in_maintenance = |n: NodeId| {
+            cluster.options.maintenance_mode
+                || cluster.node(n).maintenance
+                || rsc.meta.get("maintenance").is_some_and(|v| super::unpack::is_true(v))
+        };
+        if let Some(n) = next.filter(|&n| !rsc.blocked && !in_maintenance(n)) {
             for op in &rsc.ops {
                 if op.interval_ms == 0 || op.name != "monitor" || !op.enabled || rsc.is_duplicate_op(op) {
                     continue;
@@ -171,7 +177,10 @@ impl ResourceVariant for Primitive {
                         set.add(mon)
                     }
                 };
-                set.edge(start_id, mid, MANDATORY);
+                // An unmanaged resource is still watched where it is: its
+                // start never runs, but does not hold the monitor back.
+                let after_start = if rsc.managed { MANDATORY } else { EdgeFlags::ORDER };
+                set.edge(start_id, mid, after_start);
                 if let Some(p) = promote_id {
                     set.edge(p, mid, MANDATORY);
                 }
