@@ -154,7 +154,10 @@ fn instance_counts(c: &Cluster) -> (usize, usize, usize) {
         }
         out.0 += 1;
         let promotable = c.rsc(c.top_of(crm_core::scheduler::cluster::RscId(i))).promotable;
-        if r.target_role == Some(Role::Stopped) || (promotable && r.target_role == Some(Role::Unpromoted)) {
+        // Disabled by configuration (target-role), not by the scheduler's own
+        // decisions such as on-fail=stop.
+        let configured = r.meta.get("target-role").and_then(|v| Role::parse(v));
+        if configured == Some(Role::Stopped) || (promotable && configured == Some(Role::Unpromoted)) {
             out.1 += 1;
         }
         if r.blocked {
