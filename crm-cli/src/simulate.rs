@@ -54,6 +54,11 @@ fn now_of(cib: &Cib, opts: &Options, wall: i64) -> i64 {
 pub fn run(cib: &mut Cib, opts: &Options, wall: i64) -> Result<Output> {
     let now = now_of(cib, opts, wall);
     let mut text = String::new();
+    if cib.validate_with.as_deref().is_some_and(|v| v.eq_ignore_ascii_case("none")) {
+        eprintln!(
+            "Schema validation of configuration is disabled (enabling is encouraged and prevents common misconfigurations)"
+        );
+    }
 
     let original_date = match (opts.now, cib.execution_date.as_deref().and_then(|d| d.parse::<i64>().ok())) {
         (None, Some(d)) => Some(format_date(d)),
