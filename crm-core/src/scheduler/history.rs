@@ -839,7 +839,7 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                 r.cancel.push(entry);
             }
         }
-    } else if checkable && !(failed_here && on_fail != OnFail::Ignore) {
+    } else if checkable {
         let r = cluster.rsc(rsc);
         let before = (r.cancel.len(), r.reschedule.len(), r.digest_changed_on.len(), r.reload_on.len());
         check_config(cluster, rsc, node, &ops);
@@ -976,7 +976,7 @@ fn check_config(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord
         return;
     }
     for o in &ops[start..] {
-        if o.call_id < 0 || o.status != EXEC_DONE {
+        if o.call_id < 0 || o.status == EXEC_PENDING {
             continue;
         }
         let r = cluster.rsc(rsc);
