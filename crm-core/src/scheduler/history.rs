@@ -353,6 +353,7 @@ fn unpack_node_lrm(cluster: &mut Cluster, node: NodeId, st: &cs::NodeState) {
 /// stops every copy and starts one.
 fn apply_multiple_active(cluster: &mut Cluster) {
     let nodes = cluster.nodes.len();
+    let mut block_groups = Vec::new();
     for r in cluster.resources.iter_mut() {
         if r.variant != Variant::Primitive || r.running_on.len() < 2 {
             continue;
@@ -367,8 +368,21 @@ fn apply_multiple_active(cluster: &mut Cluster) {
             Some("block") => {
                 r.managed = false;
                 r.blocked = true;
+                block_groups.extend(r.parent);
             }
             _ => {}
+        }
+    }
+    // A group blocked for being active twice is blocked as a whole.
+    for g in block_groups {
+        let group = cluster.rsc(g);
+        if group.variant != Variant::Group || group.meta.get("multiple-active").map(String::as_str) != Some("block") {
+            continue;
+        }
+        for m in group.children.clone() {
+            let member = cluster.rsc_mut(m);
+            member.managed = false;
+            member.blocked = true;
         }
     }
 }
