@@ -74,10 +74,6 @@ pub fn run(cib: &mut Cib, opts: &Options, wall: i64) -> Result<Output> {
             text.push_str("\n              *** Resource management is DISABLED ***\n");
             text.push_str("  The cluster will not attempt to start, stop or recover services\n");
             printed = true;
-        } else if before.options.stop_all_resources {
-            text.push_str("\n    *** Resource management is DISABLED ***\n");
-            text.push_str("  The cluster will keep all resources stopped\n");
-            printed = true;
         }
         let (total, disabled, blocked) = instance_counts(&before);
         if disabled > 0 || blocked > 0 {

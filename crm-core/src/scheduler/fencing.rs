@@ -91,14 +91,27 @@ pub fn create_shutdowns(cluster: &Cluster, set: &mut ActionSet) {
         let mut down = ActionSet::new_action(None, "do_shutdown", 0, Some(n));
         down.optional = false;
         let d = set.add(down);
+        if node.maintenance {
+            continue;
+        }
+        // Every stop there must happen first, and one that cannot run holds
+        // the shutdown back; resources in maintenance or merely unmanaged
+        // are left alone (a blocked one is not: it needs attention).
         let stops: Vec<usize> = set
             .actions
             .iter()
-            .filter(|a| a.task == "stop" && a.node == Some(n) && a.rsc.is_some())
+            .filter(|a| a.task == "stop" && a.node == Some(n) && a.interval_ms == 0)
+            .filter(|a| {
+                let r = cluster.rsc(a.rsc.expect("stops are of resources"));
+                let maintenance = cluster.options.maintenance_mode
+                    || r.meta.get("maintenance").is_some_and(|v| super::unpack::is_true(v));
+                !maintenance && (r.managed || r.blocked)
+            })
             .map(|a| a.id)
             .collect();
         for s in stops {
-            set.edge(s, d, EdgeFlags::ORDER);
+            set.actions[s].optional = false;
+            set.edge(s, d, EdgeFlags { runnable_left: true, ..EdgeFlags::ORDER });
         }
     }
 }
