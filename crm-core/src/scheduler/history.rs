@@ -376,7 +376,9 @@ fn apply_multiple_active(cluster: &mut Cluster) {
     // A group blocked for being active twice is blocked as a whole.
     for g in block_groups {
         let group = cluster.rsc(g);
-        if group.variant != Variant::Group || group.meta.get("multiple-active").map(String::as_str) != Some("block") {
+        if group.variant != Variant::Group
+            || group.meta.get("multiple-active").map(String::as_str) != Some("block")
+        {
             continue;
         }
         for m in group.children.clone() {
