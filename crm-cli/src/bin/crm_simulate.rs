@@ -96,9 +96,11 @@ fn read_input(args: &Args) -> Result<String> {
 
 /// A short-lived process gains nothing from handing freed memory back to the
 /// kernel, and on large CIBs mimalloc's repeated decommit and re-fault of
-/// freed memory cost more than half the run time. mimalloc reads its options
-/// from the environment when the process starts, before `main`, so the
-/// process re-executes itself once with the option set.
+/// freed memory cost more than half the run time; transparent huge pages
+/// made each fresh region cost a 2 MiB clear (and compaction when memory is
+/// fragmented). mimalloc reads its options from the environment when the
+/// process starts, before `main`, so the process re-executes itself once with
+/// them set.
 fn disable_memory_purging() {
     use std::os::unix::process::CommandExt as _;
     const VAR: &str = "MIMALLOC_PURGE_DELAY";
@@ -109,7 +111,12 @@ fn disable_memory_purging() {
     let mut argv = std::env::args_os();
     let arg0 = argv.next().unwrap_or_else(|| exe.clone().into());
     // exec only returns on failure, and then this process simply goes on.
-    let _ = std::process::Command::new(&exe).arg0(arg0).args(argv).env(VAR, "-1").exec();
+    let _ = std::process::Command::new(&exe)
+        .arg0(arg0)
+        .args(argv)
+        .env(VAR, "-1")
+        .env("MIMALLOC_ALLOW_THP", "0")
+        .exec();
 }
 
 fn main() -> Result<()> {
