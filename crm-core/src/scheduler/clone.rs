@@ -305,12 +305,18 @@ impl ResourceVariant for Clone {
                 pseudo(set, "demoted"),
             );
             for &inst in &cluster.rsc(r).children {
-                for p in leaf_actions(cluster, set, inst, "promote") {
+                // An instance that is a group changes role through its own
+                // pseudo-actions.
+                for p in set.find(inst, "promote", None) {
                     set.edge(promote, p, EdgeFlags { runnable_left: true, ..to_child });
+                }
+                for p in instance_role_done(cluster, set, inst, "promote", "promoted") {
                     set.edge(p, promoted, to_parent);
                 }
-                for d in leaf_actions(cluster, set, inst, "demote") {
+                for d in set.find(inst, "demote", None) {
                     set.edge(demote, d, to_child);
+                }
+                for d in instance_role_done(cluster, set, inst, "demote", "demoted") {
                     set.edge(d, demoted, to_parent);
                 }
             }
@@ -332,12 +338,14 @@ impl ResourceVariant for Clone {
     }
 }
 
-fn leaf_actions(cluster: &Cluster, set: &ActionSet, r: RscId, task: &str) -> Vec<usize> {
-    let rsc = cluster.rsc(r);
-    if rsc.variant == Variant::Primitive {
-        return set.find(r, task, None);
+/// The actions after which instance `inst` has done `task` (a primitive's own,
+/// or a group's `done` pseudo-action).
+fn instance_role_done(cluster: &Cluster, set: &ActionSet, inst: RscId, task: &str, done: &str) -> Vec<usize> {
+    if cluster.rsc(inst).variant == Variant::Primitive {
+        set.find(inst, task, None)
+    } else {
+        set.find(inst, done, None)
     }
-    rsc.children.iter().flat_map(|&c| leaf_actions(cluster, set, c, task)).collect()
 }
 
 /// The start and stop actions that stand for an instance: its own (primitive)

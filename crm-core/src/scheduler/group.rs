@@ -36,8 +36,10 @@ impl ResourceVariant for Group {
         g.next_role = next;
     }
 
-    fn create_actions(&self, _cluster: &Cluster, set: &mut ActionSet, r: RscId) {
-        for task in ["start", "running", "stop", "stopped"] {
+    fn create_actions(&self, cluster: &Cluster, set: &mut ActionSet, r: RscId) {
+        let role_tasks: &[&str] =
+            if in_promotable(cluster, r) { &["demote", "demoted", "promote", "promoted"] } else { &[] };
+        for &task in ["start", "running", "stop", "stopped"].iter().chain(role_tasks) {
             let mut a = ActionSet::new_action(Some(r), task, 0, None);
             a.pseudo = true;
             set.add(a);
@@ -61,6 +63,9 @@ impl ResourceVariant for Group {
                 set.edge(s, stopped, ordered_then);
             }
         }
+        if in_promotable(cluster, r) {
+            order_role_changes(set, r, &members);
+        }
         set.edge(stopped, start, EdgeFlags::ORDER);
         let settles = EdgeFlags { ordered: true, runnable_left: true, ..Default::default() };
         set.edge(start, running, settles);
@@ -82,7 +87,10 @@ impl ResourceVariant for Group {
             }
             last_active = Some(m);
         }
-        for w in members.windows(2) {
+        // `ordered=false` (also inherited from a clone) leaves members to
+        // start and stop independently.
+        let ordered = cluster.rsc(r).meta.get("ordered").is_none_or(|v| super::unpack::is_true(v));
+        for w in members.windows(2).filter(|_| ordered) {
             for a in set.find(w[0], "start", None) {
                 for b in set.find(w[1], "start", None) {
                     set.edge(a, b, MANDATORY);
@@ -95,4 +103,35 @@ impl ResourceVariant for Group {
             }
         }
     }
+}
+
+/// Whether group `r` is an instance of a promotable clone: it then has role
+/// pseudo-actions of its own, between the clone's and its members'.
+fn in_promotable(cluster: &Cluster, r: RscId) -> bool {
+    cluster
+        .rsc(r)
+        .parent
+        .is_some_and(|p| cluster.rsc(p).variant == Variant::Clone && cluster.rsc(p).promotable)
+}
+
+/// demote group -> members demote -> group demoted; likewise for promote.
+fn order_role_changes(set: &mut ActionSet, r: RscId, members: &[RscId]) {
+    let pseudo = |set: &ActionSet, task: &str| set.find(r, task, None)[0];
+    let (demote, demoted) = (pseudo(set, "demote"), pseudo(set, "demoted"));
+    let (promote, promoted) = (pseudo(set, "promote"), pseudo(set, "promoted"));
+    let to_member = EdgeFlags { ordered: true, implies_first: true, ..Default::default() };
+    let to_group = EdgeFlags { ordered: true, implies_then: true, ..Default::default() };
+    for &m in members {
+        for d in set.find(m, "demote", None) {
+            set.edge(demote, d, to_member);
+            set.edge(d, demoted, to_group);
+        }
+        for p in set.find(m, "promote", None) {
+            set.edge(promote, p, EdgeFlags { runnable_left: true, ..to_member });
+            set.edge(p, promoted, EdgeFlags { runnable_left: true, ..to_group });
+        }
+    }
+    let settles = EdgeFlags { ordered: true, runnable_left: true, ..Default::default() };
+    set.edge(demote, demoted, settles);
+    set.edge(promote, promoted, settles);
 }
