@@ -178,6 +178,31 @@ fn resource(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
             }
         }
         Variant::Clone => clone(cluster, r, indent, out),
+        Variant::Bundle => bundle(cluster, r, indent, out),
+    }
+}
+
+/// A bundle: a header with its image, then a line per replica named after
+/// its guest node (or container) and its address, showing the wrapped
+/// primitive's state (or the container's) on the container's host.
+fn bundle(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
+    let rsc = cluster.rsc(r);
+    let Some(info) = &rsc.bundle else { return };
+    let pad = " ".repeat(indent);
+    let set = if info.replicas.len() > 1 { " set" } else { "" };
+    let unique = if rsc.unique { " (unique)" } else { "" };
+    let unmanaged = if rsc.managed { "" } else { " (unmanaged)" };
+    let _ = writeln!(out, "{pad}* Container bundle{set}: {} [{}]{unique}{unmanaged}:", rsc.id, info.image);
+    for rep in &info.replicas {
+        let Some(container) = rep.container else { continue };
+        let named = rep.remote.unwrap_or(container);
+        let mut name = cluster.rsc(named).id.clone();
+        if let Some(addr) = &rep.ip_addr {
+            let _ = write!(name, " ({addr})");
+        }
+        let shown = rep.child.unwrap_or(container);
+        let host = cluster.rsc(container).running_on.first().copied();
+        let _ = writeln!(out, "{pad}  * {}", primitive_line_as(cluster, shown, &name, host));
     }
 }
 
@@ -308,7 +333,7 @@ fn clone(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
                 cluster.options.symmetric_cluster
                     || rsc.children.iter().any(|&i| any_member(cluster, i, &|m| m.known_on.contains(&n)))
             })
-            .filter(|n| !running.contains(n))
+            .filter(|n| !running.contains(n) && !cluster.node(*n).bundle_guest)
             .collect();
         // Nodes grouped by state; a failed probe names why it cannot run there.
         let mut by_state: std::collections::BTreeMap<String, Vec<NodeId>> = Default::default();
@@ -347,8 +372,21 @@ fn primitive_line_with(cluster: &Cluster, r: RscId, show_node: bool) -> String {
     let rsc = cluster.rsc(r);
     let anonymous = rsc.base_id.is_some() && !cluster.rsc(cluster.top_of(r)).unique;
     let id = if anonymous { rsc.base_id.as_deref().unwrap() } else { rsc.id.as_str() };
-    let mut s = format!("{}\t({}):\t", id, rsc.agent_spec());
     let single = if rsc.running_on.len() == 1 && show_node { rsc.running_on.first().copied() } else { None };
+    line_for(cluster, r, id, single, show_node)
+}
+
+/// `r`'s state under another name, on node `at` (a bundle replica shows its
+/// primitive's state on the host its container runs on).
+fn primitive_line_as(cluster: &Cluster, r: RscId, name: &str, at: Option<NodeId>) -> String {
+    line_for(cluster, r, name, at, false)
+}
+
+/// The line for `r` named `id`, naming node `single`; `show_node` also
+/// lists multiple active nodes and looks up failed probes by node.
+fn line_for(cluster: &Cluster, r: RscId, id: &str, single: Option<NodeId>, show_node: bool) -> String {
+    let rsc = cluster.rsc(r);
+    let mut s = format!("{}\t({}):\t", id, rsc.agent_spec());
     if rsc.orphan {
         s.push_str(" ORPHANED");
     }
@@ -436,7 +474,7 @@ fn failed_probe(cluster: &Cluster, r: RscId, node: Option<NodeId>) -> Option<i32
                 rsc.failed_probes.iter().find(|&&(n, _)| node.is_none_or(|x| x == n)).map(|p| p.1)
             }
             // A clone of groups is looked up by the group's name: no probe has it.
-            Variant::Group => None,
+            Variant::Group | Variant::Bundle => None,
             Variant::Clone => rsc.children.iter().find_map(|&c| walk(cluster, c, node)),
         }
     }

@@ -274,6 +274,26 @@ fn resource(st: &Status, r: RscId, depth: usize, out: &mut String) {
             }
             close(out, depth, "clone");
         }
+        Variant::Bundle => {
+            let Some(info) = &rsc.bundle else { return };
+            let attrs = [
+                ("id", rsc.id.clone()),
+                ("type", info.runtime.clone()),
+                ("image", info.image.clone()),
+                ("unique", b(rsc.unique)),
+                ("managed", b(rsc.managed)),
+                ("failed", b(any_failed(c, r))),
+            ];
+            tag(out, depth, "bundle", &attrs, true);
+            for (i, rep) in info.replicas.iter().enumerate() {
+                tag(out, depth + 1, "replica", &[("id", i.to_string())], true);
+                for part in [rep.ip, rep.child, rep.container, rep.remote].into_iter().flatten() {
+                    resource(st, part, depth + 2, out);
+                }
+                close(out, depth + 1, "replica");
+            }
+            close(out, depth, "bundle");
+        }
     }
 }
 

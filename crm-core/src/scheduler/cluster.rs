@@ -88,6 +88,8 @@ pub struct Node {
     pub remote_rsc: Option<String>,
     /// For guest nodes: the resource the node runs in (its container).
     pub container: Option<String>,
+    /// A bundle replica's guest node: only that bundle's resources run there.
+    pub bundle_guest: bool,
     /// The remote or guest node must be reset (fenced, or its container
     /// recovered) before it can run resources again.
     pub remote_requires_reset: bool,
@@ -109,6 +111,7 @@ pub enum Variant {
     Primitive,
     Group,
     Clone,
+    Bundle,
 }
 
 /// What to do when an operation fails (`on-fail`).
@@ -263,6 +266,8 @@ pub struct Resource {
     pub allocating: bool,
     pub discovery_never: Vec<NodeId>,
     pub discovery_exclusive: bool,
+    /// For bundles: the image and each replica's resources.
+    pub bundle: Option<super::bundle::BundleInfo>,
 }
 
 impl Resource {
@@ -328,6 +333,7 @@ impl Resource {
             allocating: false,
             discovery_never: Vec::new(),
             discovery_exclusive: false,
+            bundle: None,
         }
     }
 

@@ -226,6 +226,7 @@ fn variant_rank(cluster: &Cluster, r: RscId) -> (i64, u8, bool) {
         Variant::Primitive => 0,
         Variant::Group => 1,
         Variant::Clone => 2,
+        Variant::Bundle => 3,
     };
     (rsc.priority, v, rsc.promotable)
 }

@@ -406,6 +406,13 @@ fn anonymous_clone_of(cluster: &Cluster, r: RscId) -> Option<RscId> {
 
 /// Maps a history entry's id to the resource (or clone instance) it describes.
 fn resolve(cluster: &mut Cluster, node: NodeId, id: &str) -> Resolved {
+    // On a bundle's guest node, the wrapped primitive's history (kept under
+    // its configured name) is that replica's instance.
+    if cluster.node(node).bundle_guest {
+        if let Some(child) = replica_child_on(cluster, node, base_of(id)) {
+            return Resolved::Found(child);
+        }
+    }
     let found = match cluster.rsc_by_id(id) {
         Some(r) if cluster.rsc(r).variant != Variant::Primitive => return Resolved::Missing,
         Some(r) => Some(r),
@@ -420,6 +427,16 @@ fn resolve(cluster: &mut Cluster, node: NodeId, id: &str) -> Resolved {
             None => Resolved::Missing,
         },
     }
+}
+
+/// The instance of primitive `base` in the bundle replica whose guest node is `node`.
+fn replica_child_on(cluster: &Cluster, node: NodeId, base: &str) -> Option<RscId> {
+    let name = &cluster.node(node).name;
+    cluster.resources.iter().enumerate().filter(|(_, r)| r.variant == Variant::Bundle).find_map(|(b, _)| {
+        let i = super::bundle::replica_on_guest(cluster, RscId(b), name)?;
+        let child = cluster.rsc(RscId(b)).bundle.as_ref()?.replicas[i].child?;
+        (cluster.rsc(child).base_id.as_deref() == Some(base)).then_some(child)
+    })
 }
 
 /// The member of instance `inst` (or `inst` itself) configured as `base`.

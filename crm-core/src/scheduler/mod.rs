@@ -8,6 +8,7 @@
 //! ordered by document order or node name, never by hash.
 
 pub mod actions;
+pub mod bundle;
 mod clone;
 pub mod cluster;
 mod constraints;

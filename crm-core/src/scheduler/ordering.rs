@@ -52,7 +52,9 @@ fn implied_members(cluster: &Cluster, set: &ActionSet, rsc: RscId, task: &str) -
                 r.children.iter().flat_map(|&m| set.find(m, task, None)).collect()
             }
         }
-        Variant::Clone => r.children.iter().flat_map(|&c| set.find(c, task, None)).collect(),
+        Variant::Clone | Variant::Bundle => {
+            r.children.iter().flat_map(|&c| set.find(c, task, None)).collect()
+        }
     }
 }
 

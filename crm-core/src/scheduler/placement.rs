@@ -89,7 +89,7 @@ fn apply_location(cluster: &mut Cluster, r: RscId, loc: &RscLocation) {
                 apply_location_to_member(cluster, m, loc, i > 0);
             }
         }
-        Variant::Clone => {
+        Variant::Clone | Variant::Bundle => {
             apply_location_scores_with(cluster, r, &loc.scores, false, loc.discovery);
             for c in cluster.rsc(r).children.clone() {
                 apply_location(cluster, c, loc);

@@ -29,7 +29,7 @@ fn known_anywhere_on(cluster: &Cluster, r: RscId, n: NodeId) -> bool {
 fn probe(cluster: &Cluster, set: &mut ActionSet, r: RscId, n: NodeId, out: &mut Vec<(usize, RscId)>) {
     let rsc = cluster.rsc(r);
     match rsc.variant {
-        Variant::Group => {
+        Variant::Group | Variant::Bundle => {
             for &c in &rsc.children {
                 probe(cluster, set, c, n, out);
             }

@@ -72,6 +72,21 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
         let id = builder.add_primitive(&conn, None, "");
         builder.cluster.top.push(id);
     }
+    // A bundle's guest nodes run that bundle's primitive and nothing else.
+    let bundle_guests: Vec<(NodeId, Score)> =
+        cluster.node_ids().filter(|&n| cluster.node(n).bundle_guest).map(|n| (n, Score::NEG_INF)).collect();
+    if !bundle_guests.is_empty() {
+        for &t in &cluster.top.clone() {
+            if cluster.rsc(t).variant != Variant::Bundle {
+                cluster.rsc_mut(t).locations.push(RscLocation {
+                    id: "bundle-guest-nodes".into(),
+                    role: None,
+                    scores: bundle_guests.clone(),
+                    discovery: Discovery::Always,
+                });
+            }
+        }
+    }
     // Pacemaker keeps top-level resources sorted by priority (stable), and lists,
     // summarises and graphs them in that order.
     let prio: Vec<i64> = cluster.top.iter().map(|&r| cluster.rsc(r).priority).collect();
@@ -82,7 +97,9 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
     // Instances of promotable clones that are merely started are unpromoted.
     for i in 0..cluster.resources.len() {
         let top = cluster.top_of(RscId(i));
-        if cluster.rsc(top).promotable && cluster.resources[i].role == Role::Started {
+        let counts = cluster.rsc(top).variant != Variant::Bundle
+            || super::bundle::is_replica_child(&cluster, RscId(i));
+        if cluster.rsc(top).promotable && counts && cluster.resources[i].role == Role::Started {
             cluster.resources[i].role = Role::Unpromoted;
         }
     }
@@ -201,6 +218,7 @@ fn unpack_nodes(
             node.fence_reason = Some("node is unclean".into());
         }
         node.container = src.container;
+        node.bundle_guest = src.in_bundle;
     }
     // Pacemaker keeps nodes sorted by name; every per-node loop follows this order.
     cluster.nodes.sort_by(|a, b| crate::display::natural_cmp(&a.name, &b.name));
@@ -237,6 +255,7 @@ fn blank_node(
         fence_order: 0,
         remote_rsc: None,
         container: None,
+        bundle_guest: false,
         remote_requires_reset: false,
     }
 }
@@ -252,6 +271,8 @@ struct RemoteSource {
     /// The container's meta attributes the implicit connection takes over.
     meta: Vec<(String, String)>,
     params: Vec<(String, String)>,
+    /// A bundle replica's guest node: the bundle makes its connection.
+    in_bundle: bool,
 }
 
 fn remote_sources(cfg: &cs::Configuration) -> Vec<RemoteSource> {
@@ -280,7 +301,7 @@ fn remote_sources(cfg: &cs::Configuration) -> Vec<RemoteSource> {
         if items.iter().any(|r| r.find_primitive(&name).is_some()) {
             return None;
         }
-        Some(RemoteSource { name, container: Some(p.id.clone()), meta, params })
+        Some(RemoteSource { name, container: Some(p.id.clone()), meta, params, in_bundle: false })
     };
     let mut out: Vec<RemoteSource> = Vec::new();
     for item in &items {
@@ -290,10 +311,24 @@ fn remote_sources(cfg: &cs::Configuration) -> Vec<RemoteSource> {
                 container: None,
                 meta: Vec::new(),
                 params: Vec::new(),
+                in_bundle: false,
             }),
             cs::Resource::Primitive(p) => guest(p),
             cs::Resource::Group(g) => {
                 out.extend(g.primitives.iter().filter_map(guest));
+                None
+            }
+            cs::Resource::Bundle(b) => {
+                let spec = super::bundle::BundleSpec::of(b);
+                if spec.has_guests() {
+                    out.extend((0..spec.replicas).map(|i| RemoteSource {
+                        name: spec.guest_name(i),
+                        container: Some(spec.container_id(i)),
+                        meta: Vec::new(),
+                        params: Vec::new(),
+                        in_bundle: true,
+                    }));
+                }
                 None
             }
             _ => None,
@@ -307,6 +342,9 @@ fn remote_sources(cfg: &cs::Configuration) -> Vec<RemoteSource> {
 /// The implicit connection resource of a guest node, as Pacemaker adds it to
 /// the configuration (internal: never listed).
 fn guest_connection(src: &RemoteSource) -> Option<cs::Primitive> {
+    if src.in_bundle {
+        return None;
+    }
     let container = src.container.as_ref()?;
     let mut meta = cs::NvSet::new("meta_attributes", format!("{}-meta_attributes", src.name));
     meta.nvpairs.push(cs::NvPair::new("", "internal_rsc", "true"));
@@ -488,7 +526,9 @@ impl ResourceBuilder<'_, '_> {
                 // Clones stick to where they run unless told otherwise.
                 r.meta.entry("resource-stickiness".into()).or_insert_with(|| "1".into());
                 apply_common_meta(&mut r, &self.cluster.options);
-                apply_clone_meta(&mut r, nodes);
+                // Clones do not count bundles' guest nodes as room for instances.
+                let hosts = self.cluster.nodes.iter().filter(|n| !n.bundle_guest).count();
+                apply_clone_meta(&mut r, hosts);
                 let max = r.clone_max;
                 let cid = self.push(r);
                 if let Some(child) = child {
@@ -500,11 +540,61 @@ impl ResourceBuilder<'_, '_> {
                 }
                 Some(cid)
             }
-            cs::Resource::Bundle(b) => {
-                self.cluster.warnings.push(format!("bundle {} is not supported yet", b.id));
-                None
-            }
+            cs::Resource::Bundle(b) => Some(self.add_bundle(b, parent)),
         }
+    }
+
+    /// A bundle and, replica by replica, its address, container, guest
+    /// connection and the wrapped primitive's instance (allowed only on the
+    /// replica's guest node).
+    fn add_bundle(&mut self, b: &cs::Bundle, parent: Option<RscId>) -> RscId {
+        let nodes = self.cluster.nodes.len();
+        let spec = super::bundle::BundleSpec::of(b);
+        let mut r = Resource::new(&b.id, Variant::Bundle, nodes);
+        r.parent = parent;
+        let ctx = RuleContext { now: self.cluster.now, ..Default::default() };
+        r.meta = self.meta_of(&b.meta, ctx, parent);
+        apply_common_meta(&mut r, &self.cluster.options);
+        r.promotable = spec.promoted_max > 0;
+        r.promoted_max = spec.promoted_max;
+        let id = self.push(r);
+        let mut info = super::bundle::BundleInfo {
+            runtime: spec.runtime.clone(),
+            image: spec.image.clone(),
+            replicas: Vec::new(),
+        };
+        for i in 0..spec.replicas {
+            let mut rep = super::bundle::Replica { ip_addr: spec.ip_of(i), ..Default::default() };
+            if let Some(addr) = rep.ip_addr.clone() {
+                rep.ip = Some(self.add_primitive(&spec.ip_primitive(&addr), Some(id), ""));
+            }
+            rep.container = Some(self.add_primitive(&spec.container_primitive(i), Some(id), ""));
+            if spec.has_guests() {
+                rep.remote = Some(self.add_primitive(&spec.remote_primitive(i), Some(id), ""));
+                if let Some(child) = &spec.child {
+                    let c = self.add_primitive(child, Some(id), &format!(":{i}"));
+                    let guest = self.cluster.node_by_name(&spec.guest_name(i));
+                    let elsewhere: Vec<(NodeId, Score)> = (0..nodes)
+                        .map(NodeId)
+                        .filter(|&n| Some(n) != guest)
+                        .map(|n| (n, Score::NEG_INF))
+                        .collect();
+                    self.cluster.resources[c.0].locations.push(RscLocation {
+                        id: format!("{}-child-{i}", spec.id),
+                        role: None,
+                        scores: elsewhere,
+                        discovery: Discovery::Always,
+                    });
+                    rep.child = Some(c);
+                }
+            }
+            for part in [rep.ip, rep.container, rep.remote, rep.child].into_iter().flatten() {
+                self.cluster.resources[id.0].children.push(part);
+            }
+            info.replicas.push(rep);
+        }
+        self.cluster.resources[id.0].bundle = Some(info);
+        id
     }
 
     fn add_primitive(&mut self, p: &cs::Primitive, parent: Option<RscId>, suffix: &str) -> RscId {

@@ -20,6 +20,7 @@ pub fn variant(v: Variant) -> &'static dyn ResourceVariant {
         Variant::Primitive => &super::primitive::Primitive,
         Variant::Group => &super::group::Group,
         Variant::Clone => &super::clone::Clone,
+        Variant::Bundle => &super::bundle::Bundle,
     }
 }
 
