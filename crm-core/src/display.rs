@@ -206,6 +206,14 @@ fn bundle(cluster: &Cluster, r: RscId, indent: usize, out: &mut String) {
     }
 }
 
+/// Whether `r` is an instance that can be promoted (in a promotable clone, or
+/// a promotable bundle's wrapped primitive).
+fn promotable_instance(cluster: &Cluster, r: RscId) -> bool {
+    let top = cluster.rsc(cluster.top_of(r));
+    top.promotable
+        && (top.variant != Variant::Bundle || crate::scheduler::bundle::is_replica_child(cluster, r))
+}
+
 /// Whether Pacemaker made the resource itself (a guest node's connection).
 pub fn is_internal(rsc: &Resource) -> bool {
     rsc.meta.get("internal_rsc").is_some_and(|v| v == "true")
@@ -404,9 +412,7 @@ fn line_for(cluster: &Cluster, r: RscId, id: &str, single: Option<NodeId>, show_
             (Some(t), true) if t == "demote" => "Demoting",
             (Some(t), true) if t == "migrate_to" || t == "migrate_from" => "Migrating",
             // Instances of promotable clones that are not promoted show as Unpromoted.
-            _ if active && rsc.role == Role::Started && cluster.rsc(cluster.top_of(r)).promotable => {
-                "Unpromoted"
-            }
+            _ if active && rsc.role == Role::Started && promotable_instance(cluster, r) => "Unpromoted",
             _ if active => rsc.role.name(),
             _ => "Stopped",
         };

@@ -79,7 +79,9 @@ pub fn find_rsc(c: &Cluster, id: &str) -> Option<RscId> {
 pub fn printable_id(c: &Cluster, r: RscId) -> String {
     let rsc = c.rsc(r);
     let top = c.rsc(c.top_of(r));
-    if top.variant != Variant::Clone || top.unique {
+    // Anonymous clone instances and bundles' wrapped primitives are known by
+    // their configured name.
+    if !matches!(top.variant, Variant::Clone | Variant::Bundle) || top.unique {
         return rsc.id.clone();
     }
     match &rsc.base_id {

@@ -58,7 +58,18 @@ pub fn node_state_text(c: &Cluster, n: NodeId) -> &'static str {
 
 /// The primitives active on a node, in configuration order.
 pub fn running_here(c: &Cluster, n: NodeId) -> Vec<RscId> {
-    c.primitives().into_iter().filter(|&r| c.rsc(r).running_on.contains(&n)).collect()
+    c.primitives()
+        .into_iter()
+        .filter(|&r| c.rsc(r).running_on.contains(&n) && !is_bundle_connection(c, r))
+        .collect()
+}
+
+/// A bundle replica's connection to its guest node: part of the bundle's
+/// plumbing, never listed by node.
+fn is_bundle_connection(c: &Cluster, r: RscId) -> bool {
+    crm_core::scheduler::bundle::bundle_of(c, r)
+        .and_then(|b| c.rsc(b).bundle.as_ref())
+        .is_some_and(|info| info.replicas.iter().any(|rep| rep.remote == Some(r)))
 }
 
 /// Whether a history entry leaves its resource active on the node, judged by
@@ -142,7 +153,11 @@ pub fn by_node(st: &Status, _opts: &Options) -> String {
     let mut s = String::from("Node List:\n");
     for n in c.node_ids() {
         let node = c.node(n);
-        let kind = if node.kind == NodeKind::Remote { "RemoteNode" } else { "Node" };
+        let kind = match node.kind {
+            NodeKind::Remote if node.is_guest() => "GuestNode",
+            NodeKind::Remote => "RemoteNode",
+            _ => "Node",
+        };
         let health = match display::node_health(c, node) {
             h if h < 0 => " (health is RED)",
             0 => " (health is YELLOW)",

@@ -90,6 +90,9 @@ pub struct Node {
     pub container: Option<String>,
     /// A bundle replica's guest node: only that bundle's resources run there.
     pub bundle_guest: bool,
+    /// For bundle guest nodes: which bundle (in configuration order) made
+    /// the node. Resources configured before it never learn of the node.
+    pub bundle_order: usize,
     /// The remote or guest node must be reset (fenced, or its container
     /// recovered) before it can run resources again.
     pub remote_requires_reset: bool,
@@ -97,6 +100,12 @@ pub struct Node {
 
 impl Node {
     /// Whether resources may be placed here now.
+    /// Whether a resource configured after `bundles_before` bundles knows of
+    /// this node (Pacemaker creates a bundle's guest nodes as it reads it).
+    pub fn known_after(&self, bundles_before: usize) -> bool {
+        !self.bundle_guest || self.bundle_order < bundles_before
+    }
+
     pub fn is_guest(&self) -> bool {
         self.container.is_some()
     }
@@ -268,6 +277,9 @@ pub struct Resource {
     pub discovery_exclusive: bool,
     /// For bundles: the image and each replica's resources.
     pub bundle: Option<super::bundle::BundleInfo>,
+    /// How many bundles precede this resource in the configuration (the
+    /// guest nodes it knows of).
+    pub bundles_before: usize,
 }
 
 impl Resource {
@@ -334,6 +346,7 @@ impl Resource {
             discovery_never: Vec::new(),
             discovery_exclusive: false,
             bundle: None,
+            bundles_before: 0,
         }
     }
 

@@ -60,8 +60,13 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
         rsc: cfg.rsc_defaults.iter().flat_map(|d| d.sets.iter()).collect(),
         op: cfg.op_defaults.iter().flat_map(|d| d.sets.iter()).collect(),
     };
-    let mut builder =
-        ResourceBuilder { cluster: &mut cluster, templates: &templates, defaults, resolve: &resolve };
+    let mut builder = ResourceBuilder {
+        cluster: &mut cluster,
+        templates: &templates,
+        defaults,
+        resolve: &resolve,
+        bundles_seen: 0,
+    };
     for item in cfg.resources.iter().flat_map(|r| r.items.iter()) {
         if let Some(id) = builder.add(item, None, "") {
             builder.cluster.top.push(id);
@@ -218,7 +223,8 @@ fn unpack_nodes(
             node.fence_reason = Some("node is unclean".into());
         }
         node.container = src.container;
-        node.bundle_guest = src.in_bundle;
+        node.bundle_guest = src.bundle_order.is_some();
+        node.bundle_order = src.bundle_order.unwrap_or(0);
     }
     // Pacemaker keeps nodes sorted by name; every per-node loop follows this order.
     cluster.nodes.sort_by(|a, b| crate::display::natural_cmp(&a.name, &b.name));
@@ -256,6 +262,7 @@ fn blank_node(
         remote_rsc: None,
         container: None,
         bundle_guest: false,
+        bundle_order: 0,
         remote_requires_reset: false,
     }
 }
@@ -271,8 +278,9 @@ struct RemoteSource {
     /// The container's meta attributes the implicit connection takes over.
     meta: Vec<(String, String)>,
     params: Vec<(String, String)>,
-    /// A bundle replica's guest node: the bundle makes its connection.
-    in_bundle: bool,
+    /// A bundle replica's guest node (the bundle's position among the
+    /// configured bundles): the bundle makes its connection.
+    bundle_order: Option<usize>,
 }
 
 fn remote_sources(cfg: &cs::Configuration) -> Vec<RemoteSource> {
@@ -301,9 +309,10 @@ fn remote_sources(cfg: &cs::Configuration) -> Vec<RemoteSource> {
         if items.iter().any(|r| r.find_primitive(&name).is_some()) {
             return None;
         }
-        Some(RemoteSource { name, container: Some(p.id.clone()), meta, params, in_bundle: false })
+        Some(RemoteSource { name, container: Some(p.id.clone()), meta, params, bundle_order: None })
     };
     let mut out: Vec<RemoteSource> = Vec::new();
+    let mut bundles = 0;
     for item in &items {
         let found = match item {
             cs::Resource::Primitive(p) if is_remote(p) => Some(RemoteSource {
@@ -311,7 +320,7 @@ fn remote_sources(cfg: &cs::Configuration) -> Vec<RemoteSource> {
                 container: None,
                 meta: Vec::new(),
                 params: Vec::new(),
-                in_bundle: false,
+                bundle_order: None,
             }),
             cs::Resource::Primitive(p) => guest(p),
             cs::Resource::Group(g) => {
@@ -326,9 +335,10 @@ fn remote_sources(cfg: &cs::Configuration) -> Vec<RemoteSource> {
                         container: Some(spec.container_id(i)),
                         meta: Vec::new(),
                         params: Vec::new(),
-                        in_bundle: true,
+                        bundle_order: Some(bundles),
                     }));
                 }
+                bundles += 1;
                 None
             }
             _ => None,
@@ -342,7 +352,7 @@ fn remote_sources(cfg: &cs::Configuration) -> Vec<RemoteSource> {
 /// The implicit connection resource of a guest node, as Pacemaker adds it to
 /// the configuration (internal: never listed).
 fn guest_connection(src: &RemoteSource) -> Option<cs::Primitive> {
-    if src.in_bundle {
+    if src.bundle_order.is_some() {
         return None;
     }
     let container = src.container.as_ref()?;
@@ -466,6 +476,8 @@ struct ResourceBuilder<'a, 'b> {
     templates: &'a BTreeMap<String, cs::Template>,
     defaults: Defaults<'a>,
     resolve: &'a dyn Fn(&NvSet) -> Option<NvSet>,
+    /// Bundles read so far.
+    bundles_seen: usize,
 }
 
 impl ResourceBuilder<'_, '_> {
@@ -526,8 +538,10 @@ impl ResourceBuilder<'_, '_> {
                 // Clones stick to where they run unless told otherwise.
                 r.meta.entry("resource-stickiness".into()).or_insert_with(|| "1".into());
                 apply_common_meta(&mut r, &self.cluster.options);
-                // Clones do not count bundles' guest nodes as room for instances.
-                let hosts = self.cluster.nodes.iter().filter(|n| !n.bundle_guest).count();
+                // Clones count only the nodes known when they are read.
+                let seen = self.bundles_seen;
+                r.bundles_before = seen;
+                let hosts = self.cluster.nodes.iter().filter(|n| n.known_after(seen)).count();
                 apply_clone_meta(&mut r, hosts);
                 let max = r.clone_max;
                 let cid = self.push(r);
@@ -594,6 +608,7 @@ impl ResourceBuilder<'_, '_> {
             info.replicas.push(rep);
         }
         self.cluster.resources[id.0].bundle = Some(info);
+        self.bundles_seen += 1;
         id
     }
 
