@@ -14,7 +14,10 @@ pub fn is_active(c: &Cluster, r: RscId, all: bool) -> bool {
     if rsc.variant == Variant::Primitive {
         return !rsc.running_on.is_empty();
     }
-    if all {
+    if all && rsc.variant == Variant::Bundle {
+        // A bundle counts as fully active only with no replica part down or failed.
+        rsc.children.iter().all(|&k| is_active(c, k, true) && !c.rsc(k).failed)
+    } else if all {
         rsc.children.iter().all(|&k| is_active(c, k, true))
     } else {
         rsc.children.iter().any(|&k| is_active(c, k, false))
@@ -113,7 +116,12 @@ fn entry_active(lr: &cib_schema::LrmResource) -> bool {
 fn running_in_history_order(st: &Status, n: NodeId) -> Vec<RscId> {
     let c = &st.cluster;
     let node_id = &c.node(n).id;
-    let here = running_here(c, n);
+    // Connections to guest nodes (implicit, or a bundle's plumbing) are not
+    // listed by node.
+    let here: Vec<RscId> = running_here(c, n)
+        .into_iter()
+        .filter(|&r| !display::is_internal(c.rsc(r)) && !is_bundle_connection(c, r))
+        .collect();
     let mut out: Vec<RscId> = Vec::new();
     let lrm = st
         .cib

@@ -151,6 +151,7 @@ impl ResourceVariant for Bundle {
     /// Each replica's parts are placed in turn: address, container, connection,
     /// then the wrapped primitive.
     fn assign(&self, cluster: &mut Cluster, r: RscId, prefer: Option<super::cluster::NodeId>) {
+        cluster.rsc_mut(r).allocating = true;
         let parts: Vec<RscId> = cluster.rsc(r).children.clone();
         for c in parts {
             assign_child(cluster, c, prefer);

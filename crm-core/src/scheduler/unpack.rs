@@ -112,6 +112,13 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
     cluster
 }
 
+fn mark_orphan(cluster: &mut Cluster, r: RscId) {
+    cluster.rsc_mut(r).orphan = true;
+    for c in cluster.rsc(r).children.clone() {
+        mark_orphan(cluster, c);
+    }
+}
+
 pub(crate) fn is_true(v: &str) -> bool {
     matches!(v.to_ascii_lowercase().as_str(), "true" | "on" | "yes" | "y" | "1")
 }
@@ -546,8 +553,14 @@ impl ResourceBuilder<'_, '_> {
                 let max = r.clone_max;
                 let cid = self.push(r);
                 if let Some(child) = child {
-                    for i in 0..max {
+                    // With clone-max=0 the one instance made is an orphan from
+                    // the start: history of the clone's resource still belongs
+                    // to the clone.
+                    for i in 0..max.max(1) {
                         if let Some(c) = self.add(child, Some(cid), &format!(":{i}")) {
+                            if max == 0 {
+                                mark_orphan(self.cluster, c);
+                            }
                             self.cluster.resources[cid.0].children.push(c);
                         }
                     }
