@@ -728,6 +728,11 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                         cluster.rsc_mut(rsc).failed_probes.push((node, o.rc));
                     }
                 }
+                // A failure older than failure-timeout no longer counts: the
+                // operation is passed over as if it had not run.
+                if !is_probe && failure_expired(cluster, rsc, o) {
+                    continue;
+                }
                 let configured = op_on_fail(cluster, rsc, o.task, o.interval_ms);
                 let default = if o.task == "stop" {
                     if cluster.options.stonith_enabled {
@@ -947,6 +952,15 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
     }
 }
 
+/// Whether failed operation `o` is older than the resource's failure-timeout
+/// (failures that block the resource never expire by themselves).
+fn failure_expired(cluster: &Cluster, rsc: RscId, o: &OpRecord) -> bool {
+    let timeout = cluster.rsc(rsc).failure_timeout_s;
+    let changed = o.op.last_rc_change.as_deref().and_then(|v| v.parse::<i64>().ok());
+    let blocks = op_on_fail(cluster, rsc, o.task, o.interval_ms) == Some(OnFail::Block);
+    !blocks && timeout > 0 && changed.is_some_and(|c| c > 0 && cluster.now >= c + timeout)
+}
+
 /// Notes an action that reading the history itself calls for (`task` with
 /// interval 0), in the order Pacemaker creates such actions while unpacking.
 fn note_unpack_action(cluster: &mut Cluster, rsc: RscId, node: NodeId, task: &str) {
@@ -975,6 +989,11 @@ fn record_history_recurring(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops
     for (i, o) in ops.iter().enumerate() {
         let stopped_since = start < stop && Some(i) <= stop;
         if stopped_since || Some(i) < start || o.interval_ms == 0 || o.status == EXEC_PENDING {
+            continue;
+        }
+        // A monitor whose failure expired is rescheduled, not running.
+        let failed = o.status != EXEC_DONE || o.target_rc.is_some_and(|t| t != o.rc);
+        if failed && failure_expired(cluster, rsc, o) {
             continue;
         }
         let entry = (rsc, node, o.task.to_string(), o.interval_ms);
