@@ -546,7 +546,8 @@ fn orphan(cluster: &mut Cluster, lr: &cs::LrmResource) -> Option<RscId> {
     r.provider = lr.provider.clone();
     r.agent = lr.agent.clone().unwrap_or_default();
     r.orphan = true;
-    r.managed = !cluster.options.maintenance_mode;
+    // Orphans left alone (stop-orphan-resources=false) are not managed.
+    r.managed = !cluster.options.maintenance_mode && cluster.options.stop_orphan_resources;
     r.is_stonith = r.class == "stonith";
     r.requires_fencing = cluster.options.stonith_enabled;
     // An orphan may only stop.
@@ -886,6 +887,10 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
         if before != after {
             r.config_changed_on.push(node);
         }
+    }
+    // Nothing is done to what runs on a node in maintenance.
+    if cluster.node(node).maintenance {
+        cluster.rsc_mut(rsc).managed = false;
     }
     let r = cluster.rsc_mut(rsc);
     // A managed resource thought active on a node that is down: fence it.
