@@ -12,12 +12,14 @@ use super::{Options, Status};
 pub fn is_active(c: &Cluster, r: RscId, all: bool) -> bool {
     let rsc = c.rsc(r);
     if rsc.variant == Variant::Primitive {
-        return !rsc.running_on.is_empty();
+        // Running on a node that is down (and not to be fenced) does not
+        // count for a managed resource.
+        return rsc.running_on.iter().any(|&n| {
+            let node = c.node(n);
+            node.unclean || node.online || !rsc.managed
+        });
     }
-    if all && rsc.variant == Variant::Bundle {
-        // A bundle counts as fully active only with no replica part down or failed.
-        rsc.children.iter().all(|&k| is_active(c, k, true) && !c.rsc(k).failed)
-    } else if all {
+    if all {
         rsc.children.iter().all(|&k| is_active(c, k, true))
     } else {
         rsc.children.iter().any(|&k| is_active(c, k, false))
@@ -132,12 +134,19 @@ fn running_in_history_order(st: &Status, n: NodeId) -> Vec<RscId> {
         .and_then(|ns| ns.lrm.as_ref())
         .and_then(|l| l.resources.as_ref());
     for lr in lrm.iter().flat_map(|l| l.resources.iter()) {
-        if !entry_active(lr) {
+        let unused = |r: &RscId| !out.contains(r);
+        // A resource active here by another node's history (a migration's
+        // target) keeps this entry's place even though the entry itself shows
+        // no activity.
+        let exact = here.iter().copied().filter(unused).find(|&r| c.rsc(r).id == lr.id);
+        if exact.is_none() && !entry_active(lr) {
+            continue;
+        }
+        if exact.is_some_and(|e| c.rsc(e).base_id.is_some()) && !entry_active(lr) {
             continue;
         }
         let base = lr.id.split(':').next().unwrap_or(&lr.id);
-        let unused = |r: &RscId| !out.contains(r);
-        let found = here.iter().copied().filter(unused).find(|&r| c.rsc(r).id == lr.id).or_else(|| {
+        let found = exact.or_else(|| {
             here.iter()
                 .copied()
                 .filter(unused)
@@ -224,8 +233,10 @@ pub fn inactive_resources(st: &Status) -> String {
         if active || c.rsc(r).orphan {
             continue;
         }
+        let before = s.len();
         display::resource_item(c, r, 2, &mut s);
-        any = true;
+        // Implicit resources print nothing.
+        any |= s.len() > before;
     }
     if !any {
         s.push_str("  * No inactive resources\n");
