@@ -4,8 +4,8 @@
 //! (apart from the "Last updated" line, which is the clock), and our
 //! `--output-as=xml` must validate against Pacemaker's API result schema.
 //!
-//! Not every input matches yet (bundles are not unpacked), so
-//! the counts are ratcheted: `crm_mon/ratchet.txt` holds the numbers reached
+//! Not every input matches yet (about 5%: guest and remote nodes in odd
+//! states, some failed collections), so the counts are ratcheted: `crm_mon/ratchet.txt` holds the numbers reached
 //! and the test fails if any drops. `CRM_MON_RATCHET_UPDATE=1` writes the new
 //! numbers back when they improve.
 
