@@ -236,8 +236,9 @@ fn unpack_nodes(
     // Pacemaker keeps nodes sorted by name; every per-node loop follows this order.
     cluster.nodes.sort_by(|a, b| crate::display::natural_cmp(&a.name, &b.name));
     // Nodes never seen are fenced after those the status section condemns.
-    for n in cluster.nodes.iter_mut().filter(|n| n.unseen && n.unclean) {
-        n.fence_order += usize::MAX / 2;
+    // Among those, in node order (Pacemaker decides them as it walks the nodes).
+    for (i, n) in cluster.nodes.iter_mut().filter(|n| n.unseen && n.unclean).enumerate() {
+        n.fence_order += usize::MAX / 2 + i;
     }
 }
 
