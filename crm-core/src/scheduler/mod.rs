@@ -15,6 +15,7 @@ mod constraints;
 pub mod digest;
 pub mod fencing;
 mod group;
+mod health;
 mod history;
 mod load;
 pub mod notify;

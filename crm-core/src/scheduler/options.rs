@@ -32,6 +32,8 @@ pub struct ClusterOptions {
     pub node_health_red: Score,
     pub node_health_yellow: Score,
     pub node_health_green: Score,
+    /// `node-health-base`: where the progressive strategy starts.
+    pub node_health_base: Score,
     pub stop_all_resources: bool,
     pub concurrent_fencing: bool,
     pub priority_fencing_delay_ms: u64,
@@ -70,6 +72,7 @@ impl ClusterOptions {
             node_health_red: score("node-health-red", Score::NEG_INF),
             node_health_yellow: score("node-health-yellow", Score::ZERO),
             node_health_green: score("node-health-green", Score::ZERO),
+            node_health_base: score("node-health-base", Score::ZERO),
             stop_all_resources: flag("stop-all-resources", false),
             concurrent_fencing: flag("concurrent-fencing", false),
             priority_fencing_delay_ms: get("priority-fencing-delay").and_then(parse_interval_ms).unwrap_or(0),

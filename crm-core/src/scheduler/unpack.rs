@@ -83,15 +83,11 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
     if !bundle_guests.is_empty() {
         for &t in &cluster.top.clone() {
             if cluster.rsc(t).variant != Variant::Bundle {
-                cluster.rsc_mut(t).locations.push(RscLocation {
-                    id: "bundle-guest-nodes".into(),
-                    role: None,
-                    scores: bundle_guests.clone(),
-                    discovery: Discovery::Always,
-                });
+                add_implicit_location(&mut cluster, t, "bundle-guest-nodes", bundle_guests.clone());
             }
         }
     }
+    super::health::apply_node_health(&mut cluster);
     // Pacemaker keeps top-level resources sorted by priority (stable), and lists,
     // summarises and graphs them in that order.
     let prio: Vec<i64> = cluster.top.iter().map(|&r| cluster.rsc(r).priority).collect();
@@ -110,6 +106,14 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
     }
     super::constraints::unpack_constraints(&mut cluster, cfg);
     cluster
+}
+
+/// A location the cluster itself adds, applied before the configured ones.
+pub(crate) fn add_implicit_location(cluster: &mut Cluster, r: RscId, id: &str, scores: Vec<(NodeId, Score)>) {
+    let rsc = cluster.rsc_mut(r);
+    rsc.locations.push(RscLocation { id: id.to_string(), role: None, scores, discovery: Discovery::Always });
+    let index = rsc.locations.len() - 1;
+    cluster.location_order.push((r, index));
 }
 
 fn mark_orphan(cluster: &mut Cluster, r: RscId) {
@@ -607,12 +611,7 @@ impl ResourceBuilder<'_, '_> {
                         .filter(|&n| Some(n) != guest)
                         .map(|n| (n, Score::NEG_INF))
                         .collect();
-                    self.cluster.resources[c.0].locations.push(RscLocation {
-                        id: format!("{}-child-{i}", spec.id),
-                        role: None,
-                        scores: elsewhere,
-                        discovery: Discovery::Always,
-                    });
+                    add_implicit_location(self.cluster, c, &format!("{}-child-{i}", spec.id), elsewhere);
                     rep.child = Some(c);
                 }
             }
