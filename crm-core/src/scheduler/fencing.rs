@@ -5,11 +5,16 @@
 use super::actions::{ActionSet, EdgeFlags};
 use super::cluster::*;
 
-pub fn create_fencing(cluster: &Cluster, set: &mut ActionSet) {
-    // Fencing needs a device, quorum (or a policy that ignores it) and
-    // something to protect.
+/// Whether unclean nodes can be fenced: fencing enabled, quorum (or a policy
+/// that ignores it) and something to protect. Otherwise what ran there cannot
+/// be assumed stopped.
+pub fn can_fence(cluster: &Cluster) -> bool {
     let any_managed = cluster.resources.iter().any(|r| r.managed);
-    if !cluster.options.stonith_enabled || !super::placement::may_start(cluster) || !any_managed {
+    cluster.options.stonith_enabled && super::placement::may_start(cluster) && any_managed
+}
+
+pub fn create_fencing(cluster: &Cluster, set: &mut ActionSet) {
+    if !can_fence(cluster) {
         return;
     }
     let mut unclean: Vec<NodeId> = cluster.node_ids().filter(|&n| cluster.node(n).unclean).collect();

@@ -29,7 +29,7 @@ impl ResourceVariant for Primitive {
                 if !rsc.managed {
                     demote.runnable = false;
                 } else if cluster.node(c).unclean {
-                    if cluster.options.stonith_enabled {
+                    if super::fencing::can_fence(cluster) {
                         demote.pseudo = true;
                     } else {
                         demote.runnable = false;
@@ -48,7 +48,7 @@ impl ResourceVariant for Primitive {
             if !rsc.managed {
                 stop.runnable = false;
             } else if node.unclean {
-                if cluster.options.stonith_enabled {
+                if super::fencing::can_fence(cluster) {
                     stop.pseudo = true;
                 } else {
                     stop.runnable = false;
