@@ -75,7 +75,7 @@ pub fn apply_order_constraints(cluster: &Cluster, set: &mut ActionSet) {
             ordered: true,
             implies_then: mandatory,
             implies_first: false,
-            runnable_left: mandatory && matches!(o.first_action.as_str(), "start" | "promote"),
+            runnable_left: mandatory && matches!(o.first_action.as_str(), "start" | "promote" | "stop"),
             same_node_only: false,
         };
         if o.kind == OrderKind::Serialize {
@@ -84,7 +84,14 @@ pub fn apply_order_constraints(cluster: &Cluster, set: &mut ActionSet) {
         link(cluster, set, o.first, &o.first_action, o.then, &o.then_action, forward);
         if o.symmetrical {
             if let (Some(fi), Some(ti)) = (invert(&o.first_action), invert(&o.then_action)) {
-                let inverse = EdgeFlags { ordered: true, implies_first: mandatory, ..Default::default() };
+                // A stop that can never happen (a blocked resource) holds back
+                // the stops that must wait for it.
+                let inverse = EdgeFlags {
+                    ordered: true,
+                    implies_first: mandatory,
+                    runnable_left: mandatory && ti == "stop",
+                    ..Default::default()
+                };
                 link(cluster, set, o.then, ti, o.first, fi, inverse);
             }
         }
@@ -186,9 +193,19 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                 set.actions[f].optional = false;
                 changed = true;
             }
-            if e.flags.runnable_left && !set.actions[f].runnable && set.actions[t].runnable {
+            // Actions of resources that are merely unmanaged never run but
+            // block nothing (Pacemaker leaves them runnable, only optional).
+            let first_blocks = set.actions[f].rsc.is_none_or(|r| {
+                let r = cluster.rsc(r);
+                r.managed || r.blocked
+            });
+            if e.flags.runnable_left && !set.actions[f].runnable && first_blocks && set.actions[t].runnable {
                 set.actions[t].runnable = false;
-                if set.actions[f].rsc != set.actions[t].rsc || set.actions[t].reason.is_none() {
+                // A stop keeps why it was needed; it is only marked blocked.
+                let keeps_reason = set.actions[t].task == "stop" && set.actions[t].reason.is_some();
+                if !keeps_reason
+                    && (set.actions[f].rsc != set.actions[t].rsc || set.actions[t].reason.is_none())
+                {
                     let why = format!("unrunnable {}", describe(cluster, set, f));
                     if set.actions[t].reason.as_deref().is_none_or(|r| !r.starts_with("unrunnable")) {
                         set.actions[t].reason = Some(why);
