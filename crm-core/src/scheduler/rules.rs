@@ -91,7 +91,12 @@ fn eval_expression(e: &Expression, ctx: &RuleContext<'_>) -> bool {
         }
     });
     let ord = match kind {
-        "number" | "integer" => {
+        // Integers are read as C's strtoll reads them: "3.6" is 3.
+        "integer" => match (leading_integer(actual), leading_integer(expected)) {
+            (Some(a), Some(b)) => Some(a.cmp(&b)),
+            _ => Some(actual.cmp(expected)),
+        },
+        "number" => {
             let a = actual.trim().parse::<f64>().ok();
             let b = expected.trim().parse::<f64>().ok();
             match (a, b) {
@@ -327,6 +332,14 @@ fn split_offset(t: &str) -> (&str, i64) {
         return (clock, sign * (h * 3600 + m * 60));
     }
     (t, 0)
+}
+
+/// The integer a string starts with (sign and digits), as `strtoll` reads it.
+fn leading_integer(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let digits_from = usize::from(s.starts_with(['-', '+']));
+    let end = s[digits_from..].find(|c: char| !c.is_ascii_digit()).map_or(s.len(), |i| i + digits_from);
+    s[..end].parse().ok()
 }
 
 /// Parses an interval or timeout as Pacemaker does (`10s`, `5min`, `1h`, `500ms`,

@@ -168,6 +168,8 @@ fn unpack_nodes(
         attrs.insert("#uname".into(), name.clone());
         attrs.insert("#id".into(), n.id.clone());
         attrs.insert("#kind".into(), if kind == NodeKind::Remote { "remote" } else { "cluster" }.into());
+        let is_dc = cluster.dc_uuid.as_deref() == Some(n.id.as_str());
+        attrs.insert("#is_dc".into(), if is_dc { "true" } else { "false" }.into());
         let state = states.iter().find(|s| s.id.as_deref() == Some(n.id.as_str()));
         let mut node = blank_node(&n.id, &name, kind, attrs, utilization);
         node.unseen = state.is_none();
