@@ -50,6 +50,10 @@ pub struct EdgeFlags {
     /// Only from an anti-colocation: the wait matters only when both actions
     /// are on the same node (or either is on none).
     pub same_node_only: bool,
+    /// A mandatory but asymmetrical order: `first` unrunnable makes `then`
+    /// required and unrunnable, unless `then` is already done (a stop of
+    /// what stays stopped, an optional start of what stays where it runs).
+    pub asymmetric: bool,
 }
 
 impl EdgeFlags {
@@ -59,6 +63,7 @@ impl EdgeFlags {
         implies_first: false,
         runnable_left: false,
         same_node_only: false,
+        asymmetric: false,
     };
 }
 
@@ -127,6 +132,7 @@ impl ActionSet {
             e.flags.implies_then |= flags.implies_then;
             e.flags.implies_first |= flags.implies_first;
             e.flags.runnable_left |= flags.runnable_left;
+            e.flags.asymmetric |= flags.asymmetric;
             return;
         }
         self.edge_index.insert((first, then), self.edges.len());

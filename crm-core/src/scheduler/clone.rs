@@ -275,7 +275,7 @@ impl ResourceVariant for Clone {
         for &inst in &cluster.rsc(r).children {
             let (starts, stops) = instance_actions(set, inst);
             for s in starts {
-                set.edge(start, s, EdgeFlags { runnable_left: true, ..to_child });
+                set.edge(start, s, to_child);
             }
             for s in stops {
                 set.edge(stop, s, to_child);

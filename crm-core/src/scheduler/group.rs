@@ -55,7 +55,7 @@ impl ResourceVariant for Group {
         let ordered_then = EdgeFlags { ordered: true, implies_then: true, ..Default::default() };
         for &m in &members {
             for s in set.find(m, "start", None) {
-                set.edge(start, s, EdgeFlags { runnable_left: true, ..ordered_first });
+                set.edge(start, s, ordered_first);
                 set.edge(s, running, EdgeFlags { runnable_left: true, ..ordered_then });
             }
             for s in set.find(m, "stop", None) {

@@ -71,12 +71,15 @@ fn invert(task: &str) -> Option<&'static str> {
 pub fn apply_order_constraints(cluster: &Cluster, set: &mut ActionSet) {
     for o in &cluster.orderings {
         let mandatory = o.kind == OrderKind::Mandatory;
-        let forward = EdgeFlags {
-            ordered: true,
-            implies_then: mandatory,
-            implies_first: false,
-            runnable_left: mandatory && matches!(o.first_action.as_str(), "start" | "promote" | "stop"),
-            same_node_only: false,
+        let forward = if mandatory && !o.symmetrical {
+            EdgeFlags { ordered: true, asymmetric: true, ..Default::default() }
+        } else {
+            EdgeFlags {
+                ordered: true,
+                implies_then: mandatory,
+                runnable_left: mandatory && matches!(o.first_action.as_str(), "start" | "promote" | "stop"),
+                ..Default::default()
+            }
         };
         if o.kind == OrderKind::Serialize {
             continue;
@@ -160,7 +163,11 @@ fn link(
     }
     for f in implied_members(cluster, set, first, fa) {
         for &t in &thens {
-            set.edge(f, t, EdgeFlags { implies_then: false, runnable_left: false, ..implication });
+            set.edge(
+                f,
+                t,
+                EdgeFlags { implies_then: false, runnable_left: false, asymmetric: false, ..implication },
+            );
         }
     }
 }
@@ -214,6 +221,7 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                 changed = true;
             }
         }
+        changed |= apply_asymmetric_orders(cluster, set);
         changed |= block_colocation_dependents(cluster, set);
         // A running primitive whose start became unrunnable must stop.
         for r in cluster.primitives() {
@@ -313,4 +321,55 @@ fn leaves(cluster: &Cluster, r: RscId) -> Vec<RscId> {
         return vec![r];
     }
     rsc.children.iter().flat_map(|&c| leaves(cluster, c)).collect()
+}
+
+/// An asymmetrical mandatory order whose `first` cannot run stops `then`
+/// from happening, unless `then` has nothing left to do.
+fn apply_asymmetric_orders(cluster: &Cluster, set: &mut ActionSet) -> bool {
+    let mut changed = false;
+    for ei in 0..set.edges.len() {
+        let e = &set.edges[ei];
+        if !e.flags.asymmetric {
+            continue;
+        }
+        let (f, t) = (e.first, e.then);
+        let first = &set.actions[f];
+        let then = &set.actions[t];
+        let Some(r) = then.rsc else { continue };
+        if first.runnable || !then.runnable {
+            continue;
+        }
+        if !first.rsc.is_none_or(|r| {
+            let r = cluster.rsc(r);
+            r.managed || r.blocked
+        }) {
+            continue;
+        }
+        let rsc = cluster.rsc(r);
+        let stays_stopped = !rsc.next_role.is_active() || rsc.assigned.is_none();
+        if then.task == "stop" && stays_stopped {
+            continue;
+        }
+        let stays_put = rsc.next_role.is_active()
+            && then.optional
+            && then.node.is_some()
+            && rsc.running_on.len() == 1
+            && then.node == rsc.running_on.first().copied();
+        if then.task == "start" && stays_put {
+            continue;
+        }
+        let why = format!(
+            "unrunnable {} {}",
+            first.rsc.map(|r| cluster.rsc(r).id.as_str()).unwrap_or(""),
+            first.task
+        );
+        let then = &mut set.actions[t];
+        then.optional = false;
+        then.runnable = false;
+        if then.reason.as_deref().is_none_or(|r| !r.starts_with("unrunnable")) {
+            then.reason = Some(why);
+        }
+        changed = true;
+    }
+    changed
 }

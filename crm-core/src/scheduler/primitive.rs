@@ -219,6 +219,7 @@ impl ResourceVariant for Primitive {
                         implies_first: same_node,
                         runnable_left: false,
                         same_node_only: false,
+                        asymmetric: false,
                     },
                 );
             }

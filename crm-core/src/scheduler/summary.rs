@@ -149,6 +149,14 @@ fn primitive_rows(cluster: &Cluster, set: &ActionSet, r: RscId) -> Vec<Row> {
         if reload {
             return vec![row("Reload", current, next, String::new())];
         }
+        // A running resource whose start became unrunnable (an order on
+        // something that cannot start) is stopped, even though its start was
+        // only optional.
+        if let Some(s) = start.filter(|s| s.optional && !s.runnable && required(stop)) {
+            let stop = stop.unwrap();
+            let src = if stop.reason.is_some() { stop } else { s };
+            return vec![row("Stop", current, None, reason_text(stop, Some(src)))];
+        }
         if start.is_none_or(|s| s.optional) {
             if required(demote) && required(promote) {
                 let p = promote.unwrap();

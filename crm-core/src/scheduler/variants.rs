@@ -32,6 +32,7 @@ pub const MANDATORY: EdgeFlags = EdgeFlags {
     implies_first: false,
     runnable_left: true,
     same_node_only: false,
+    asymmetric: false,
 };
 
 /// Assigns a child resource through the shared entry point (so loops are caught).
