@@ -207,7 +207,10 @@ fn record_results(cib: &mut Cib, t: &Transition, now: i64) {
         let Some(n) = a.node else { continue };
         let node = c.node(n).name.clone();
         if a.task == "stonith" {
-            inject::node_fenced(cib, &node);
+            // Unfencing ("on") leaves the node as it is.
+            if a.fence_type.as_deref() != Some("on") {
+                inject::node_fenced(cib, &node);
+            }
             continue;
         }
         let Some(r) = a.rsc else { continue };

@@ -230,6 +230,20 @@ pub fn create_config_change_actions(cluster: &Cluster, set: &mut ActionSet) -> V
             a.reason = Some("resource definition change".into());
             out.push(set.add(a));
         }
+        // Another agent's history where the resource runs: stop it there now
+        // and start it again (Pacemaker gives no reason for this restart).
+        let agent_restart: Vec<NodeId> =
+            r.agent_changed_on.iter().copied().filter(|n| r.running_on.contains(n)).collect();
+        if !agent_restart.is_empty() && r.digest_changed_on.is_empty() && !r.failed && r.managed {
+            for &n in &agent_restart {
+                let mut stop = ActionSet::new_action(Some(rid), "stop", 0, Some(n));
+                stop.optional = false;
+                set.add(stop);
+            }
+            let mut a = ActionSet::new_action(Some(rid), "start", 0, None);
+            a.optional = false;
+            out.push(set.add(a));
+        }
         for &(node, interval) in &r.reschedule {
             let i = match set.find_recurring(rid, "monitor", interval, node) {
                 Some(i) => i,

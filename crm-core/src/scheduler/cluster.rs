@@ -205,6 +205,13 @@ pub struct Resource {
     pub requires_fencing: bool,
     /// `requires=nothing`: may start without quorum.
     pub requires_nothing: bool,
+    /// `requires=unfencing` (the default when unfencing is in use): the node
+    /// is unfenced before the resource probes or starts there.
+    pub requires_unfencing: bool,
+    /// Nodes whose history was left by another agent (class, provider or
+    /// type) while the resource ran there: restarted, and for fencing devices
+    /// the node is unfenced again.
+    pub agent_changed_on: Vec<NodeId>,
     pub is_stonith: bool,
     pub orphan: bool,
     pub critical: bool,
@@ -283,6 +290,12 @@ pub struct Resource {
 }
 
 impl Resource {
+    /// Whether a changed definition (parameters or agent) forces a restart
+    /// on `node`.
+    pub fn restarts_on(&self, node: NodeId) -> bool {
+        self.digest_changed_on.contains(&node) || self.agent_changed_on.contains(&node)
+    }
+
     pub fn new(id: &str, variant: Variant, nodes: usize) -> Self {
         Resource {
             id: id.to_string(),
@@ -303,6 +316,8 @@ impl Resource {
             managed: true,
             requires_fencing: true,
             requires_nothing: false,
+            requires_unfencing: false,
+            agent_changed_on: Vec::new(),
             is_stonith: false,
             orphan: false,
             critical: true,

@@ -127,7 +127,13 @@ pub fn create_shutdowns(cluster: &Cluster, set: &mut ActionSet) {
 /// node order.
 pub fn order_fencing_and_shutdowns(cluster: &Cluster, set: &mut ActionSet) {
     fn find(set: &ActionSet, task: &str, n: NodeId) -> Option<usize> {
-        set.actions.iter().position(|a| a.rsc.is_none() && a.task == task && a.node == Some(n) && !a.optional)
+        set.actions.iter().position(|a| {
+            a.rsc.is_none()
+                && a.task == task
+                && a.node == Some(n)
+                && !a.optional
+                && !super::unfencing::is_unfence(a)
+        })
     }
     let mut dc_down = None;
     let mut fences: Vec<usize> = Vec::new();

@@ -839,15 +839,21 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
     if role != Role::Unknown && !r.known_on.contains(&node) {
         r.known_on.push(node);
     }
-    if role == Role::Unknown || role == Role::Stopped {
-        // History left by a different agent (class, provider or type) where
-        // the resource no longer runs is stale: clean it up.
-        let changed = r.class != lr.class.clone().unwrap_or_default()
+    // History left by a different agent (class, provider or type) is stale:
+    // cleaned up, and where the resource runs, restarted.
+    let agent_changed = !r.orphan
+        && (r.class != lr.class.clone().unwrap_or_default()
             || r.provider != lr.provider
-            || r.agent != lr.agent.clone().unwrap_or_default();
-        if !r.orphan && changed && !r.cleanup_on.contains(&node) {
+            || r.agent != lr.agent.clone().unwrap_or_default());
+    if agent_changed {
+        if !r.cleanup_on.contains(&node) {
             r.cleanup_on.push(node);
         }
+        if !r.agent_changed_on.contains(&node) {
+            r.agent_changed_on.push(node);
+        }
+    }
+    if role == Role::Unknown || role == Role::Stopped {
         return;
     }
     if !r.running_on.contains(&node) {

@@ -30,6 +30,7 @@ pub mod rules;
 pub mod score;
 pub mod summary;
 pub mod transition;
+pub mod unfencing;
 pub mod unpack;
 pub mod variants;
 
@@ -54,6 +55,7 @@ pub fn schedule(cib: &Cib, now: i64) -> Transition {
     for &r in &all {
         variants::variant(cluster.rsc(r).variant).create_actions(&cluster, &mut set, r);
     }
+    unfencing::create_unfencing(&cluster, &mut set, &probe_list);
     fencing::create_fencing(&cluster, &mut set);
     for &r in &all {
         variants::variant(cluster.rsc(r).variant).internal_ordering(&cluster, &mut set, r);

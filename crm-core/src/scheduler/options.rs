@@ -17,6 +17,10 @@ pub enum NoQuorumPolicy {
 #[derive(Debug, Clone)]
 pub struct ClusterOptions {
     pub stonith_enabled: bool,
+    /// Some resource provides or requires unfencing (`provides=unfencing` or
+    /// `requires=unfencing` meta, or in `rsc_defaults`): nodes are unfenced
+    /// before such resources probe or start there.
+    pub unfencing_enabled: bool,
     pub stonith_action: String,
     pub symmetric_cluster: bool,
     pub no_quorum_policy: NoQuorumPolicy,
@@ -51,6 +55,7 @@ impl ClusterOptions {
         let score = |k: &str, d: Score| get(k).and_then(Score::parse).unwrap_or(d);
         ClusterOptions {
             stonith_enabled: flag("stonith-enabled", true),
+            unfencing_enabled: false,
             stonith_action: get("stonith-action").unwrap_or("reboot").to_string(),
             symmetric_cluster: flag("symmetric-cluster", true),
             no_quorum_policy: match get("no-quorum-policy").unwrap_or("stop") {

@@ -176,8 +176,10 @@ fn link(
 pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
     let describe = |cluster: &Cluster, set: &ActionSet, i: usize| -> String {
         let a = &set.actions[i];
-        let rsc = a.rsc.map(|r| cluster.rsc(r).id.clone()).unwrap_or_default();
-        format!("{} {}", rsc, a.task)
+        match a.rsc {
+            Some(r) => format!("{} {}", cluster.rsc(r).id, a.task),
+            None => a.task.clone(),
+        }
     };
     loop {
         let mut changed = false;

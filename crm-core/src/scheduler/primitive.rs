@@ -22,8 +22,7 @@ impl ResourceVariant for Primitive {
         // Demote before anything takes a promoted instance down or away.
         if rsc.role == Role::Promoted {
             if let Some(c) = current {
-                let leaving =
-                    next != Some(c) || rsc.failed || multiply_active || rsc.digest_changed_on.contains(&c);
+                let leaving = next != Some(c) || rsc.failed || multiply_active || rsc.restarts_on(c);
                 let mut demote = ActionSet::new_action(Some(r), "demote", 0, Some(c));
                 demote.optional = !rsc.managed || (!leaving && next_role == Role::Promoted);
                 if !rsc.managed {
@@ -41,8 +40,8 @@ impl ResourceVariant for Primitive {
 
         for &c in &rsc.running_on {
             let node = cluster.node(c);
-            let required = rsc.managed
-                && (next != Some(c) || rsc.failed || multiply_active || rsc.digest_changed_on.contains(&c));
+            let required =
+                rsc.managed && (next != Some(c) || rsc.failed || multiply_active || rsc.restarts_on(c));
             let mut stop = ActionSet::new_action(Some(r), "stop", 0, Some(c));
             stop.optional = !required;
             if !rsc.managed {
@@ -79,9 +78,8 @@ impl ResourceVariant for Primitive {
             None => ActionSet::new_action(Some(r), "start", 0, next),
         };
         let already = next.is_some_and(|n| rsc.running_on == [n]);
-        start.optional = !rsc.managed
-            || !(next.is_some()
-                && (!already || rsc.failed || rsc.digest_changed_on.contains(&next.unwrap())));
+        start.optional =
+            !rsc.managed || !(next.is_some() && (!already || rsc.failed || rsc.restarts_on(next.unwrap())));
         match next {
             None => start.runnable = false,
             Some(n) => {

@@ -9,11 +9,16 @@ use super::cluster::*;
 
 pub fn transition_summary(cluster: &Cluster, set: &ActionSet) -> Vec<String> {
     let mut lines = Vec::new();
-    let mut fences: Vec<&Action> =
-        set.actions.iter().filter(|a| a.task == "stonith" && !a.optional).collect();
-    // Newest decision first, as Pacemaker lists them.
+    let mut fences: Vec<&Action> = set
+        .actions
+        .iter()
+        .filter(|a| a.task == "stonith" && !a.optional && !super::unfencing::is_unfence(a))
+        .collect();
+    // Newest decision first, as Pacemaker lists them; unfencing is decided
+    // before the fencing of unclean nodes.
     fences
         .sort_by_key(|a| std::cmp::Reverse(cluster.node(a.node.expect("fencing names a node")).fence_order));
+    fences.extend(set.actions.iter().rev().filter(|a| !a.optional && super::unfencing::is_unfence(a)));
     for a in fences {
         {
             let node = &cluster.node(a.node.expect("fencing names a node")).name;

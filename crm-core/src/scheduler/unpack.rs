@@ -46,6 +46,7 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
         history_recurring: Vec::new(),
     };
 
+    cluster.options.unfencing_enabled = unfencing_configured(cfg);
     unpack_nodes(&mut cluster, cib, cfg, &resolve);
     let templates = cfg
         .resources
@@ -732,15 +733,21 @@ fn apply_common_meta(r: &mut Resource, options: &ClusterOptions) {
         && !get("maintenance").map(|v| is_true(&v)).unwrap_or(false)
         && !options.maintenance_mode;
     r.critical = get("critical").map(|v| is_true(&v)).unwrap_or(true);
+    let device = r.is_stonith || r.class == "stonith";
     let requires = match get("requires").as_deref() {
+        // Fencing devices cannot require unfencing, nor can anything when
+        // fencing is disabled.
+        Some("unfencing") if device || !options.stonith_enabled => "quorum".into(),
         Some(v @ ("nothing" | "quorum" | "fencing" | "unfencing")) => v.to_string(),
-        _ if r.is_stonith || r.class == "stonith" => "quorum".into(),
+        _ if device => "quorum".into(),
+        _ if options.unfencing_enabled => "unfencing".into(),
         _ if options.stonith_enabled => "fencing".into(),
         _ if options.no_quorum_policy == super::options::NoQuorumPolicy::Ignore => "nothing".into(),
         _ => "quorum".into(),
     };
     r.requires_fencing = matches!(requires.as_str(), "fencing" | "unfencing");
     r.requires_nothing = requires == "nothing";
+    r.requires_unfencing = requires == "unfencing";
 }
 
 /// Clone meta attributes: instance counts and behaviour flags.
@@ -768,4 +775,27 @@ fn apply_clone_meta(r: &mut Resource, nodes: usize) {
 pub(crate) fn rule_passes(rule: &cs::Rule, node: &Node, now: i64, role: Option<&str>) -> bool {
     let ctx = RuleContext { node_attrs: Some(&node.attrs), now, role, ..Default::default() };
     eval_rule(rule, &ctx)
+}
+
+/// Whether any resource (or the resource defaults) provides or requires
+/// unfencing, whatever rules the sets carry, as Pacemaker decides it.
+fn unfencing_configured(cfg: &cs::Configuration) -> bool {
+    fn says_unfencing(sets: &[NvSet]) -> bool {
+        sets.iter().flat_map(|s| s.nvpairs.iter()).any(|p| {
+            matches!(p.name.as_deref(), Some("provides" | "requires"))
+                && p.value.as_deref() == Some("unfencing")
+        })
+    }
+    fn in_resource(r: &cs::Resource) -> bool {
+        says_unfencing(r.meta())
+            || match r {
+                cs::Resource::Group(g) => g.primitives.iter().any(|p| says_unfencing(&p.meta)),
+                cs::Resource::Clone(c) => c.child.as_deref().is_some_and(in_resource),
+                cs::Resource::Master(c) => c.child.as_deref().is_some_and(in_resource),
+                cs::Resource::Bundle(b) => b.primitive.as_ref().is_some_and(|p| says_unfencing(&p.meta)),
+                _ => false,
+            }
+    }
+    cfg.resources.iter().flat_map(|r| r.items.iter()).any(in_resource)
+        || cfg.rsc_defaults.iter().any(|d| says_unfencing(&d.sets))
 }
