@@ -441,6 +441,10 @@ pub struct Cluster {
     /// task, interval). Pacemaker creates these as optional actions before
     /// any other, which fixes their place in the graph.
     pub history_recurring: Vec<(RscId, NodeId, String, u64)>,
+    /// Tickets as the status section records them.
+    pub ticket_states: Vec<super::tickets::TicketState>,
+    /// Resources' dependencies on tickets, in configuration order.
+    pub rsc_tickets: Vec<super::tickets::RscTicket>,
 }
 
 impl Cluster {

@@ -33,7 +33,7 @@ pub fn unpack_constraints(cluster: &mut Cluster, cfg: &cs::Configuration) {
             cs::Constraint::Location(l) => unpack_location(cluster, l, &expand),
             cs::Constraint::Colocation(c) => unpack_colocation(cluster, c, &expand),
             cs::Constraint::Order(o) => unpack_order(cluster, o, &expand),
-            cs::Constraint::Ticket(_) => {}
+            cs::Constraint::Ticket(t) => super::tickets::unpack_rsc_ticket(cluster, t, &expand),
         }
     }
     // A group's members are each placed with the member before them.
@@ -82,7 +82,7 @@ fn template_members(cfg: &cs::Configuration) -> Vec<(String, Vec<String>)> {
     out
 }
 
-type Expand<'a> = dyn Fn(&Cluster, &str) -> Vec<RscId> + 'a;
+pub(crate) type Expand<'a> = dyn Fn(&Cluster, &str) -> Vec<RscId> + 'a;
 
 fn unpack_location(cluster: &mut Cluster, l: &cs::Location, expand: &Expand<'_>) {
     let mut targets: Vec<(RscId, Option<Role>)> = Vec::new();
@@ -108,14 +108,16 @@ fn unpack_location(cluster: &mut Cluster, l: &cs::Location, expand: &Expand<'_>)
         _ => Discovery::Always,
     };
     for (rsc, role) in targets {
-        let mut scores: Vec<(NodeId, Score)> = Vec::new();
+        // A node-and-score constraint takes the role of the constraint (or
+        // its set); each rule is a location of its own with the rule's role.
+        let mut locations: Vec<(Option<Role>, Vec<(NodeId, Score)>)> = Vec::new();
         if let Some(node) = &l.node {
             let score = l.score.as_deref().and_then(Score::parse).unwrap_or(Score::ZERO);
-            if let Some(n) = cluster.node_by_name(node) {
-                scores.push((n, score));
-            }
+            let scores = cluster.node_by_name(node).map(|n| vec![(n, score)]).unwrap_or_default();
+            locations.push((role_filter(role), scores));
         } else {
             for rule in &l.rules {
+                let mut scores: Vec<(NodeId, Score)> = Vec::new();
                 for n in cluster.node_ids().collect::<Vec<_>>() {
                     let node = cluster.node(n);
                     if !rule_passes(rule, node, cluster.now, None) {
@@ -129,17 +131,23 @@ fn unpack_location(cluster: &mut Cluster, l: &cs::Location, expand: &Expand<'_>)
                         },
                         _ => Score::ZERO,
                     };
-                    match scores.iter_mut().find(|(x, _)| *x == n) {
-                        Some(slot) => slot.1 = slot.1.plus(score),
-                        None => scores.push((n, score)),
-                    }
+                    scores.push((n, score));
                 }
+                locations.push((role_filter(rule.role.as_deref().and_then(Role::parse)), scores));
             }
         }
-        cluster.rsc_mut(rsc).locations.push(RscLocation { id: l.id.clone(), role, scores, discovery });
-        let li = cluster.rsc(rsc).locations.len() - 1;
-        cluster.location_order.push((rsc, li));
+        for (role, scores) in locations {
+            cluster.rsc_mut(rsc).locations.push(RscLocation { id: l.id.clone(), role, scores, discovery });
+            let li = cluster.rsc(rsc).locations.len() - 1;
+            cluster.location_order.push((rsc, li));
+        }
     }
+}
+
+/// The role a location is limited to: the unpromoted role (like started) is
+/// every instance's role before promotion, so it limits nothing.
+fn role_filter(role: Option<Role>) -> Option<Role> {
+    role.filter(|r| !matches!(r, Role::Started | Role::Unpromoted | Role::Unknown))
 }
 
 /// Pacemaker's rsc-pattern is a POSIX extended regex; the common forms are

@@ -29,6 +29,7 @@ mod recurring;
 pub mod rules;
 pub mod score;
 pub mod summary;
+mod tickets;
 pub mod transition;
 pub mod unpack;
 pub mod variants;
@@ -42,6 +43,7 @@ pub use transition::Transition;
 /// Computes the transition for `cib` at time `now` (seconds since the epoch).
 pub fn schedule(cib: &Cib, now: i64) -> Transition {
     let mut cluster = unpack::unpack(cib, now);
+    tickets::apply_missing_tickets(&mut cluster);
     placement::apply_scores(&mut cluster);
     placement::assign_all(&mut cluster);
 

@@ -77,7 +77,7 @@ fn apply_location_scores_with(
 /// first member; later members only become allowed (score 0) where it applies,
 /// since the first member's placement already carries them.
 fn apply_location(cluster: &mut Cluster, r: RscId, loc: &RscLocation) {
-    if matches!(loc.role, Some(Role::Promoted) | Some(Role::Unpromoted)) {
+    if loc.role.is_some() {
         return;
     }
     match cluster.rsc(r).variant {

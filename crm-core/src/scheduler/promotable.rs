@@ -224,6 +224,12 @@ pub fn set_instance_roles(cluster: &mut Cluster, clone: RscId) {
         clone_scores =
             placement::colocated_scores(cluster, c.dependent, clone_scores, &c.node_attribute, factor, true);
     }
+    // Without a ticket its promoted role needs, the clone is promoted nowhere.
+    if super::tickets::promotion_blocked(cluster, clone) {
+        for s in clone_scores.iter_mut().flatten() {
+            *s = Score::NEG_INF;
+        }
+    }
     for (inst, idx) in sort_index.iter_mut() {
         let unmanaged_promoted =
             !cluster.rsc(*inst).managed && current_role(cluster, *inst) == Role::Promoted;
@@ -251,9 +257,12 @@ pub fn set_instance_roles(cluster: &mut Cluster, clone: RscId) {
         let node = assigned_node(cluster, inst);
         let mut chosen = None;
         if idx >= 0 && (promoted < promoted_max || !cluster.rsc(clone).managed) {
+            // A grouped instance is promoted only if every member is placed.
+            let all_placed = leaves(cluster, inst).iter().all(|&l| cluster.rsc(l).assigned.is_some());
             chosen = node.filter(|&n| {
                 let managed = cluster.rsc(inst).managed;
-                (managed || current_role(cluster, inst) == Role::Promoted)
+                all_placed
+                    && (managed || current_role(cluster, inst) == Role::Promoted)
                     && (!managed || priorities[i] >= 0 || idx >= INFINITY)
                     && node_available(cluster, n)
                     && cluster.rsc(clone).allowed[n.0].is_some()
