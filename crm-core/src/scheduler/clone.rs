@@ -11,52 +11,8 @@ use super::variants::ResourceVariant;
 
 pub struct Clone;
 
-/// Nodes where an instance (or any member of a grouped instance) is active.
-pub fn instance_nodes(cluster: &Cluster, inst: RscId) -> Vec<NodeId> {
-    let r = cluster.rsc(inst);
-    let mut out: Vec<NodeId> = r.running_on.clone();
-    for &c in &r.children {
-        for n in instance_nodes(cluster, c) {
-            if !out.contains(&n) {
-                out.push(n);
-            }
-        }
-    }
-    out
-}
-
-fn any_failed(cluster: &Cluster, r: RscId) -> bool {
-    let rsc = cluster.rsc(r);
-    rsc.failed || rsc.children.iter().any(|&c| any_failed(cluster, c))
-}
-
-fn instance_number(id: &str) -> usize {
-    id.rsplit(':').next().and_then(|n| n.parse().ok()).unwrap_or(usize::MAX)
-}
-
-/// Orders instances for assignment: running on allowed nodes first, then by
-/// priority, active before inactive, healthy before failed, lower number first.
-fn sort_instances(cluster: &Cluster, clone: RscId, instances: &mut [RscId]) {
-    let c = cluster.rsc(clone);
-    let allowed_here = |n: NodeId| c.allowed[n.0].is_some_and(|s| s >= Score::ZERO);
-    instances.sort_by(|&a, &b| {
-        let (na, nb) = (instance_nodes(cluster, a), instance_nodes(cluster, b));
-        let can = |ns: &Vec<NodeId>| ns.is_empty() || allowed_here(ns[0]);
-        let (ra, rb) = (cluster.rsc(a), cluster.rsc(b));
-        can(&nb)
-            .cmp(&can(&na))
-            .then(rb.priority.cmp(&ra.priority))
-            .then((!nb.is_empty()).cmp(&!na.is_empty()))
-            .then_with(|| {
-                if na.is_empty() || nb.is_empty() {
-                    return std::cmp::Ordering::Equal;
-                }
-                node_available(cluster, nb[0]).cmp(&node_available(cluster, na[0]))
-            })
-            .then(any_failed(cluster, a).cmp(&any_failed(cluster, b)))
-            .then(instance_number(&ra.id).cmp(&instance_number(&rb.id)))
-    });
-}
+use super::instance_order::any_failed;
+pub use super::instance_order::instance_nodes;
 
 /// Sets `n`'s score to `score` for `r` and its children (where allowed at all).
 fn set_score(cluster: &mut Cluster, r: RscId, n: NodeId, score: Score) {
@@ -193,7 +149,7 @@ impl ResourceVariant for Clone {
         }
 
         let mut instances = cluster.rsc(r).children.clone();
-        sort_instances(cluster, r, &mut instances);
+        super::instance_order::sort_for_assignment(cluster, r, &mut instances);
         let nodes: Vec<NodeId> = cluster.node_ids().collect();
         let available = nodes.iter().filter(|&&n| node_available(cluster, n)).count();
         let max = cluster.rsc(r).clone_max;
@@ -242,7 +198,7 @@ impl ResourceVariant for Clone {
             }
         }
         if cluster.rsc(r).promotable {
-            super::promotable::set_instance_roles(cluster, r);
+            super::promotable::set_instance_roles(cluster, r, &instances);
         }
         let any = instances.iter().any(|&i| assigned_node(cluster, i).is_some());
         let c = cluster.rsc_mut(r);

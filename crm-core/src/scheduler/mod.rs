@@ -17,6 +17,7 @@ pub mod fencing;
 mod group;
 mod health;
 mod history;
+mod instance_order;
 mod load;
 pub mod notify;
 pub mod options;

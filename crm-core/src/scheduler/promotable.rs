@@ -137,7 +137,10 @@ fn set_next_role(cluster: &mut Cluster, r: RscId, role: Role) {
 }
 
 /// Chooses the promoted instances of a placed promotable clone.
-pub fn set_instance_roles(cluster: &mut Cluster, clone: RscId) {
+///
+/// `assignment_order` is the instances in the order they were assigned;
+/// instances of equal promotion priority keep it.
+pub fn set_instance_roles(cluster: &mut Cluster, clone: RscId, assignment_order: &[RscId]) {
     let instances = cluster.rsc(clone).children.clone();
     let n_nodes = cluster.nodes.len();
     let mut sort_index: Vec<(RscId, i64)> = Vec::new();
@@ -146,7 +149,7 @@ pub fn set_instance_roles(cluster: &mut Cluster, clone: RscId) {
         let chosen = assigned_node(cluster, inst);
         let Some(node) = chosen else {
             sort_index.push((inst, 0));
-            priorities.push(0);
+            priorities.push(cluster.rsc(inst).priority);
             continue;
         };
         let wants_unpromoted = leaves(cluster, inst)
@@ -241,11 +244,17 @@ pub fn set_instance_roles(cluster: &mut Cluster, clone: RscId) {
             }
         }
     }
-    let mut order: Vec<usize> = (0..sort_index.len()).collect();
-    order.sort_by(|&a, &b| {
+    // Highest sort index first, then higher current role, then as instances
+    // are ordered for assignment (with promotion priorities as priorities).
+    let position = |r: RscId| instances.iter().position(|&i| i == r).unwrap_or(0);
+    let mut order: Vec<usize> = assignment_order.iter().map(|&r| position(r)).collect();
+    let promotion_priority = |r: RscId| priorities[position(r)];
+    super::instance_order::list_sort(&mut order, &|&a, &b| {
         let (ia, sa) = sort_index[a];
         let (ib, sb) = sort_index[b];
-        sb.cmp(&sa).then(current_role(cluster, ib).cmp(&current_role(cluster, ia))).then(a.cmp(&b))
+        sb.cmp(&sa)
+            .then(current_role(cluster, ib).cmp(&current_role(cluster, ia)))
+            .then_with(|| super::instance_order::compare(cluster, clone, ia, ib, &promotion_priority))
     });
 
     let promoted_max = cluster.rsc(clone).promoted_max;
