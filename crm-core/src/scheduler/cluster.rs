@@ -213,6 +213,9 @@ pub struct Resource {
     pub running_on: Vec<NodeId>,
     pub role: Role,
     pub failed: bool,
+    /// Failed only in ways (`on-fail=demote`) that a demotion recovers: no
+    /// stop is needed, and a promoted instance is promoted again.
+    pub recover_by_demoting: bool,
     /// An operation failed with `on-fail=ignore`.
     pub failure_ignored: bool,
     /// Failed in a way that needs a node fenced or blocks recovery.
@@ -309,6 +312,7 @@ impl Resource {
             running_on: Vec::new(),
             role: Role::Stopped,
             failed: false,
+            recover_by_demoting: false,
             failure_ignored: false,
             blocked: false,
             pending_task: None,

@@ -928,8 +928,12 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
     // On an unclean node nothing more is needed: fencing recovers everything.
     let on_fail = if cluster.node(node).unclean || !failed_here { OnFail::Ignore } else { on_fail };
     let r = cluster.rsc_mut(rsc);
-    // Any handled failure of an active resource marks it failed.
-    r.failed |= on_fail != OnFail::Ignore;
+    // Any handled failure of an active resource marks it failed; only
+    // failures handled by demotion leave it where it is.
+    if on_fail != OnFail::Ignore {
+        r.recover_by_demoting = on_fail == OnFail::Demote && (!r.failed || r.recover_by_demoting);
+        r.failed = true;
+    }
     match on_fail {
         OnFail::Ignore => {}
         // Recovery's first step exists from the moment the failure is read,
