@@ -143,7 +143,7 @@ impl ResourceVariant for Clone {
             let p = cluster.colocations[ci].primary;
             placement::assign(cluster, p);
         }
-        placement::fold_in_dependents(cluster, r);
+        placement::fold_in_dependents_with(cluster, r, true);
         if cluster.rsc(r).promotable {
             super::promotable::add_promotion_scores(cluster, r);
         }

@@ -52,7 +52,15 @@ fn colocation_score_on(cluster: &Cluster, inst: RscId, node: NodeId) -> Score {
             continue;
         }
         let factor = c.score.0 as f64 / INFINITY as f64;
-        work = placement::colocated_scores(cluster, c.dependent, work, &c.node_attribute, factor, false);
+        work = placement::colocated_scores_with(
+            cluster,
+            c.dependent,
+            work,
+            &c.node_attribute,
+            factor,
+            false,
+            true,
+        );
     }
     work[node.0].unwrap_or(Score::ZERO)
 }

@@ -224,8 +224,15 @@ pub fn set_instance_roles(cluster: &mut Cluster, clone: RscId, assignment_order:
             continue;
         }
         let factor = c.score.0 as f64 / INFINITY as f64;
-        clone_scores =
-            placement::colocated_scores(cluster, c.dependent, clone_scores, &c.node_attribute, factor, true);
+        clone_scores = placement::colocated_scores_with(
+            cluster,
+            c.dependent,
+            clone_scores,
+            &c.node_attribute,
+            factor,
+            true,
+            true,
+        );
     }
     // Without a ticket its promoted role needs, the clone is promoted nowhere.
     if super::tickets::promotion_blocked(cluster, clone) {
