@@ -416,6 +416,9 @@ pub struct Ordering {
     pub then_action: String,
     pub kind: OrderKind,
     pub symmetrical: bool,
+    /// With a clone first (`clone-min`, or `require-all=false`): how many of
+    /// its instances must be able to do the first action (0: all of it).
+    pub min_first_instances: usize,
 }
 
 /// The whole working set handed from stage to stage.

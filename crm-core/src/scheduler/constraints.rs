@@ -375,6 +375,23 @@ fn colocate_sets(
     }
 }
 
+/// How many instances of a clone ordered first must be able to act before
+/// the then side may: the clone's `clone-min`, else 1 with the deprecated
+/// `require-all=false`, else 0 (the whole clone).
+fn min_first_instances(cluster: &Cluster, first: RscId, require_all: Option<&str>) -> usize {
+    let rsc = cluster.rsc(first);
+    if rsc.variant != Variant::Clone {
+        return 0;
+    }
+    if let Some(v) = rsc.meta.get("clone-min") {
+        return v.trim().parse::<i64>().map(|n| n.max(0) as usize).unwrap_or(0);
+    }
+    match require_all {
+        Some(v) if !is_true(v) => 1,
+        _ => 0,
+    }
+}
+
 fn unpack_order(cluster: &mut Cluster, o: &cs::Order, expand: &Expand<'_>) {
     let kind = order_kind(o.kind.as_deref(), o.score.as_deref());
     let symmetrical = o.symmetrical.as_deref().map(is_true).unwrap_or(kind != OrderKind::Serialize);
@@ -382,6 +399,7 @@ fn unpack_order(cluster: &mut Cluster, o: &cs::Order, expand: &Expand<'_>) {
         let first_action = o.first_action.clone().unwrap_or_else(|| "start".into());
         let then_action = o.then_action.clone().unwrap_or_else(|| first_action.clone());
         for f in expand(cluster, first) {
+            let min_first_instances = min_first_instances(cluster, f, o.require_all.as_deref());
             for t in expand(cluster, then) {
                 cluster.orderings.push(Ordering {
                     id: o.id.clone(),
@@ -391,6 +409,7 @@ fn unpack_order(cluster: &mut Cluster, o: &cs::Order, expand: &Expand<'_>) {
                     then_action: then_action.clone(),
                     kind,
                     symmetrical,
+                    min_first_instances,
                 });
             }
         }
@@ -414,6 +433,7 @@ fn unpack_order(cluster: &mut Cluster, o: &cs::Order, expand: &Expand<'_>) {
             then_action: ta.to_string(),
             kind,
             symmetrical,
+            min_first_instances: 0,
         });
     };
     for (members, sequential, action) in &sets {

@@ -18,6 +18,7 @@ mod group;
 mod health;
 mod history;
 mod instance_order;
+mod interleave;
 mod load;
 pub mod notify;
 pub mod options;
@@ -47,6 +48,7 @@ pub fn schedule(cib: &Cib, now: i64) -> Transition {
     tickets::apply_missing_tickets(&mut cluster);
     placement::apply_scores(&mut cluster);
     placement::assign_all(&mut cluster);
+    interleave::inhibit_unpaired(&mut cluster);
 
     let mut set = actions::ActionSet::default();
     let mut config_actions = actions::create_failcount_clears(&cluster, &mut set);

@@ -76,12 +76,16 @@ pub fn apply_order_constraints(cluster: &Cluster, set: &mut ActionSet) {
             implies_then: mandatory,
             implies_first: false,
             runnable_left: mandatory && matches!(o.first_action.as_str(), "start" | "promote" | "stop"),
-            same_node_only: false,
+            ..Default::default()
         };
         if o.kind == OrderKind::Serialize {
             continue;
         }
-        link(cluster, set, o.first, &o.first_action, o.then, &o.then_action, forward);
+        if o.min_first_instances > 0 {
+            link_through_minimum(cluster, set, o, forward);
+        } else {
+            link(cluster, set, o.first, &o.first_action, o.then, &o.then_action, forward);
+        }
         if o.symmetrical {
             if let (Some(fi), Some(ti)) = (invert(&o.first_action), invert(&o.then_action)) {
                 // A stop that can never happen (a blocked resource) holds back
@@ -95,6 +99,29 @@ pub fn apply_order_constraints(cluster: &Cluster, set: &mut ActionSet) {
                 link(cluster, set, o.then, ti, o.first, fi, inverse);
             }
         }
+    }
+}
+
+/// An ordering after "enough instances of a clone": a pseudo-action that is
+/// runnable while at least the minimum of the instances' first actions are,
+/// and the then side after it.
+fn link_through_minimum(cluster: &Cluster, set: &mut ActionSet, o: &Ordering, flags: EdgeFlags) {
+    let mut met = ActionSet::new_action(None, &format!("clone-one-or-more:{}", o.id), 0, None);
+    met.pseudo = true;
+    met.required_runnable_before = o.min_first_instances;
+    let met = set.add(met);
+    let counts = EdgeFlags { one_or_more: true, implies_then_printed: true, ..Default::default() };
+    for &inst in &cluster.rsc(o.first).children {
+        for f in set.find(inst, &o.first_action, None) {
+            set.edge(f, met, counts);
+        }
+    }
+    let after = EdgeFlags { runnable_left: true, ..flags };
+    for t in then_side(set, o.then, &o.then_action) {
+        set.edge(met, t, after);
+    }
+    for t in implied_members(cluster, set, o.then, &o.then_action) {
+        set.edge(met, t, EdgeFlags { ordered: false, implies_first: false, ..after });
     }
 }
 
@@ -151,6 +178,10 @@ fn link(
             set.edge(f, t, flags);
         }
     }
+    if super::interleave::is_interleaved(cluster, first, then, ta) {
+        super::interleave::link_instances(cluster, set, (first, fa), (then, ta), flags);
+        return;
+    }
     // Requirements must reach the members behind a collection's pseudo-actions.
     let implication = EdgeFlags { ordered: false, ..flags };
     for &f in &firsts {
@@ -169,8 +200,10 @@ fn link(
 pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
     let describe = |cluster: &Cluster, set: &ActionSet, i: usize| -> String {
         let a = &set.actions[i];
-        let rsc = a.rsc.map(|r| cluster.rsc(r).id.clone()).unwrap_or_default();
-        format!("{} {}", rsc, a.task)
+        match a.rsc {
+            Some(r) => format!("{} {}", cluster.rsc(r).id, a.task),
+            None => a.task.clone(),
+        }
     };
     loop {
         let mut changed = false;
@@ -214,6 +247,7 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                 changed = true;
             }
         }
+        changed |= enforce_minimum_runnable(set);
         changed |= block_colocation_dependents(cluster, set);
         // A running primitive whose start became unrunnable must stop.
         for r in cluster.primitives() {
@@ -224,7 +258,9 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
             let blocked_start = set.find(r, "start", None).into_iter().find(|&s| !set.actions[s].runnable);
             if let Some(s) = blocked_start {
                 let reason = set.actions[s].reason.clone();
+                let mut stopping = false;
                 for st in set.find(r, "stop", None) {
+                    stopping |= set.actions[st].runnable;
                     if set.actions[st].optional {
                         set.actions[st].optional = false;
                         if set.actions[st].reason.is_none() {
@@ -232,6 +268,12 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                         }
                         changed = true;
                     }
+                }
+                // The required stop requires the (unrunnable) start too,
+                // where the resource was to stay.
+                if stopping && set.actions[s].optional && set.actions[s].node.is_some() {
+                    set.actions[s].optional = false;
+                    changed = true;
                 }
             }
         }
@@ -251,6 +293,39 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
             }
         }
     }
+}
+
+/// Actions that need a minimum of runnable actions before them become
+/// unrunnable when fewer remain; required ones mark those in the graph.
+fn enforce_minimum_runnable(set: &mut ActionSet) -> bool {
+    let mut changed = false;
+    for e in set.edges.clone() {
+        let first = &set.actions[e.first];
+        if e.flags.implies_then_printed
+            && !first.optional
+            && first.runnable
+            && !set.actions[e.then].print_always
+        {
+            set.actions[e.then].print_always = true;
+            changed = true;
+        }
+    }
+    for i in 0..set.actions.len() {
+        let need = set.actions[i].required_runnable_before;
+        if need == 0 || !set.actions[i].runnable {
+            continue;
+        }
+        let runnable = set
+            .edges
+            .iter()
+            .filter(|e| e.then == i && e.flags.one_or_more && set.actions[e.first].runnable)
+            .count();
+        if runnable < need {
+            set.actions[i].runnable = false;
+            changed = true;
+        }
+    }
+    changed
 }
 
 /// An unrunnable start (or promote) of a primary blocks the same action of

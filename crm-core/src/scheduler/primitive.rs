@@ -230,7 +230,7 @@ impl ResourceVariant for Primitive {
                         implies_then: false,
                         implies_first: same_node,
                         runnable_left: false,
-                        same_node_only: false,
+                        ..Default::default()
                     },
                 );
             }
