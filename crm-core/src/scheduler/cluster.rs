@@ -362,12 +362,10 @@ impl Resource {
         }
     }
 
-    /// The name this resource's actions on `node` use: its name in that
-    /// node's history if it has one there, else its id.
-    pub fn name_on(&self, node: Option<NodeId>) -> &str {
-        node.and_then(|n| self.history_names.iter().find(|(x, _)| *x == n))
-            .map(|(_, h)| h.as_str())
-            .unwrap_or(&self.id)
+    /// The name this resource's actions use: the name the history last
+    /// knew it by (on any node, as Pacemaker keeps one such name), else its id.
+    pub fn name_on(&self, _node: Option<NodeId>) -> &str {
+        self.history_names.last().map(|(_, h)| h.as_str()).unwrap_or(&self.id)
     }
 
     /// Whether another operation has the same name and interval: Pacemaker

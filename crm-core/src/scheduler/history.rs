@@ -339,12 +339,19 @@ fn unpack_node_lrm(cluster: &mut Cluster, node: NodeId, st: &cs::NodeState) {
                 None => continue,
             },
         };
-        // Only the configured (suffix-free) name is looked up again later.
+        // An instance known in the history under another name keeps the
+        // latest such name (Pacemaker keeps one); a numbered name is dropped
+        // again where the history shows the instance stopped.
         let r = cluster.rsc(rsc);
-        if r.id != lr.id && r.base_id.as_deref() == Some(lr.id.as_str()) {
+        let renamed = r.id != lr.id && r.base_id.as_deref() == Some(base_of(&lr.id));
+        if renamed && r.history_names.last().is_none_or(|(_, h)| *h != lr.id) {
             cluster.rsc_mut(rsc).history_names.push((node, lr.id.clone()));
         }
         unpack_lrm_resource(cluster, rsc, node, lr);
+        let r = cluster.rsc(rsc);
+        if !r.running_on.contains(&node) && r.history_names.last().is_some_and(|(_, h)| h.contains(':')) {
+            cluster.rsc_mut(rsc).history_names.clear();
+        }
     }
 }
 
