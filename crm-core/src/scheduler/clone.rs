@@ -393,3 +393,41 @@ pub fn apply_coloc_with_clone(cluster: &mut Cluster, c: &Colocation) {
         }
     }
 }
+
+/// A clone's pseudo-action is required as soon as the corresponding action
+/// of any instance is, runnable or not (Pacemaker derives a clone action's
+/// flags from its instances'): a restart blocked on one instance still
+/// restarts what waits for the clone. Returns whether anything changed.
+pub fn require_from_instances(cluster: &Cluster, set: &mut ActionSet) -> bool {
+    const TASKS: [(&str, &str); 8] = [
+        ("start", "start"),
+        ("running", "start"),
+        ("stop", "stop"),
+        ("stopped", "stop"),
+        ("promote", "promote"),
+        ("promoted", "promote"),
+        ("demote", "demote"),
+        ("demoted", "demote"),
+    ];
+    let mut changed = false;
+    for (i, rsc) in cluster.resources.iter().enumerate() {
+        if rsc.variant != Variant::Clone {
+            continue;
+        }
+        for (pseudo, task) in TASKS {
+            let Some(&a) = set.find(RscId(i), pseudo, None).first() else { continue };
+            if !set.actions[a].optional {
+                continue;
+            }
+            let required = rsc
+                .children
+                .iter()
+                .any(|&c| set.find(c, task, None).first().is_some_and(|&x| !set.actions[x].optional));
+            if required {
+                set.actions[a].optional = false;
+                changed = true;
+            }
+        }
+    }
+    changed
+}

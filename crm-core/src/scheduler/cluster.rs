@@ -216,6 +216,9 @@ pub struct Resource {
     /// Failed only in ways (`on-fail=demote`) that a demotion recovers: no
     /// stop is needed, and a promoted instance is promoted again.
     pub recover_by_demoting: bool,
+    /// Kept from the node it was placed on by an interleaved ordering with
+    /// no instance to pair with there: its start there stays, unrunnable.
+    pub inhibited_on: Option<NodeId>,
     /// An operation failed with `on-fail=ignore`.
     pub failure_ignored: bool,
     /// Failed in a way that needs a node fenced or blocks recovery.
@@ -313,6 +316,7 @@ impl Resource {
             role: Role::Stopped,
             failed: false,
             recover_by_demoting: false,
+            inhibited_on: None,
             failure_ignored: false,
             blocked: false,
             pending_task: None,

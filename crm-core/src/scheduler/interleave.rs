@@ -95,11 +95,15 @@ fn partner(cluster: &Cluster, then_inst: RscId, first: RscId, current: bool) -> 
     nodes.into_iter().find_map(on_node)
 }
 
-fn unassign(cluster: &mut Cluster, r: RscId) {
+/// Takes an instance off the node it was placed on, remembering that node.
+fn inhibit(cluster: &mut Cluster, r: RscId) {
     for c in cluster.rsc(r).children.clone() {
-        unassign(cluster, c);
+        inhibit(cluster, c);
     }
     let rsc = cluster.rsc_mut(r);
+    if rsc.variant == Variant::Primitive && rsc.next_role.is_active() {
+        rsc.inhibited_on = rsc.assigned;
+    }
     rsc.assigned = None;
     rsc.next_role = Role::Stopped;
 }
@@ -120,7 +124,7 @@ pub fn inhibit_unpaired(cluster: &mut Cluster) {
             for inst in cluster.rsc(o.then).children.clone() {
                 let active = instance_location(cluster, inst, false).is_some();
                 if active && partner(cluster, inst, o.first, false).is_none() {
-                    unassign(cluster, inst);
+                    inhibit(cluster, inst);
                     changed = true;
                 }
             }

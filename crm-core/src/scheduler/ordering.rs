@@ -248,6 +248,7 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
             }
         }
         changed |= enforce_minimum_runnable(set);
+        changed |= super::clone::require_from_instances(cluster, set);
         changed |= block_colocation_dependents(cluster, set);
         // A running primitive whose start became unrunnable must stop.
         for r in cluster.primitives() {

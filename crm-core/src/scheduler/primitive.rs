@@ -56,7 +56,7 @@ impl ResourceVariant for Primitive {
                     stop.runnable = false;
                 }
             }
-            if required && next.is_none() {
+            if required && next.is_none() && rsc.inhibited_on.is_none() {
                 stop.reason = Some(stop_reason(cluster, r));
             }
             if rsc.digest_changed_on.contains(&c) && next == Some(c) && !rsc.failed {
@@ -84,6 +84,11 @@ impl ResourceVariant for Primitive {
         start.optional = !rsc.managed
             || !(next.is_some()
                 && (!already || failed_stop || rsc.digest_changed_on.contains(&next.unwrap())));
+        if let Some(n) = rsc.inhibited_on {
+            // Placed, then kept from starting by an interleaved ordering.
+            start.node = Some(n);
+            start.optional = false;
+        }
         match next {
             None => start.runnable = false,
             Some(n) => {
