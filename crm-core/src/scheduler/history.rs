@@ -777,7 +777,11 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                         role = role.max(Role::Started);
                     }
                     "promote" => role = Role::Promoted,
-                    "demote" => role = Role::Promoted,
+                    // Staying promoted after a failed demotion would loop;
+                    // recovery stops it anyway (with on-fail=block it stays).
+                    "demote" if this_fail == OnFail::Block => role = Role::Promoted,
+                    "demote" if o.rc == OCF_NOT_RUNNING => role = Role::Stopped,
+                    "demote" => role = Role::Unpromoted,
                     "start" => {
                         if cluster.options.start_failure_is_fatal {
                             ban(cluster, rsc, node);
