@@ -73,7 +73,8 @@ fn promotion_score(cluster: &Cluster, r: RscId, n: NodeId) -> (i64, bool) {
         return (0, true);
     }
     let attrs = &cluster.node(n).attrs;
-    let value = attrs.get(&promotion_attr(&rsc.id)).or_else(|| {
+    // The agent set the score under the name the history knows it by.
+    let value = attrs.get(&promotion_attr(rsc.name_on(None))).or_else(|| {
         rsc.base_id
             .as_ref()
             .filter(|_| !cluster.rsc(cluster.top_of(r)).unique)
