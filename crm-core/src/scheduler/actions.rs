@@ -57,6 +57,9 @@ pub struct EdgeFlags {
     pub one_or_more: bool,
     /// `first` required => `then` in the graph (without being required).
     pub implies_then_printed: bool,
+    /// A mandatory ordering that is not symmetrical: `first` unrunnable =>
+    /// `then` required and unrunnable, unless `then` would change nothing.
+    pub asymmetrical: bool,
 }
 
 impl EdgeFlags {
@@ -68,6 +71,7 @@ impl EdgeFlags {
         same_node_only: false,
         one_or_more: false,
         implies_then_printed: false,
+        asymmetrical: false,
     };
 }
 
@@ -139,6 +143,7 @@ impl ActionSet {
             e.flags.runnable_left |= flags.runnable_left;
             e.flags.one_or_more |= flags.one_or_more;
             e.flags.implies_then_printed |= flags.implies_then_printed;
+            e.flags.asymmetrical |= flags.asymmetrical;
             return;
         }
         self.edge_index.insert((first, then), self.edges.len());

@@ -231,7 +231,7 @@ impl ResourceVariant for Clone {
         for &inst in &cluster.rsc(r).children {
             let (starts, stops) = instance_actions(set, inst);
             for s in starts {
-                set.edge(start, s, EdgeFlags { runnable_left: true, ..to_child });
+                set.edge(start, s, to_child);
             }
             for s in stops {
                 set.edge(stop, s, to_child);
@@ -264,7 +264,7 @@ impl ResourceVariant for Clone {
                 // An instance that is a group changes role through its own
                 // pseudo-actions.
                 for p in set.find(inst, "promote", None) {
-                    set.edge(promote, p, EdgeFlags { runnable_left: true, ..to_child });
+                    set.edge(promote, p, to_child);
                 }
                 for p in instance_role_done(cluster, set, inst, "promote", "promoted") {
                     set.edge(p, promoted, to_parent);
@@ -416,15 +416,14 @@ pub fn require_from_instances(cluster: &Cluster, set: &mut ActionSet) -> bool {
         }
         for (pseudo, task) in TASKS {
             let Some(&a) = set.find(RscId(i), pseudo, None).first() else { continue };
-            if !set.actions[a].optional {
-                continue;
-            }
-            let required = rsc
-                .children
-                .iter()
-                .any(|&c| set.find(c, task, None).first().is_some_and(|&x| !set.actions[x].optional));
-            if required {
+            let of_instances: Vec<usize> =
+                rsc.children.iter().filter_map(|&c| set.find(c, task, None).first().copied()).collect();
+            if set.actions[a].optional && of_instances.iter().any(|&x| !set.actions[x].optional) {
                 set.actions[a].optional = false;
+                changed = true;
+            }
+            if set.actions[a].runnable && !of_instances.iter().any(|&x| set.actions[x].runnable) {
+                set.actions[a].runnable = false;
                 changed = true;
             }
         }

@@ -71,12 +71,16 @@ fn invert(task: &str) -> Option<&'static str> {
 pub fn apply_order_constraints(cluster: &Cluster, set: &mut ActionSet) {
     for o in &cluster.orderings {
         let mandatory = o.kind == OrderKind::Mandatory;
-        let forward = EdgeFlags {
-            ordered: true,
-            implies_then: mandatory,
-            implies_first: false,
-            runnable_left: mandatory && matches!(o.first_action.as_str(), "start" | "promote" | "stop"),
-            ..Default::default()
+        let forward = if mandatory && !o.symmetrical {
+            EdgeFlags { ordered: true, asymmetrical: true, ..Default::default() }
+        } else {
+            EdgeFlags {
+                ordered: true,
+                implies_then: mandatory,
+                implies_first: false,
+                runnable_left: mandatory && matches!(o.first_action.as_str(), "start" | "promote" | "stop"),
+                ..Default::default()
+            }
         };
         if o.kind == OrderKind::Serialize {
             continue;
@@ -232,6 +236,25 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                 let r = cluster.rsc(r);
                 r.managed || r.blocked
             });
+            if e.flags.asymmetrical
+                && !set.actions[f].runnable
+                && first_blocks
+                && !already_done(cluster, set, t)
+                && (set.actions[t].runnable || set.actions[t].optional)
+            {
+                let other = set.actions[f].rsc != set.actions[t].rsc;
+                if set.actions[t].optional {
+                    set.actions[t].optional = false;
+                    if set.actions[t].reason.is_none() && other {
+                        set.actions[t].reason = Some(format!("required {}", describe(cluster, set, f)));
+                    }
+                }
+                set.actions[t].runnable = false;
+                if set.actions[t].reason.is_none() && other {
+                    set.actions[t].reason = Some(format!("unrunnable {}", describe(cluster, set, f)));
+                }
+                changed = true;
+            }
             if e.flags.runnable_left && !set.actions[f].runnable && first_blocks && set.actions[t].runnable {
                 set.actions[t].runnable = false;
                 // A stop keeps why it was needed; it is only marked blocked.
@@ -293,6 +316,25 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                 set.actions[i].optional = true;
             }
         }
+    }
+}
+
+/// Whether `then` of an asymmetrical ordering would change nothing: a start
+/// of a resource already running only there, or a stop of one stopped.
+fn already_done(cluster: &Cluster, set: &ActionSet, t: usize) -> bool {
+    let a = &set.actions[t];
+    let Some(r) = a.rsc else { return false };
+    let rsc = cluster.rsc(r);
+    match a.task.as_str() {
+        "stop" => rsc.variant == Variant::Primitive && rsc.running_on.is_empty(),
+        "start" => {
+            a.optional
+                && a.node.is_some()
+                && rsc.running_on.len() == 1
+                && a.node == rsc.running_on.first().copied()
+                && rsc.role >= Role::Started
+        }
+        _ => false,
     }
 }
 
