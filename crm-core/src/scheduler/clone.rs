@@ -430,3 +430,35 @@ pub fn require_from_instances(cluster: &Cluster, set: &mut ActionSet) -> bool {
     }
     changed
 }
+
+/// The instance task a clone's pseudo-action stands for (notifications: the
+/// task notified about).
+fn instance_task(pseudo: &str) -> Option<&'static str> {
+    let done = pseudo.rsplit("notify_").next().unwrap_or(pseudo);
+    Some(match done {
+        "start" | "running" => "start",
+        "stop" | "stopped" => "stop",
+        "promote" | "promoted" => "promote",
+        "demote" | "demoted" => "demote",
+        _ => return None,
+    })
+}
+
+/// Whether clone pseudo-action `a`, seen from an action on `node`, is
+/// required: when its instances are primitives, only the instance action on
+/// that node counts. `None` when `a` is not such an action (or no node).
+pub fn required_on(cluster: &Cluster, set: &ActionSet, a: usize, node: Option<NodeId>) -> Option<bool> {
+    let node = node?;
+    let action = &set.actions[a];
+    let r = action.rsc?;
+    let rsc = cluster.rsc(r);
+    if rsc.variant != Variant::Clone || action.node.is_some() {
+        return None;
+    }
+    let task = instance_task(&action.task)?;
+    let required = rsc.children.iter().any(|&c| {
+        let scope = if cluster.rsc(c).variant == Variant::Primitive { Some(node) } else { None };
+        set.find(c, task, scope).first().is_some_and(|&x| !set.actions[x].optional)
+    });
+    Some(required)
+}

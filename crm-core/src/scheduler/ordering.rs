@@ -214,10 +214,16 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
         for ei in 0..set.edges.len() {
             let e = set.edges[ei].clone();
             let (f, t) = (e.first, e.then);
+            // A clone's action counts as required toward an action on one
+            // node only if its instance's action on that node is required.
+            let required_for = |set: &ActionSet, i: usize, other: usize| {
+                super::clone::required_on(cluster, set, i, set.actions[other].node)
+                    .unwrap_or(!set.actions[i].optional)
+            };
             if e.flags.implies_then
-                && !set.actions[f].optional
-                && set.actions[f].runnable
                 && set.actions[t].optional
+                && set.actions[f].runnable
+                && required_for(set, f, t)
             {
                 set.actions[t].optional = false;
                 if set.actions[t].reason.is_none() && set.actions[f].rsc != set.actions[t].rsc {
@@ -226,7 +232,7 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                 }
                 changed = true;
             }
-            if e.flags.implies_first && !set.actions[t].optional && set.actions[f].optional {
+            if e.flags.implies_first && set.actions[f].optional && required_for(set, t, f) {
                 set.actions[f].optional = false;
                 changed = true;
             }
