@@ -27,6 +27,9 @@ pub struct Action {
     /// In the graph even while optional (a start already pending is shown
     /// and waited for, without requiring anything else).
     pub print_always: bool,
+    /// Runnable only while at least this many of the actions ordered before
+    /// it through `one_or_more` edges are (0: not such an action).
+    pub required_runnable_before: usize,
 }
 
 impl Action {
@@ -50,10 +53,13 @@ pub struct EdgeFlags {
     /// Only from an anti-colocation: the wait matters only when both actions
     /// are on the same node (or either is on none).
     pub same_node_only: bool,
-    /// A mandatory but asymmetrical order: `first` unrunnable makes `then`
-    /// required and unrunnable, unless `then` is already done (a stop of
-    /// what stays stopped, an optional start of what stays where it runs).
-    pub asymmetric: bool,
+    /// `first` counts toward `then`'s `required_runnable_before`.
+    pub one_or_more: bool,
+    /// `first` required => `then` in the graph (without being required).
+    pub implies_then_printed: bool,
+    /// A mandatory ordering that is not symmetrical: `first` unrunnable =>
+    /// `then` required and unrunnable, unless `then` would change nothing.
+    pub asymmetrical: bool,
 }
 
 impl EdgeFlags {
@@ -63,7 +69,9 @@ impl EdgeFlags {
         implies_first: false,
         runnable_left: false,
         same_node_only: false,
-        asymmetric: false,
+        one_or_more: false,
+        implies_then_printed: false,
+        asymmetrical: false,
     };
 }
 
@@ -115,6 +123,7 @@ impl ActionSet {
             is_probe: false,
             stopped_role: false,
             print_always: false,
+            required_runnable_before: 0,
         }
     }
 
@@ -132,7 +141,9 @@ impl ActionSet {
             e.flags.implies_then |= flags.implies_then;
             e.flags.implies_first |= flags.implies_first;
             e.flags.runnable_left |= flags.runnable_left;
-            e.flags.asymmetric |= flags.asymmetric;
+            e.flags.one_or_more |= flags.one_or_more;
+            e.flags.implies_then_printed |= flags.implies_then_printed;
+            e.flags.asymmetrical |= flags.asymmetrical;
             return;
         }
         self.edge_index.insert((first, then), self.edges.len());

@@ -11,52 +11,8 @@ use super::variants::ResourceVariant;
 
 pub struct Clone;
 
-/// Nodes where an instance (or any member of a grouped instance) is active.
-pub fn instance_nodes(cluster: &Cluster, inst: RscId) -> Vec<NodeId> {
-    let r = cluster.rsc(inst);
-    let mut out: Vec<NodeId> = r.running_on.clone();
-    for &c in &r.children {
-        for n in instance_nodes(cluster, c) {
-            if !out.contains(&n) {
-                out.push(n);
-            }
-        }
-    }
-    out
-}
-
-fn any_failed(cluster: &Cluster, r: RscId) -> bool {
-    let rsc = cluster.rsc(r);
-    rsc.failed || rsc.children.iter().any(|&c| any_failed(cluster, c))
-}
-
-fn instance_number(id: &str) -> usize {
-    id.rsplit(':').next().and_then(|n| n.parse().ok()).unwrap_or(usize::MAX)
-}
-
-/// Orders instances for assignment: running on allowed nodes first, then by
-/// priority, active before inactive, healthy before failed, lower number first.
-fn sort_instances(cluster: &Cluster, clone: RscId, instances: &mut [RscId]) {
-    let c = cluster.rsc(clone);
-    let allowed_here = |n: NodeId| c.allowed[n.0].is_some_and(|s| s >= Score::ZERO);
-    instances.sort_by(|&a, &b| {
-        let (na, nb) = (instance_nodes(cluster, a), instance_nodes(cluster, b));
-        let can = |ns: &Vec<NodeId>| ns.is_empty() || allowed_here(ns[0]);
-        let (ra, rb) = (cluster.rsc(a), cluster.rsc(b));
-        can(&nb)
-            .cmp(&can(&na))
-            .then(rb.priority.cmp(&ra.priority))
-            .then((!nb.is_empty()).cmp(&!na.is_empty()))
-            .then_with(|| {
-                if na.is_empty() || nb.is_empty() {
-                    return std::cmp::Ordering::Equal;
-                }
-                node_available(cluster, nb[0]).cmp(&node_available(cluster, na[0]))
-            })
-            .then(any_failed(cluster, a).cmp(&any_failed(cluster, b)))
-            .then(instance_number(&ra.id).cmp(&instance_number(&rb.id)))
-    });
-}
+use super::instance_order::any_failed;
+pub use super::instance_order::instance_nodes;
 
 /// Sets `n`'s score to `score` for `r` and its children (where allowed at all).
 fn set_score(cluster: &mut Cluster, r: RscId, n: NodeId, score: Score) {
@@ -187,13 +143,13 @@ impl ResourceVariant for Clone {
             let p = cluster.colocations[ci].primary;
             placement::assign(cluster, p);
         }
-        placement::fold_in_dependents(cluster, r);
+        placement::fold_in_dependents_with(cluster, r, true);
         if cluster.rsc(r).promotable {
             super::promotable::add_promotion_scores(cluster, r);
         }
 
         let mut instances = cluster.rsc(r).children.clone();
-        sort_instances(cluster, r, &mut instances);
+        super::instance_order::sort_for_assignment(cluster, r, &mut instances);
         let nodes: Vec<NodeId> = cluster.node_ids().collect();
         let available = nodes.iter().filter(|&&n| node_available(cluster, n)).count();
         let max = cluster.rsc(r).clone_max;
@@ -242,7 +198,7 @@ impl ResourceVariant for Clone {
             }
         }
         if cluster.rsc(r).promotable {
-            super::promotable::set_instance_roles(cluster, r);
+            super::promotable::set_instance_roles(cluster, r, &instances);
         }
         let any = instances.iter().any(|&i| assigned_node(cluster, i).is_some());
         let c = cluster.rsc_mut(r);
@@ -308,7 +264,7 @@ impl ResourceVariant for Clone {
                 // An instance that is a group changes role through its own
                 // pseudo-actions.
                 for p in set.find(inst, "promote", None) {
-                    set.edge(promote, p, EdgeFlags { runnable_left: true, ..to_child });
+                    set.edge(promote, p, to_child);
                 }
                 for p in instance_role_done(cluster, set, inst, "promote", "promoted") {
                     set.edge(p, promoted, to_parent);
@@ -436,4 +392,73 @@ pub fn apply_coloc_with_clone(cluster: &mut Cluster, c: &Colocation) {
             }
         }
     }
+}
+
+/// A clone's pseudo-action is required as soon as the corresponding action
+/// of any instance is, runnable or not (Pacemaker derives a clone action's
+/// flags from its instances'): a restart blocked on one instance still
+/// restarts what waits for the clone. Returns whether anything changed.
+pub fn require_from_instances(cluster: &Cluster, set: &mut ActionSet) -> bool {
+    const TASKS: [(&str, &str); 8] = [
+        ("start", "start"),
+        ("running", "start"),
+        ("stop", "stop"),
+        ("stopped", "stop"),
+        ("promote", "promote"),
+        ("promoted", "promote"),
+        ("demote", "demote"),
+        ("demoted", "demote"),
+    ];
+    let mut changed = false;
+    for (i, rsc) in cluster.resources.iter().enumerate() {
+        if rsc.variant != Variant::Clone {
+            continue;
+        }
+        for (pseudo, task) in TASKS {
+            let Some(&a) = set.find(RscId(i), pseudo, None).first() else { continue };
+            let of_instances: Vec<usize> =
+                rsc.children.iter().filter_map(|&c| set.find(c, task, None).first().copied()).collect();
+            if set.actions[a].optional && of_instances.iter().any(|&x| !set.actions[x].optional) {
+                set.actions[a].optional = false;
+                changed = true;
+            }
+            if set.actions[a].runnable && !of_instances.iter().any(|&x| set.actions[x].runnable) {
+                set.actions[a].runnable = false;
+                changed = true;
+            }
+        }
+    }
+    changed
+}
+
+/// The instance task a clone's pseudo-action stands for (notifications: the
+/// task notified about).
+fn instance_task(pseudo: &str) -> Option<&'static str> {
+    let done = pseudo.rsplit("notify_").next().unwrap_or(pseudo);
+    Some(match done {
+        "start" | "running" => "start",
+        "stop" | "stopped" => "stop",
+        "promote" | "promoted" => "promote",
+        "demote" | "demoted" => "demote",
+        _ => return None,
+    })
+}
+
+/// Whether clone pseudo-action `a`, seen from an action on `node`, is
+/// required: when its instances are primitives, only the instance action on
+/// that node counts. `None` when `a` is not such an action (or no node).
+pub fn required_on(cluster: &Cluster, set: &ActionSet, a: usize, node: Option<NodeId>) -> Option<bool> {
+    let node = node?;
+    let action = &set.actions[a];
+    let r = action.rsc?;
+    let rsc = cluster.rsc(r);
+    if rsc.variant != Variant::Clone || action.node.is_some() {
+        return None;
+    }
+    let task = instance_task(&action.task)?;
+    let required = rsc.children.iter().any(|&c| {
+        let scope = if cluster.rsc(c).variant == Variant::Primitive { Some(node) } else { None };
+        set.find(c, task, scope).first().is_some_and(|&x| !set.actions[x].optional)
+    });
+    Some(required)
 }

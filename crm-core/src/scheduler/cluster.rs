@@ -220,6 +220,12 @@ pub struct Resource {
     pub running_on: Vec<NodeId>,
     pub role: Role,
     pub failed: bool,
+    /// Failed only in ways (`on-fail=demote`) that a demotion recovers: no
+    /// stop is needed, and a promoted instance is promoted again.
+    pub recover_by_demoting: bool,
+    /// Kept from the node it was placed on by an interleaved ordering with
+    /// no instance to pair with there: its start there stays, unrunnable.
+    pub inhibited_on: Option<NodeId>,
     /// An operation failed with `on-fail=ignore`.
     pub failure_ignored: bool,
     /// Failed in a way that needs a node fenced or blocks recovery.
@@ -324,6 +330,8 @@ impl Resource {
             running_on: Vec::new(),
             role: Role::Stopped,
             failed: false,
+            recover_by_demoting: false,
+            inhibited_on: None,
             failure_ignored: false,
             blocked: false,
             pending_task: None,
@@ -373,12 +381,10 @@ impl Resource {
         }
     }
 
-    /// The name this resource's actions on `node` use: its name in that
-    /// node's history if it has one there, else its id.
-    pub fn name_on(&self, node: Option<NodeId>) -> &str {
-        node.and_then(|n| self.history_names.iter().find(|(x, _)| *x == n))
-            .map(|(_, h)| h.as_str())
-            .unwrap_or(&self.id)
+    /// The name this resource's actions use: the name the history last
+    /// knew it by (on any node, as Pacemaker keeps one such name), else its id.
+    pub fn name_on(&self, _node: Option<NodeId>) -> &str {
+        self.history_names.last().map(|(_, h)| h.as_str()).unwrap_or(&self.id)
     }
 
     /// Whether another operation has the same name and interval: Pacemaker
@@ -427,6 +433,9 @@ pub struct Ordering {
     pub then_action: String,
     pub kind: OrderKind,
     pub symmetrical: bool,
+    /// With a clone first (`clone-min`, or `require-all=false`): how many of
+    /// its instances must be able to do the first action (0: all of it).
+    pub min_first_instances: usize,
 }
 
 /// The whole working set handed from stage to stage.
@@ -456,6 +465,10 @@ pub struct Cluster {
     /// task, interval). Pacemaker creates these as optional actions before
     /// any other, which fixes their place in the graph.
     pub history_recurring: Vec<(RscId, NodeId, String, u64)>,
+    /// Tickets as the status section records them.
+    pub ticket_states: Vec<super::tickets::TicketState>,
+    /// Resources' dependencies on tickets, in configuration order.
+    pub rsc_tickets: Vec<super::tickets::RscTicket>,
 }
 
 impl Cluster {

@@ -8,6 +8,9 @@ use super::cluster::*;
 use super::score::Score;
 use super::unpack::{is_true, rule_passes};
 
+/// Node scores that apply while the resource has a role (any role: `None`).
+type RoleScores = (Option<Role>, Vec<(NodeId, Score)>);
+
 pub fn unpack_constraints(cluster: &mut Cluster, cfg: &cs::Configuration) {
     let tags: Vec<(String, Vec<String>)> = cfg
         .tags
@@ -33,7 +36,7 @@ pub fn unpack_constraints(cluster: &mut Cluster, cfg: &cs::Configuration) {
             cs::Constraint::Location(l) => unpack_location(cluster, l, &expand),
             cs::Constraint::Colocation(c) => unpack_colocation(cluster, c, &expand),
             cs::Constraint::Order(o) => unpack_order(cluster, o, &expand),
-            cs::Constraint::Ticket(_) => {}
+            cs::Constraint::Ticket(t) => super::tickets::unpack_rsc_ticket(cluster, t, &expand),
         }
     }
     // A group's members are each placed with the member before them.
@@ -82,7 +85,7 @@ fn template_members(cfg: &cs::Configuration) -> Vec<(String, Vec<String>)> {
     out
 }
 
-type Expand<'a> = dyn Fn(&Cluster, &str) -> Vec<RscId> + 'a;
+pub(crate) type Expand<'a> = dyn Fn(&Cluster, &str) -> Vec<RscId> + 'a;
 
 fn unpack_location(cluster: &mut Cluster, l: &cs::Location, expand: &Expand<'_>) {
     let mut targets: Vec<(RscId, Option<Role>)> = Vec::new();
@@ -108,14 +111,16 @@ fn unpack_location(cluster: &mut Cluster, l: &cs::Location, expand: &Expand<'_>)
         _ => Discovery::Always,
     };
     for (rsc, role) in targets {
-        let mut scores: Vec<(NodeId, Score)> = Vec::new();
+        // A node-and-score constraint takes the role of the constraint (or
+        // its set); each rule is a location of its own with the rule's role.
+        let mut locations: Vec<RoleScores> = Vec::new();
         if let Some(node) = &l.node {
             let score = l.score.as_deref().and_then(Score::parse).unwrap_or(Score::ZERO);
-            if let Some(n) = cluster.node_by_name(node) {
-                scores.push((n, score));
-            }
+            let scores = cluster.node_by_name(node).map(|n| vec![(n, score)]).unwrap_or_default();
+            locations.push((role_filter(role), scores));
         } else {
             for rule in &l.rules {
+                let mut scores: Vec<(NodeId, Score)> = Vec::new();
                 for n in cluster.node_ids().collect::<Vec<_>>() {
                     let node = cluster.node(n);
                     if !rule_passes(rule, node, cluster.now, None) {
@@ -129,17 +134,23 @@ fn unpack_location(cluster: &mut Cluster, l: &cs::Location, expand: &Expand<'_>)
                         },
                         _ => Score::ZERO,
                     };
-                    match scores.iter_mut().find(|(x, _)| *x == n) {
-                        Some(slot) => slot.1 = slot.1.plus(score),
-                        None => scores.push((n, score)),
-                    }
+                    scores.push((n, score));
                 }
+                locations.push((role_filter(rule.role.as_deref().and_then(Role::parse)), scores));
             }
         }
-        cluster.rsc_mut(rsc).locations.push(RscLocation { id: l.id.clone(), role, scores, discovery });
-        let li = cluster.rsc(rsc).locations.len() - 1;
-        cluster.location_order.push((rsc, li));
+        for (role, scores) in locations {
+            cluster.rsc_mut(rsc).locations.push(RscLocation { id: l.id.clone(), role, scores, discovery });
+            let li = cluster.rsc(rsc).locations.len() - 1;
+            cluster.location_order.push((rsc, li));
+        }
     }
+}
+
+/// The role a location is limited to: the unpromoted role (like started) is
+/// every instance's role before promotion, so it limits nothing.
+fn role_filter(role: Option<Role>) -> Option<Role> {
+    role.filter(|r| !matches!(r, Role::Started | Role::Unpromoted | Role::Unknown))
 }
 
 /// Pacemaker's rsc-pattern is a POSIX extended regex; the common forms are
@@ -367,6 +378,23 @@ fn colocate_sets(
     }
 }
 
+/// How many instances of a clone ordered first must be able to act before
+/// the then side may: the clone's `clone-min`, else 1 with the deprecated
+/// `require-all=false`, else 0 (the whole clone).
+fn min_first_instances(cluster: &Cluster, first: RscId, require_all: Option<&str>) -> usize {
+    let rsc = cluster.rsc(first);
+    if rsc.variant != Variant::Clone {
+        return 0;
+    }
+    if let Some(v) = rsc.meta.get("clone-min") {
+        return v.trim().parse::<i64>().map(|n| n.max(0) as usize).unwrap_or(0);
+    }
+    match require_all {
+        Some(v) if !is_true(v) => 1,
+        _ => 0,
+    }
+}
+
 fn unpack_order(cluster: &mut Cluster, o: &cs::Order, expand: &Expand<'_>) {
     let kind = order_kind(o.kind.as_deref(), o.score.as_deref());
     let symmetrical = o.symmetrical.as_deref().map(is_true).unwrap_or(kind != OrderKind::Serialize);
@@ -374,6 +402,7 @@ fn unpack_order(cluster: &mut Cluster, o: &cs::Order, expand: &Expand<'_>) {
         let first_action = o.first_action.clone().unwrap_or_else(|| "start".into());
         let then_action = o.then_action.clone().unwrap_or_else(|| first_action.clone());
         for f in expand(cluster, first) {
+            let min_first_instances = min_first_instances(cluster, f, o.require_all.as_deref());
             for t in expand(cluster, then) {
                 cluster.orderings.push(Ordering {
                     id: o.id.clone(),
@@ -383,6 +412,7 @@ fn unpack_order(cluster: &mut Cluster, o: &cs::Order, expand: &Expand<'_>) {
                     then_action: then_action.clone(),
                     kind,
                     symmetrical,
+                    min_first_instances,
                 });
             }
         }
@@ -406,6 +436,7 @@ fn unpack_order(cluster: &mut Cluster, o: &cs::Order, expand: &Expand<'_>) {
             then_action: ta.to_string(),
             kind,
             symmetrical,
+            min_first_instances: 0,
         });
     };
     for (members, sequential, action) in &sets {

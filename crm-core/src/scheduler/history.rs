@@ -339,12 +339,19 @@ fn unpack_node_lrm(cluster: &mut Cluster, node: NodeId, st: &cs::NodeState) {
                 None => continue,
             },
         };
-        // Only the configured (suffix-free) name is looked up again later.
+        // An instance known in the history under another name keeps the
+        // latest such name (Pacemaker keeps one); a numbered name is dropped
+        // again where the history shows the instance stopped.
         let r = cluster.rsc(rsc);
-        if r.id != lr.id && r.base_id.as_deref() == Some(lr.id.as_str()) {
+        let renamed = r.id != lr.id && r.base_id.as_deref() == Some(base_of(&lr.id));
+        if renamed && r.history_names.last().is_none_or(|(_, h)| *h != lr.id) {
             cluster.rsc_mut(rsc).history_names.push((node, lr.id.clone()));
         }
         unpack_lrm_resource(cluster, rsc, node, lr);
+        let r = cluster.rsc(rsc);
+        if !r.running_on.contains(&node) && r.history_names.last().is_some_and(|(_, h)| h.contains(':')) {
+            cluster.rsc_mut(rsc).history_names.clear();
+        }
     }
 }
 
@@ -770,7 +777,11 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                         role = role.max(Role::Started);
                     }
                     "promote" => role = Role::Promoted,
-                    "demote" => role = Role::Promoted,
+                    // Staying promoted after a failed demotion would loop;
+                    // recovery stops it anyway (with on-fail=block it stays).
+                    "demote" if this_fail == OnFail::Block => role = Role::Promoted,
+                    "demote" if o.rc == OCF_NOT_RUNNING => role = Role::Stopped,
+                    "demote" => role = Role::Unpromoted,
                     "start" => {
                         if cluster.options.start_failure_is_fatal {
                             ban(cluster, rsc, node);
@@ -934,8 +945,12 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
     // On an unclean node nothing more is needed: fencing recovers everything.
     let on_fail = if cluster.node(node).unclean || !failed_here { OnFail::Ignore } else { on_fail };
     let r = cluster.rsc_mut(rsc);
-    // Any handled failure of an active resource marks it failed.
-    r.failed |= on_fail != OnFail::Ignore;
+    // Any handled failure of an active resource marks it failed; only
+    // failures handled by demotion leave it where it is.
+    if on_fail != OnFail::Ignore {
+        r.recover_by_demoting = on_fail == OnFail::Demote && (!r.failed || r.recover_by_demoting);
+        r.failed = true;
+    }
     match on_fail {
         OnFail::Ignore => {}
         // Recovery's first step exists from the moment the failure is read,

@@ -17,6 +17,8 @@ pub mod fencing;
 mod group;
 mod health;
 mod history;
+mod instance_order;
+mod interleave;
 mod load;
 pub mod notify;
 pub mod options;
@@ -29,6 +31,7 @@ mod recurring;
 pub mod rules;
 pub mod score;
 pub mod summary;
+mod tickets;
 pub mod transition;
 pub mod unfencing;
 pub mod unpack;
@@ -43,8 +46,10 @@ pub use transition::Transition;
 /// Computes the transition for `cib` at time `now` (seconds since the epoch).
 pub fn schedule(cib: &Cib, now: i64) -> Transition {
     let mut cluster = unpack::unpack(cib, now);
+    tickets::apply_missing_tickets(&mut cluster);
     placement::apply_scores(&mut cluster);
     placement::assign_all(&mut cluster);
+    interleave::inhibit_unpaired(&mut cluster);
 
     let mut set = actions::ActionSet::default();
     let mut config_actions = actions::create_failcount_clears(&cluster, &mut set);

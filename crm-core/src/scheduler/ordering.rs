@@ -72,11 +72,12 @@ pub fn apply_order_constraints(cluster: &Cluster, set: &mut ActionSet) {
     for o in &cluster.orderings {
         let mandatory = o.kind == OrderKind::Mandatory;
         let forward = if mandatory && !o.symmetrical {
-            EdgeFlags { ordered: true, asymmetric: true, ..Default::default() }
+            EdgeFlags { ordered: true, asymmetrical: true, ..Default::default() }
         } else {
             EdgeFlags {
                 ordered: true,
                 implies_then: mandatory,
+                implies_first: false,
                 runnable_left: mandatory && matches!(o.first_action.as_str(), "start" | "promote" | "stop"),
                 ..Default::default()
             }
@@ -84,7 +85,11 @@ pub fn apply_order_constraints(cluster: &Cluster, set: &mut ActionSet) {
         if o.kind == OrderKind::Serialize {
             continue;
         }
-        link(cluster, set, o.first, &o.first_action, o.then, &o.then_action, forward);
+        if o.min_first_instances > 0 {
+            link_through_minimum(cluster, set, o, forward);
+        } else {
+            link(cluster, set, o.first, &o.first_action, o.then, &o.then_action, forward);
+        }
         if o.symmetrical {
             if let (Some(fi), Some(ti)) = (invert(&o.first_action), invert(&o.then_action)) {
                 // A stop that can never happen (a blocked resource) holds back
@@ -98,6 +103,29 @@ pub fn apply_order_constraints(cluster: &Cluster, set: &mut ActionSet) {
                 link(cluster, set, o.then, ti, o.first, fi, inverse);
             }
         }
+    }
+}
+
+/// An ordering after "enough instances of a clone": a pseudo-action that is
+/// runnable while at least the minimum of the instances' first actions are,
+/// and the then side after it.
+fn link_through_minimum(cluster: &Cluster, set: &mut ActionSet, o: &Ordering, flags: EdgeFlags) {
+    let mut met = ActionSet::new_action(None, &format!("clone-one-or-more:{}", o.id), 0, None);
+    met.pseudo = true;
+    met.required_runnable_before = o.min_first_instances;
+    let met = set.add(met);
+    let counts = EdgeFlags { one_or_more: true, implies_then_printed: true, ..Default::default() };
+    for &inst in &cluster.rsc(o.first).children {
+        for f in set.find(inst, &o.first_action, None) {
+            set.edge(f, met, counts);
+        }
+    }
+    let after = EdgeFlags { runnable_left: true, ..flags };
+    for t in then_side(set, o.then, &o.then_action) {
+        set.edge(met, t, after);
+    }
+    for t in implied_members(cluster, set, o.then, &o.then_action) {
+        set.edge(met, t, EdgeFlags { ordered: false, implies_first: false, ..after });
     }
 }
 
@@ -154,6 +182,10 @@ fn link(
             set.edge(f, t, flags);
         }
     }
+    if super::interleave::is_interleaved(cluster, first, then, ta) {
+        super::interleave::link_instances(cluster, set, (first, fa), (then, ta), flags);
+        return;
+    }
     // Requirements must reach the members behind a collection's pseudo-actions.
     let implication = EdgeFlags { ordered: false, ..flags };
     for &f in &firsts {
@@ -163,11 +195,7 @@ fn link(
     }
     for f in implied_members(cluster, set, first, fa) {
         for &t in &thens {
-            set.edge(
-                f,
-                t,
-                EdgeFlags { implies_then: false, runnable_left: false, asymmetric: false, ..implication },
-            );
+            set.edge(f, t, EdgeFlags { implies_then: false, runnable_left: false, ..implication });
         }
     }
 }
@@ -186,10 +214,16 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
         for ei in 0..set.edges.len() {
             let e = set.edges[ei].clone();
             let (f, t) = (e.first, e.then);
+            // A clone's action counts as required toward an action on one
+            // node only if its instance's action on that node is required.
+            let required_for = |set: &ActionSet, i: usize, other: usize| {
+                super::clone::required_on(cluster, set, i, set.actions[other].node)
+                    .unwrap_or(!set.actions[i].optional)
+            };
             if e.flags.implies_then
-                && !set.actions[f].optional
-                && set.actions[f].runnable
                 && set.actions[t].optional
+                && set.actions[f].runnable
+                && required_for(set, f, t)
             {
                 set.actions[t].optional = false;
                 if set.actions[t].reason.is_none() && set.actions[f].rsc != set.actions[t].rsc {
@@ -198,7 +232,7 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                 }
                 changed = true;
             }
-            if e.flags.implies_first && !set.actions[t].optional && set.actions[f].optional {
+            if e.flags.implies_first && set.actions[f].optional && required_for(set, t, f) {
                 set.actions[f].optional = false;
                 changed = true;
             }
@@ -208,6 +242,25 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                 let r = cluster.rsc(r);
                 r.managed || r.blocked
             });
+            if e.flags.asymmetrical
+                && !set.actions[f].runnable
+                && first_blocks
+                && !already_done(cluster, set, t)
+                && (set.actions[t].runnable || set.actions[t].optional)
+            {
+                let other = set.actions[f].rsc != set.actions[t].rsc;
+                if set.actions[t].optional {
+                    set.actions[t].optional = false;
+                    if set.actions[t].reason.is_none() && other {
+                        set.actions[t].reason = Some(format!("required {}", describe(cluster, set, f)));
+                    }
+                }
+                set.actions[t].runnable = false;
+                if set.actions[t].reason.is_none() && other {
+                    set.actions[t].reason = Some(format!("unrunnable {}", describe(cluster, set, f)));
+                }
+                changed = true;
+            }
             if e.flags.runnable_left && !set.actions[f].runnable && first_blocks && set.actions[t].runnable {
                 set.actions[t].runnable = false;
                 // A stop keeps why it was needed; it is only marked blocked.
@@ -223,7 +276,8 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                 changed = true;
             }
         }
-        changed |= apply_asymmetric_orders(cluster, set);
+        changed |= enforce_minimum_runnable(set);
+        changed |= super::clone::require_from_instances(cluster, set);
         changed |= block_colocation_dependents(cluster, set);
         // A running primitive whose start became unrunnable must stop.
         for r in cluster.primitives() {
@@ -234,7 +288,9 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
             let blocked_start = set.find(r, "start", None).into_iter().find(|&s| !set.actions[s].runnable);
             if let Some(s) = blocked_start {
                 let reason = set.actions[s].reason.clone();
+                let mut stopping = false;
                 for st in set.find(r, "stop", None) {
+                    stopping |= set.actions[st].runnable;
                     if set.actions[st].optional {
                         set.actions[st].optional = false;
                         if set.actions[st].reason.is_none() {
@@ -242,6 +298,12 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                         }
                         changed = true;
                     }
+                }
+                // The required stop requires the (unrunnable) start too,
+                // where the resource was to stay.
+                if stopping && set.actions[s].optional && set.actions[s].node.is_some() {
+                    set.actions[s].optional = false;
+                    changed = true;
                 }
             }
         }
@@ -261,6 +323,58 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
             }
         }
     }
+}
+
+/// Whether `then` of an asymmetrical ordering would change nothing: a start
+/// of a resource already running only there, or a stop of one stopped.
+fn already_done(cluster: &Cluster, set: &ActionSet, t: usize) -> bool {
+    let a = &set.actions[t];
+    let Some(r) = a.rsc else { return false };
+    let rsc = cluster.rsc(r);
+    match a.task.as_str() {
+        "stop" => rsc.variant == Variant::Primitive && rsc.running_on.is_empty(),
+        "start" => {
+            a.optional
+                && a.node.is_some()
+                && rsc.running_on.len() == 1
+                && a.node == rsc.running_on.first().copied()
+                && rsc.role >= Role::Started
+        }
+        _ => false,
+    }
+}
+
+/// Actions that need a minimum of runnable actions before them become
+/// unrunnable when fewer remain; required ones mark those in the graph.
+fn enforce_minimum_runnable(set: &mut ActionSet) -> bool {
+    let mut changed = false;
+    for e in set.edges.clone() {
+        let first = &set.actions[e.first];
+        if e.flags.implies_then_printed
+            && !first.optional
+            && first.runnable
+            && !set.actions[e.then].print_always
+        {
+            set.actions[e.then].print_always = true;
+            changed = true;
+        }
+    }
+    for i in 0..set.actions.len() {
+        let need = set.actions[i].required_runnable_before;
+        if need == 0 || !set.actions[i].runnable {
+            continue;
+        }
+        let runnable = set
+            .edges
+            .iter()
+            .filter(|e| e.then == i && e.flags.one_or_more && set.actions[e.first].runnable)
+            .count();
+        if runnable < need {
+            set.actions[i].runnable = false;
+            changed = true;
+        }
+    }
+    changed
 }
 
 /// An unrunnable start (or promote) of a primary blocks the same action of
@@ -323,55 +437,4 @@ fn leaves(cluster: &Cluster, r: RscId) -> Vec<RscId> {
         return vec![r];
     }
     rsc.children.iter().flat_map(|&c| leaves(cluster, c)).collect()
-}
-
-/// An asymmetrical mandatory order whose `first` cannot run stops `then`
-/// from happening, unless `then` has nothing left to do.
-fn apply_asymmetric_orders(cluster: &Cluster, set: &mut ActionSet) -> bool {
-    let mut changed = false;
-    for ei in 0..set.edges.len() {
-        let e = &set.edges[ei];
-        if !e.flags.asymmetric {
-            continue;
-        }
-        let (f, t) = (e.first, e.then);
-        let first = &set.actions[f];
-        let then = &set.actions[t];
-        let Some(r) = then.rsc else { continue };
-        if first.runnable || !then.runnable {
-            continue;
-        }
-        if !first.rsc.is_none_or(|r| {
-            let r = cluster.rsc(r);
-            r.managed || r.blocked
-        }) {
-            continue;
-        }
-        let rsc = cluster.rsc(r);
-        let stays_stopped = !rsc.next_role.is_active() || rsc.assigned.is_none();
-        if then.task == "stop" && stays_stopped {
-            continue;
-        }
-        let stays_put = rsc.next_role.is_active()
-            && then.optional
-            && then.node.is_some()
-            && rsc.running_on.len() == 1
-            && then.node == rsc.running_on.first().copied();
-        if then.task == "start" && stays_put {
-            continue;
-        }
-        let why = format!(
-            "unrunnable {} {}",
-            first.rsc.map(|r| cluster.rsc(r).id.as_str()).unwrap_or(""),
-            first.task
-        );
-        let then = &mut set.actions[t];
-        then.optional = false;
-        then.runnable = false;
-        if then.reason.as_deref().is_none_or(|r| !r.starts_with("unrunnable")) {
-            then.reason = Some(why);
-        }
-        changed = true;
-    }
-    changed
 }

@@ -77,7 +77,7 @@ fn apply_location_scores_with(
 /// first member; later members only become allowed (score 0) where it applies,
 /// since the first member's placement already carries them.
 fn apply_location(cluster: &mut Cluster, r: RscId, loc: &RscLocation) {
-    if matches!(loc.role, Some(Role::Promoted) | Some(Role::Unpromoted)) {
+    if loc.role.is_some() {
         return;
     }
     match cluster.rsc(r).variant {
@@ -327,9 +327,15 @@ pub fn apply_with_this(cluster: &mut Cluster, r: RscId) {
 }
 
 /// Folds the preferences of resources colocated with `r` into its scores.
-/// (Pacemaker filters out negative preferences when the primary is a clone;
-/// that filter is not implemented yet.)
 pub fn fold_in_dependents(cluster: &mut Cluster, r: RscId) {
+    fold_in_dependents_with(cluster, r, false);
+}
+
+/// Like [`fold_in_dependents`]; with `nonnegative` (a clone folding in its
+/// dependents) a dependent's dislike never makes a node negative: a node it
+/// would have made negative is left alone, or if it was favoured, kept just
+/// usable (score 1).
+pub fn fold_in_dependents_with(cluster: &mut Cluster, r: RscId, nonnegative: bool) {
     let cons = cluster.rsc(r).with_this.clone();
     for ci in cons {
         let c = cluster.colocations[ci].clone();
@@ -339,8 +345,16 @@ pub fn fold_in_dependents(cluster: &mut Cluster, r: RscId) {
         let factor = c.score.0 as f64 / INFINITY as f64;
         let mut merging = vec![false; cluster.resources.len()];
         let work = cluster.rsc(r).allowed.clone();
-        let work =
-            add_colocated_scores(cluster, c.dependent, work, &c.node_attribute, factor, true, &mut merging);
+        let work = add_colocated_scores(
+            cluster,
+            c.dependent,
+            work,
+            &c.node_attribute,
+            factor,
+            true,
+            nonnegative,
+            &mut merging,
+        );
         cluster.rsc_mut(r).allowed = work;
     }
 }
@@ -357,12 +371,23 @@ fn best_score_matching(cluster: &Cluster, r: RscId, attr: &str, value: Option<&s
     best
 }
 
-fn add_scores_matching_attr(cluster: &Cluster, r: RscId, work: &mut NodeScores, attr: &str, factor: f64) {
+/// Marks a node that a nonnegative merge found disliked although it was
+/// favoured: skipped by the rest of that merge, then scored 1.
+const UNUSABLE: Score = Score(-100 * INFINITY);
+
+fn add_scores_matching_attr(
+    cluster: &Cluster,
+    r: RscId,
+    work: &mut NodeScores,
+    attr: &str,
+    factor: f64,
+    only_positive: bool,
+) {
     for (i, slot) in work.iter_mut().enumerate() {
         let Some(cur) = *slot else { continue };
         let value = attr_value(cluster, NodeId(i), attr);
         let score = best_score_matching(cluster, r, attr, value);
-        if factor < 0.0 && score < Score::ZERO {
+        if (factor < 0.0 && score < Score::ZERO) || cur == UNUSABLE {
             continue;
         }
         let f = factor * score.0 as f64;
@@ -376,7 +401,14 @@ fn add_scores_matching_attr(cluster: &Cluster, r: RscId, work: &mut NodeScores, 
                 0
             };
         }
-        *slot = Some(Score(weight.clamp(-INFINITY, INFINITY)).plus(cur));
+        let new = Score(weight.clamp(-INFINITY, INFINITY)).plus(cur);
+        if only_positive && new < Score::ZERO && cur >= Score::ZERO {
+            if cur > Score::ZERO {
+                *slot = Some(UNUSABLE);
+            }
+            continue;
+        }
+        *slot = Some(new);
     }
 }
 
@@ -391,6 +423,7 @@ fn add_colocated_scores(
     attr: &str,
     factor: f64,
     rollback: bool,
+    nonnegative: bool,
     merging: &mut Vec<bool>,
 ) -> NodeScores {
     if merging[r.0] {
@@ -400,9 +433,16 @@ fn add_colocated_scores(
     let rsc = cluster.rsc(r);
     let new_work = if rsc.variant == Variant::Group {
         match rsc.children.first() {
-            Some(&first) => {
-                add_colocated_scores(cluster, first, work.clone(), attr, factor, rollback, merging)
-            }
+            Some(&first) => add_colocated_scores(
+                cluster,
+                first,
+                work.clone(),
+                attr,
+                factor,
+                rollback,
+                nonnegative,
+                merging,
+            ),
             None => {
                 merging[r.0] = false;
                 return work;
@@ -410,7 +450,7 @@ fn add_colocated_scores(
         }
     } else {
         let mut w = work.clone();
-        add_scores_matching_attr(cluster, r, &mut w, attr, factor);
+        add_scores_matching_attr(cluster, r, &mut w, attr, factor, nonnegative);
         w
     };
     let result = if any_available(cluster, &new_work) {
@@ -423,7 +463,16 @@ fn add_colocated_scores(
                 continue;
             }
             let f = multiplier * c.score.0 as f64 / INFINITY as f64;
-            acc = add_colocated_scores(cluster, c.dependent, acc, &c.node_attribute, f, true, merging);
+            acc = add_colocated_scores(
+                cluster,
+                c.dependent,
+                acc,
+                &c.node_attribute,
+                f,
+                true,
+                nonnegative,
+                merging,
+            );
         }
         acc
     } else if rollback {
@@ -433,6 +482,14 @@ fn add_colocated_scores(
         new_work
     };
     merging[r.0] = false;
+    let mut result = result;
+    if nonnegative {
+        for s in result.iter_mut().flatten() {
+            if *s == UNUSABLE {
+                *s = Score(1);
+            }
+        }
+    }
     result
 }
 
@@ -446,8 +503,21 @@ pub fn colocated_scores(
     factor: f64,
     rollback: bool,
 ) -> NodeScores {
+    colocated_scores_with(cluster, r, work, attr, factor, rollback, false)
+}
+
+/// Like [`colocated_scores`]; `nonnegative` as in [`fold_in_dependents_with`].
+pub fn colocated_scores_with(
+    cluster: &Cluster,
+    r: RscId,
+    work: NodeScores,
+    attr: &str,
+    factor: f64,
+    rollback: bool,
+    nonnegative: bool,
+) -> NodeScores {
     let mut merging = vec![false; cluster.resources.len()];
-    add_colocated_scores(cluster, r, work, attr, factor, rollback, &mut merging)
+    add_colocated_scores(cluster, r, work, attr, factor, rollback, nonnegative, &mut merging)
 }
 
 /// Why `r` may not start or be promoted now for lack of quorum, if it may not.

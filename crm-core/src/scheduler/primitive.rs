@@ -18,6 +18,8 @@ impl ResourceVariant for Primitive {
         let multiply_active = rsc.running_on.len() > 1;
         let next_role = if next.is_some() { rsc.next_role } else { Role::Stopped };
         let current = rsc.current_node();
+        // A failure recovered by demotion needs no stop.
+        let failed_stop = rsc.failed && !rsc.recover_by_demoting;
 
         // Demote before anything takes a promoted instance down or away.
         if rsc.role == Role::Promoted {
@@ -41,7 +43,7 @@ impl ResourceVariant for Primitive {
         for &c in &rsc.running_on {
             let node = cluster.node(c);
             let required =
-                rsc.managed && (next != Some(c) || rsc.failed || multiply_active || rsc.restarts_on(c));
+                rsc.managed && (next != Some(c) || failed_stop || multiply_active || rsc.restarts_on(c));
             let mut stop = ActionSet::new_action(Some(r), "stop", 0, Some(c));
             stop.optional = !required;
             if !rsc.managed {
@@ -53,7 +55,7 @@ impl ResourceVariant for Primitive {
                     stop.runnable = false;
                 }
             }
-            if required && next.is_none() {
+            if required && next.is_none() && rsc.inhibited_on.is_none() {
                 stop.reason = Some(stop_reason(cluster, r));
             }
             if rsc.digest_changed_on.contains(&c) && next == Some(c) && !rsc.failed {
@@ -79,7 +81,12 @@ impl ResourceVariant for Primitive {
         };
         let already = next.is_some_and(|n| rsc.running_on == [n]);
         start.optional =
-            !rsc.managed || !(next.is_some() && (!already || rsc.failed || rsc.restarts_on(next.unwrap())));
+            !rsc.managed || !(next.is_some() && (!already || failed_stop || rsc.restarts_on(next.unwrap())));
+        if let Some(n) = rsc.inhibited_on {
+            // Placed, then kept from starting by an interleaved ordering.
+            start.node = Some(n);
+            start.optional = false;
+        }
         match next {
             None => start.runnable = false,
             Some(n) => {
@@ -108,7 +115,8 @@ impl ResourceVariant for Primitive {
             if let Some(n) = next {
                 let restarting = !set.actions[start_id].optional;
                 let mut promote = ActionSet::new_action(Some(r), "promote", 0, Some(n));
-                promote.optional = !rsc.managed || (rsc.role == Role::Promoted && !restarting);
+                let repromote = rsc.recover_by_demoting && rsc.failed;
+                promote.optional = !rsc.managed || (rsc.role == Role::Promoted && !restarting && !repromote);
                 promote.runnable =
                     set.actions[start_id].runnable || (rsc.role >= Role::Unpromoted && current == Some(n));
                 if rsc.role != Role::Promoted {
@@ -181,6 +189,15 @@ impl ResourceVariant for Primitive {
                 set.edge(start_id, mid, after_start);
                 if let Some(p) = promote_id {
                     set.edge(p, mid, MANDATORY);
+                } else if rsc.role == Role::Promoted {
+                    // The monitor for the role left to is set up after the demotion.
+                    for d in set.find(r, "demote", None) {
+                        set.edge(
+                            d,
+                            mid,
+                            EdgeFlags { ordered: true, runnable_left: true, ..Default::default() },
+                        );
+                    }
                 }
             }
         }
@@ -216,8 +233,7 @@ impl ResourceVariant for Primitive {
                         implies_then: false,
                         implies_first: same_node,
                         runnable_left: false,
-                        same_node_only: false,
-                        asymmetric: false,
+                        ..Default::default()
                     },
                 );
             }

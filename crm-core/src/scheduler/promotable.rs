@@ -73,7 +73,8 @@ fn promotion_score(cluster: &Cluster, r: RscId, n: NodeId) -> (i64, bool) {
         return (0, true);
     }
     let attrs = &cluster.node(n).attrs;
-    let value = attrs.get(&promotion_attr(&rsc.id)).or_else(|| {
+    // The agent set the score under the name the history knows it by.
+    let value = attrs.get(&promotion_attr(rsc.name_on(None))).or_else(|| {
         rsc.base_id
             .as_ref()
             .filter(|_| !cluster.rsc(cluster.top_of(r)).unique)
@@ -137,7 +138,10 @@ fn set_next_role(cluster: &mut Cluster, r: RscId, role: Role) {
 }
 
 /// Chooses the promoted instances of a placed promotable clone.
-pub fn set_instance_roles(cluster: &mut Cluster, clone: RscId) {
+///
+/// `assignment_order` is the instances in the order they were assigned;
+/// instances of equal promotion priority keep it.
+pub fn set_instance_roles(cluster: &mut Cluster, clone: RscId, assignment_order: &[RscId]) {
     let instances = cluster.rsc(clone).children.clone();
     let n_nodes = cluster.nodes.len();
     let mut sort_index: Vec<(RscId, i64)> = Vec::new();
@@ -146,7 +150,7 @@ pub fn set_instance_roles(cluster: &mut Cluster, clone: RscId) {
         let chosen = assigned_node(cluster, inst);
         let Some(node) = chosen else {
             sort_index.push((inst, 0));
-            priorities.push(0);
+            priorities.push(cluster.rsc(inst).priority);
             continue;
         };
         let wants_unpromoted = leaves(cluster, inst)
@@ -221,8 +225,21 @@ pub fn set_instance_roles(cluster: &mut Cluster, clone: RscId) {
             continue;
         }
         let factor = c.score.0 as f64 / INFINITY as f64;
-        clone_scores =
-            placement::colocated_scores(cluster, c.dependent, clone_scores, &c.node_attribute, factor, true);
+        clone_scores = placement::colocated_scores_with(
+            cluster,
+            c.dependent,
+            clone_scores,
+            &c.node_attribute,
+            factor,
+            true,
+            true,
+        );
+    }
+    // Without a ticket its promoted role needs, the clone is promoted nowhere.
+    if super::tickets::promotion_blocked(cluster, clone) {
+        for s in clone_scores.iter_mut().flatten() {
+            *s = Score::NEG_INF;
+        }
     }
     for (inst, idx) in sort_index.iter_mut() {
         let unmanaged_promoted =
@@ -235,11 +252,17 @@ pub fn set_instance_roles(cluster: &mut Cluster, clone: RscId) {
             }
         }
     }
-    let mut order: Vec<usize> = (0..sort_index.len()).collect();
-    order.sort_by(|&a, &b| {
+    // Highest sort index first, then higher current role, then as instances
+    // are ordered for assignment (with promotion priorities as priorities).
+    let position = |r: RscId| instances.iter().position(|&i| i == r).unwrap_or(0);
+    let mut order: Vec<usize> = assignment_order.iter().map(|&r| position(r)).collect();
+    let promotion_priority = |r: RscId| priorities[position(r)];
+    super::instance_order::list_sort(&mut order, &|&a, &b| {
         let (ia, sa) = sort_index[a];
         let (ib, sb) = sort_index[b];
-        sb.cmp(&sa).then(current_role(cluster, ib).cmp(&current_role(cluster, ia))).then(a.cmp(&b))
+        sb.cmp(&sa)
+            .then(current_role(cluster, ib).cmp(&current_role(cluster, ia)))
+            .then_with(|| super::instance_order::compare(cluster, clone, ia, ib, &promotion_priority))
     });
 
     let promoted_max = cluster.rsc(clone).promoted_max;
@@ -251,9 +274,12 @@ pub fn set_instance_roles(cluster: &mut Cluster, clone: RscId) {
         let node = assigned_node(cluster, inst);
         let mut chosen = None;
         if idx >= 0 && (promoted < promoted_max || !cluster.rsc(clone).managed) {
+            // A grouped instance is promoted only if every member is placed.
+            let all_placed = leaves(cluster, inst).iter().all(|&l| cluster.rsc(l).assigned.is_some());
             chosen = node.filter(|&n| {
                 let managed = cluster.rsc(inst).managed;
-                (managed || current_role(cluster, inst) == Role::Promoted)
+                all_placed
+                    && (managed || current_role(cluster, inst) == Role::Promoted)
                     && (!managed || priorities[i] >= 0 || idx >= INFINITY)
                     && node_available(cluster, n)
                     && cluster.rsc(clone).allowed[n.0].is_some()

@@ -31,8 +31,7 @@ pub const MANDATORY: EdgeFlags = EdgeFlags {
     implies_then: true,
     implies_first: false,
     runnable_left: true,
-    same_node_only: false,
-    asymmetric: false,
+    ..EdgeFlags::ORDER
 };
 
 /// Assigns a child resource through the shared entry point (so loops are caught).
