@@ -5,8 +5,9 @@
 use cib_schema as cs;
 
 use super::cluster::*;
+use super::rules::{eval_rule, RuleContext};
 use super::score::Score;
-use super::unpack::{is_true, rule_passes};
+use super::unpack::is_true;
 
 /// Node scores that apply while the resource has a role (any role: `None`).
 type RoleScores = (Option<Role>, Vec<(NodeId, Score)>);
@@ -93,10 +94,22 @@ fn unpack_location(cluster: &mut Cluster, l: &cs::Location, expand: &Expand<'_>)
     if let Some(rsc) = &l.rsc {
         targets.extend(expand(cluster, rsc).into_iter().map(|r| (r, role)));
     } else if let Some(pattern) = &l.rsc_pattern {
-        for (i, r) in cluster.resources.iter().enumerate() {
-            if r.parent.is_none() && simple_regex_match(pattern, &r.id) {
-                targets.push((RscId(i), role));
+        // A POSIX extended regular expression; a leading "!" inverts it.
+        let (invert, pattern) = match pattern.strip_prefix('!') {
+            Some(p) => (true, p),
+            None => (false, pattern.as_str()),
+        };
+        match regex::Regex::new(pattern) {
+            Ok(re) => {
+                for (i, r) in cluster.resources.iter().enumerate() {
+                    if r.parent.is_none() && re.is_match(&r.id) != invert {
+                        targets.push((RscId(i), role));
+                    }
+                }
             }
+            Err(_) => cluster
+                .warnings
+                .push(format!("Ignoring constraint '{}' because rsc-pattern '{pattern}' is not valid", l.id)),
         }
     }
     for set in &l.sets {
@@ -123,7 +136,15 @@ fn unpack_location(cluster: &mut Cluster, l: &cs::Location, expand: &Expand<'_>)
                 let mut scores: Vec<(NodeId, Score)> = Vec::new();
                 for n in cluster.node_ids().collect::<Vec<_>>() {
                     let node = cluster.node(n);
-                    if !rule_passes(rule, node, cluster.now, None) {
+                    let r = cluster.rsc(rsc);
+                    let ctx = RuleContext {
+                        node_attrs: Some(&node.attrs),
+                        now: cluster.now,
+                        rsc_params: Some(&r.params),
+                        rsc_meta: Some(&r.meta),
+                        ..Default::default()
+                    };
+                    if !eval_rule(rule, &ctx) {
                         continue;
                     }
                     let score = match (&rule.score, &rule.score_attribute) {
@@ -151,48 +172,6 @@ fn unpack_location(cluster: &mut Cluster, l: &cs::Location, expand: &Expand<'_>)
 /// every instance's role before promotion, so it limits nothing.
 fn role_filter(role: Option<Role>) -> Option<Role> {
     role.filter(|r| !matches!(r, Role::Started | Role::Unpromoted | Role::Unknown))
-}
-
-/// Pacemaker's rsc-pattern is a POSIX extended regex; the common forms are
-/// anchors, literals, `.`, `.*` and character classes — enough for real configs.
-fn simple_regex_match(pattern: &str, text: &str) -> bool {
-    fn m(p: &[char], t: &[char], anchored_end: bool) -> bool {
-        if p.is_empty() {
-            return !anchored_end || t.is_empty();
-        }
-        if p.len() >= 2 && p[1] == '*' {
-            let mut i = 0;
-            loop {
-                if m(&p[2..], &t[i..], anchored_end) {
-                    return true;
-                }
-                if i < t.len() && (p[0] == '.' || p[0] == t[i]) {
-                    i += 1;
-                } else {
-                    return false;
-                }
-            }
-        }
-        if !t.is_empty() && (p[0] == '.' || p[0] == t[0]) {
-            return m(&p[1..], &t[1..], anchored_end);
-        }
-        false
-    }
-    let mut p: Vec<char> = pattern.chars().collect();
-    let anchored_start = p.first() == Some(&'^');
-    if anchored_start {
-        p.remove(0);
-    }
-    let anchored_end = p.last() == Some(&'$');
-    if anchored_end {
-        p.pop();
-    }
-    let t: Vec<char> = text.chars().collect();
-    if anchored_start {
-        m(&p, &t, anchored_end)
-    } else {
-        (0..=t.len()).any(|i| m(&p, &t[i..], anchored_end))
-    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -275,6 +254,34 @@ fn unpack_colocation(cluster: &mut Cluster, c: &cs::Colocation, expand: &Expand<
     let influence = c.influence.as_deref();
     if c.sets.is_empty() {
         let (Some(a), Some(b)) = (&c.rsc, &c.with_rsc) else { return };
+        let (a_tag, b_tag) = (cluster.rsc_by_id(a).is_none(), cluster.rsc_by_id(b).is_none());
+        if a_tag && b_tag && !expand(cluster, a).is_empty() && !expand(cluster, b).is_empty() {
+            cluster.warnings.push(format!(
+                "Ignoring constraint '{}' because two templates or tags cannot be colocated",
+                c.id
+            ));
+            return;
+        }
+        if a_tag || b_tag {
+            // A template or tag stands for the set of its resources (in order,
+            // so each is colocated with the one before), colocated as sets are.
+            let as_set = |cluster: &Cluster, id: &str, role: Option<&String>| cs::ResourceSet {
+                id: Some(format!("{}-{id}", c.id)),
+                role: role.cloned(),
+                resources: expand(cluster, id)
+                    .into_iter()
+                    .map(|r| cs::ResourceRef { id: cluster.rsc(r).id.clone(), ..Default::default() })
+                    .collect(),
+                ..Default::default()
+            };
+            let sets =
+                [as_set(cluster, a, c.rsc_role.as_ref()), as_set(cluster, b, c.with_rsc_role.as_ref())];
+            for set in &sets {
+                colocation_set(cluster, &c.id, set, score, influence, expand);
+            }
+            colocate_sets(cluster, &c.id, &sets[0], &sets[1], score, influence, expand);
+            return;
+        }
         let (Some(&dep), Some(&pri)) = (expand(cluster, a).first(), expand(cluster, b).first()) else {
             cluster
                 .warnings

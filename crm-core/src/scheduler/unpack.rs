@@ -11,7 +11,7 @@ use cib_schema::{Cib, NvSet};
 use super::cluster::*;
 use super::history;
 use super::options::ClusterOptions;
-use super::rules::{eval_rule, parse_interval_ms, unpack_nvsets, RuleContext};
+use super::rules::{parse_interval_ms, unpack_nvsets, RuleContext};
 use super::score::Score;
 
 pub fn unpack(cib: &Cib, now: i64) -> Cluster {
@@ -774,10 +774,6 @@ fn apply_clone_meta(r: &mut Resource, nodes: usize) {
 }
 
 /// Evaluates location rules for one node; exposed for the constraints stage.
-pub(crate) fn rule_passes(rule: &cs::Rule, node: &Node, now: i64, role: Option<&str>) -> bool {
-    let ctx = RuleContext { node_attrs: Some(&node.attrs), now, role, ..Default::default() };
-    eval_rule(rule, &ctx)
-}
 
 /// Whether any resource (or the resource defaults) provides or requires
 /// unfencing, whatever rules the sets carry, as Pacemaker decides it.
