@@ -416,8 +416,16 @@ pub fn require_from_instances(cluster: &Cluster, set: &mut ActionSet) -> bool {
         }
         for (pseudo, task) in TASKS {
             let Some(&a) = set.find(RscId(i), pseudo, None).first() else { continue };
-            let of_instances: Vec<usize> =
-                rsc.children.iter().filter_map(|&c| set.find(c, task, None).first().copied()).collect();
+            // A collection instance reports its own completion pseudo-action;
+            // a primitive has only the action itself.
+            let of_instances: Vec<usize> = rsc
+                .children
+                .iter()
+                .filter_map(|&c| {
+                    let t = if cluster.rsc(c).variant == Variant::Primitive { task } else { pseudo };
+                    set.find(c, t, None).first().copied()
+                })
+                .collect();
             if set.actions[a].optional && of_instances.iter().any(|&x| !set.actions[x].optional) {
                 set.actions[a].optional = false;
                 changed = true;

@@ -220,10 +220,7 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                 super::clone::required_on(cluster, set, i, set.actions[other].node)
                     .unwrap_or(!set.actions[i].optional)
             };
-            if e.flags.implies_then
-                && set.actions[t].optional
-                && set.actions[f].runnable
-                && required_for(set, f, t)
+            if e.flags.implies_then && set.actions[t].optional && required_for(set, f, t)
             {
                 set.actions[t].optional = false;
                 if set.actions[t].reason.is_none() && set.actions[f].rsc != set.actions[t].rsc {
