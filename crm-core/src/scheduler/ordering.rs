@@ -262,7 +262,11 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                 set.actions[t].runnable = false;
                 // A stop keeps why it was needed; it is only marked blocked.
                 let keeps_reason = set.actions[t].task == "stop" && set.actions[t].reason.is_some();
+                // Within one resource the cause is not named (a probe that
+                // cannot run just blocks the start).
+                let same_rsc_probe = set.actions[f].rsc == set.actions[t].rsc && set.actions[f].is_probe;
                 if !keeps_reason
+                    && !same_rsc_probe
                     && (set.actions[f].rsc != set.actions[t].rsc || set.actions[t].reason.is_none())
                 {
                     let why = format!("unrunnable {}", describe(cluster, set, f));
