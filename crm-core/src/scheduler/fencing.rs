@@ -13,11 +13,18 @@ pub fn can_fence(cluster: &Cluster) -> bool {
     cluster.options.stonith_enabled && super::placement::may_start(cluster) && any_managed
 }
 
+/// Whether `node` can be fenced: as [`can_fence`], except that without
+/// quorum a node still in our membership (online) can be.
+pub fn can_fence_node(cluster: &Cluster, node: NodeId) -> bool {
+    let any_managed = cluster.resources.iter().any(|r| r.managed);
+    cluster.options.stonith_enabled
+        && any_managed
+        && (super::placement::may_start(cluster) || cluster.node(node).online)
+}
+
 pub fn create_fencing(cluster: &Cluster, set: &mut ActionSet) {
-    if !can_fence(cluster) {
-        return;
-    }
-    let mut unclean: Vec<NodeId> = cluster.node_ids().filter(|&n| cluster.node(n).unclean).collect();
+    let mut unclean: Vec<NodeId> =
+        cluster.node_ids().filter(|&n| cluster.node(n).unclean && can_fence_node(cluster, n)).collect();
     unclean.sort_by_key(|&n| cluster.node(n).fence_order);
     for n in unclean {
         let node = cluster.node(n);

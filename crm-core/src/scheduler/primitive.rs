@@ -30,7 +30,7 @@ impl ResourceVariant for Primitive {
                 if !rsc.managed {
                     demote.runnable = false;
                 } else if cluster.node(c).unclean {
-                    if super::fencing::can_fence(cluster) {
+                    if super::fencing::can_fence_node(cluster, c) {
                         demote.pseudo = true;
                     } else {
                         demote.runnable = false;
@@ -49,7 +49,7 @@ impl ResourceVariant for Primitive {
             if !rsc.managed {
                 stop.runnable = false;
             } else if node.unclean {
-                if super::fencing::can_fence(cluster) {
+                if super::fencing::can_fence_node(cluster, c) {
                     stop.pseudo = true;
                 } else {
                     stop.runnable = false;
