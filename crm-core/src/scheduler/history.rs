@@ -752,6 +752,18 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                     OnFail::Restart
                 };
                 let this_fail = configured.unwrap_or(default);
+                // A stop failing with a hard error (invalid or missing
+                // configuration, agent, privileges) that fencing cannot
+                // resolve leaves nothing further to try: blocked where it is.
+                if o.task == "stop"
+                    && matches!(o.rc, 2..=5)
+                    && this_fail != OnFail::Ignore
+                    && !fencing_can_recover(cluster, node)
+                {
+                    let r = cluster.rsc_mut(rsc);
+                    r.managed = false;
+                    r.blocked = true;
+                }
                 if this_fail == OnFail::Ignore {
                     // Failure recorded but ignored: the resource stays as it was.
                     cluster.rsc_mut(rsc).failure_ignored = true;
@@ -1222,4 +1234,13 @@ fn unpack_fail_counts(cluster: &mut Cluster) {
             }
         }
     }
+}
+
+/// Whether `node` could be fenced to recover a failed stop there (Pacemaker's
+/// `pe_can_fence`): fencing enabled with a device configured, and quorum (or
+/// a policy that ignores it) or the node still in our membership.
+fn fencing_can_recover(cluster: &Cluster, node: NodeId) -> bool {
+    cluster.options.stonith_enabled
+        && cluster.has_stonith_resource
+        && (super::placement::may_start(cluster) || cluster.node(node).online)
 }

@@ -49,6 +49,14 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
     };
 
     cluster.options.unfencing_enabled = unfencing_configured(cfg);
+    // Suicide needs fencing, and a cluster that has had quorum (or has been
+    // told to panic without it); otherwise it means stop.
+    let panic = cib.no_quorum_panic.as_deref().is_some_and(|v| v.trim().parse::<i64>().is_ok_and(|n| n != 0));
+    if cluster.options.no_quorum_policy == super::options::NoQuorumPolicy::Suicide
+        && !(cluster.options.stonith_enabled && (panic || cluster.have_quorum))
+    {
+        cluster.options.no_quorum_policy = super::options::NoQuorumPolicy::Stop;
+    }
     unpack_nodes(&mut cluster, cib, cfg, &resolve);
     let templates = cfg
         .resources
@@ -184,6 +192,14 @@ fn unpack_nodes(
                 }
             }
             determine_online(&mut node, st, &cluster.options);
+            // Without quorum, no-quorum-policy=suicide fences every member
+            // (each node fences itself in a real cluster).
+            if node.online
+                && !cluster.have_quorum
+                && cluster.options.no_quorum_policy == super::options::NoQuorumPolicy::Suicide
+            {
+                fence_node(&mut node, "cluster does not have quorum");
+            }
         } else if kind == NodeKind::Member
             && cluster.options.stonith_enabled
             && cluster.options.startup_fencing
