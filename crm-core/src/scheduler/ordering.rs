@@ -220,8 +220,7 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                 super::clone::required_on(cluster, set, i, set.actions[other].node)
                     .unwrap_or(!set.actions[i].optional)
             };
-            if e.flags.implies_then && set.actions[t].optional && required_for(set, f, t)
-            {
+            if e.flags.implies_then && set.actions[t].optional && required_for(set, f, t) {
                 set.actions[t].optional = false;
                 if set.actions[t].reason.is_none() && set.actions[f].rsc != set.actions[t].rsc {
                     let why = format!("required {}", describe(cluster, set, f));
@@ -270,7 +269,11 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                     && (set.actions[f].rsc != set.actions[t].rsc || set.actions[t].reason.is_none())
                 {
                     let why = format!("unrunnable {}", describe(cluster, set, f));
-                    if set.actions[t].reason.as_deref().is_none_or(|r| !r.starts_with("unrunnable")) {
+                    if set.actions[t]
+                        .reason
+                        .as_deref()
+                        .is_none_or(|r| !r.starts_with("unrunnable") && !r.starts_with("required"))
+                    {
                         set.actions[t].reason = Some(why);
                     }
                 }

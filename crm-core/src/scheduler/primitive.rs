@@ -222,15 +222,28 @@ impl ResourceVariant for Primitive {
                 set.edge(s, p, MANDATORY);
             }
         }
+        // Pacemaker has a start for a resource going nowhere only when an
+        // ordering asks for one (this resource's start first); that start is
+        // then required by the stop, and requires what is ordered after it
+        // (whose reason is then "required", not "unrunnable").
+        let start_exists = |set: &ActionSet, t: usize| {
+            set.actions[t].node.is_none()
+                && cluster.rsc(r).parent.is_none()
+                && cluster.orderings.iter().any(|o| o.first == r && o.first_action == "start")
+        };
         for &s in &stops {
             for &t in &starts {
                 let same_node = set.actions[s].node == set.actions[t].node;
+                let implies_then = start_exists(set, t);
                 set.edge(
                     s,
                     t,
                     EdgeFlags {
                         ordered: true,
-                        implies_then: false,
+                        // A required stop requires the start (unrunnable when
+                        // the resource goes nowhere), which is what requires
+                        // the starts ordered after it.
+                        implies_then,
                         implies_first: same_node,
                         runnable_left: false,
                         ..Default::default()
