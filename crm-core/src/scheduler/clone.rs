@@ -464,9 +464,14 @@ pub fn required_on(cluster: &Cluster, set: &ActionSet, a: usize, node: Option<No
         return None;
     }
     let task = instance_task(&action.task)?;
-    let required = rsc.children.iter().any(|&c| {
-        let scope = if cluster.rsc(c).variant == Variant::Primitive { Some(node) } else { None };
-        set.find(c, task, scope).first().is_some_and(|&x| !set.actions[x].optional)
-    });
-    Some(required)
+    // A collection instance counts through its members' actions there.
+    fn required_there(cluster: &Cluster, set: &ActionSet, c: RscId, task: &str, node: NodeId) -> bool {
+        let inst = cluster.rsc(c);
+        if inst.variant == Variant::Primitive {
+            set.find(c, task, Some(node)).first().is_some_and(|&x| !set.actions[x].optional)
+        } else {
+            inst.children.iter().any(|&m| required_there(cluster, set, m, task, node))
+        }
+    }
+    Some(rsc.children.iter().any(|&c| required_there(cluster, set, c, task, node)))
 }
