@@ -216,9 +216,18 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
             let (f, t) = (e.first, e.then);
             // A clone's action counts as required toward an action on one
             // node only if its instance's action on that node is required.
+            // A group's start stands where the group is placed.
+            let node_of = |set: &ActionSet, i: usize| {
+                let a = &set.actions[i];
+                a.node.or_else(|| {
+                    let r = cluster.rsc(a.rsc?);
+                    (r.variant == Variant::Group && a.task == "start")
+                        .then(|| r.children.first().and_then(|&m| cluster.rsc(m).assigned))
+                        .flatten()
+                })
+            };
             let required_for = |set: &ActionSet, i: usize, other: usize| {
-                super::clone::required_on(cluster, set, i, set.actions[other].node)
-                    .unwrap_or(!set.actions[i].optional)
+                super::clone::required_on(cluster, set, i, node_of(set, other)).unwrap_or(!set.actions[i].optional)
             };
             if e.flags.implies_then && set.actions[t].optional && required_for(set, f, t) {
                 set.actions[t].optional = false;
