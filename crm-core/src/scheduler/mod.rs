@@ -20,6 +20,7 @@ mod history;
 mod instance_order;
 mod interleave;
 mod load;
+mod migration;
 pub mod notify;
 pub mod options;
 pub mod ordering;
@@ -68,10 +69,14 @@ pub fn schedule(cib: &Cib, now: i64) -> Transition {
     probes::order_probes(&cluster, &mut set, &probe_list);
     actions::order_config_change_actions(&cluster, &mut set, &config_actions);
     ordering::apply_order_constraints(&cluster, &mut set);
+    migration::order_migration_equivalents(&cluster, &mut set);
     ordering::apply_anti_colocation_orders(&cluster, &mut set);
     fencing::create_shutdowns(&cluster, &mut set);
     fencing::order_fencing_and_shutdowns(&cluster, &mut set);
     ordering::propagate(&cluster, &mut set);
+    for &r in &all {
+        migration::settle_migrations(&mut set, r);
+    }
     for &r in &all {
         let rsc = cluster.rsc(r);
         if rsc.variant == cluster::Variant::Clone && rsc.notify {

@@ -227,7 +227,8 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                 })
             };
             let required_for = |set: &ActionSet, i: usize, other: usize| {
-                super::clone::required_on(cluster, set, i, node_of(set, other)).unwrap_or(!set.actions[i].optional)
+                super::clone::required_on(cluster, set, i, node_of(set, other))
+                    .unwrap_or(!set.actions[i].optional)
             };
             if e.flags.implies_then && set.actions[t].optional && required_for(set, f, t) {
                 set.actions[t].optional = false;

@@ -202,6 +202,7 @@ impl ResourceVariant for Primitive {
             }
         }
         super::recurring::create_stopped_monitors(cluster, set, r, next);
+        super::migration::create_migration_actions(cluster, set, r);
     }
 
     fn internal_ordering(&self, cluster: &Cluster, set: &mut ActionSet, r: RscId) {
@@ -252,6 +253,7 @@ impl ResourceVariant for Primitive {
             }
         }
         super::load::order_by_load(cluster, set, r);
+        super::migration::order_migration(set, r);
     }
 }
 

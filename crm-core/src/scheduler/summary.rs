@@ -176,7 +176,13 @@ fn primitive_rows(cluster: &Cluster, set: &ActionSet, r: RscId) -> Vec<Row> {
             return vec![row("Stop", current, None, reason_text(act, Some(src)))];
         }
         if moving && current.is_some() {
-            let change = if rsc.failed { "Recover" } else { "Move" };
+            let change = if rsc.failed {
+                "Recover"
+            } else if super::migration::migrates(set, r) {
+                "Migrate"
+            } else {
+                "Move"
+            };
             let act = stop.unwrap_or(start);
             return vec![row(change, current, next, reason_text(act, None))];
         }

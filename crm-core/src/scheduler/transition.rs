@@ -138,7 +138,7 @@ impl Transition {
         for i in self.execution_order() {
             let a = &self.actions.actions[i];
             match (a.task.as_str(), a.rsc, a.node) {
-                ("stonith", None, Some(n)) => {
+                ("stonith", None, Some(n)) if a.fence_type.as_deref() != Some("on") => {
                     let node = &mut c.nodes[n.0];
                     node.online = false;
                     node.unclean = false;

@@ -1,0 +1,123 @@
+//! Live migration: a resource with `allow-migrate=true` that moves between two
+//! healthy nodes is moved by `migrate_to` on its current node and
+//! `migrate_from` on the next one, instead of a stop and a start. The stop on
+//! the old node still happens (after `migrate_from`), and the start becomes a
+//! pseudo-action that marks the resource as started for what waits on it.
+//!
+//! If the start turns out not to be runnable (something it needs cannot
+//! happen), the migration is abandoned after propagation and the resource is
+//! stopped as any other.
+
+use super::actions::{ActionSet, EdgeFlags};
+use super::cluster::*;
+use super::unpack::is_true;
+
+/// Where `r` would migrate from and to, if it may migrate now.
+pub fn migration_of(cluster: &Cluster, r: RscId) -> Option<(NodeId, NodeId)> {
+    let rsc = cluster.rsc(r);
+    if rsc.variant != Variant::Primitive || !rsc.meta.get("allow-migrate").is_some_and(|v| is_true(v)) {
+        return None;
+    }
+    if !rsc.managed || rsc.failed || rsc.pending_task.as_deref() == Some("start") || rsc.running_on.len() != 1
+    {
+        return None;
+    }
+    let current = rsc.running_on[0];
+    let next = rsc.assigned.filter(|_| rsc.next_role.is_active())?;
+    if current == next || cluster.node(current).unclean || cluster.node(next).unclean {
+        return None;
+    }
+    Some((current, next))
+}
+
+/// Creates `migrate_to` and `migrate_from` for a migrating resource whose
+/// stop and start already exist, and turns the start into a pseudo-action.
+pub fn create_migration_actions(cluster: &Cluster, set: &mut ActionSet, r: RscId) {
+    let Some((from, to)) = migration_of(cluster, r) else { return };
+    let Some(&start) = set.find(r, "start", Some(to)).first() else { return };
+    let mut migrate_to = ActionSet::new_action(Some(r), "migrate_to", 0, Some(from));
+    migrate_to.optional = false;
+    set.add(migrate_to);
+    let mut migrate_from = ActionSet::new_action(Some(r), "migrate_from", 0, Some(to));
+    migrate_from.optional = false;
+    set.add(migrate_from);
+    set.actions[start].pseudo = true;
+}
+
+/// Probes, then `migrate_to`, then `migrate_from`, then the stop and the
+/// (pseudo) start.
+pub fn order_migration(set: &mut ActionSet, r: RscId) {
+    let (Some(&to), Some(&from)) =
+        (set.find(r, "migrate_to", None).first(), set.find(r, "migrate_from", None).first())
+    else {
+        return;
+    };
+    let probes: Vec<usize> =
+        set.find(r, "monitor", None).into_iter().filter(|&p| set.actions[p].is_probe).collect();
+    for p in probes {
+        set.edge(p, to, EdgeFlags::ORDER);
+    }
+    let needs = EdgeFlags { ordered: true, runnable_left: true, ..Default::default() };
+    set.edge(to, from, needs);
+    for s in set.find(r, "stop", None).into_iter().chain(set.find(r, "start", None)) {
+        set.edge(from, s, EdgeFlags::ORDER);
+    }
+}
+
+/// Orderings on a migrating resource's start or stop also hold its
+/// `migrate_to`: "A start then B start" waits for A's start (or A's
+/// `migrate_from` when A migrates too), "A stop then B stop" and "A promote
+/// then B start" likewise.
+pub fn order_migration_equivalents(cluster: &Cluster, set: &mut ActionSet) {
+    for o in &cluster.orderings {
+        if o.first == o.then {
+            continue;
+        }
+        let Some(&then_to) = set.find(o.then, "migrate_to", None).first() else { continue };
+        let firsts: Vec<usize> = match (o.first_action.as_str(), o.then_action.as_str()) {
+            ("start", "start") => {
+                let from = set.find(o.first, "migrate_from", None);
+                if from.is_empty() {
+                    set.find(o.first, "start", None)
+                } else {
+                    from
+                }
+            }
+            ("stop", "stop") => set.find(o.first, "stop", None),
+            ("promote", "start") => set.find(o.first, "promote", None),
+            _ => continue,
+        };
+        for f in firsts {
+            set.edge(f, then_to, EdgeFlags::ORDER);
+        }
+    }
+}
+
+/// Abandons migrations whose start cannot run, or whose migration steps
+/// cannot: the resource is then stopped (and started elsewhere if it can).
+pub fn settle_migrations(set: &mut ActionSet, r: RscId) {
+    let steps: Vec<usize> =
+        set.find(r, "migrate_to", None).into_iter().chain(set.find(r, "migrate_from", None)).collect();
+    if steps.is_empty() {
+        return;
+    }
+    let starts = set.find(r, "start", None);
+    let viable = steps.iter().chain(starts.iter()).all(|&a| set.actions[a].runnable);
+    if viable {
+        return;
+    }
+    for a in steps {
+        set.actions[a].runnable = false;
+        set.actions[a].optional = true;
+    }
+    for s in starts {
+        set.actions[s].pseudo = false;
+    }
+}
+
+/// Whether `r` migrates in this transition.
+pub fn migrates(set: &ActionSet, r: RscId) -> bool {
+    set.find(r, "migrate_to", None)
+        .first()
+        .is_some_and(|&a| set.actions[a].runnable && !set.actions[a].optional)
+}
