@@ -52,8 +52,7 @@ pub fn order_migration(set: &mut ActionSet, r: RscId) {
     else {
         return;
     };
-    let probes: Vec<usize> =
-        set.find(r, "monitor", None).into_iter().filter(|&p| set.actions[p].is_probe).collect();
+    let probes: Vec<usize> = set.of_rsc(r).iter().copied().filter(|&p| set.actions[p].is_probe).collect();
     for p in probes {
         set.edge(p, to, EdgeFlags::ORDER);
     }
