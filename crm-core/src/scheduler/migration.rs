@@ -77,13 +77,13 @@ pub fn order_migration_equivalents(cluster: &Cluster, set: &mut ActionSet) {
             ("start", "start") => {
                 let from = set.find(o.first, "migrate_from", None);
                 if from.is_empty() {
-                    set.find(o.first, "start", None)
+                    super::ordering::first_side(cluster, set, o.first, "start")
                 } else {
                     from
                 }
             }
-            ("stop", "stop") => set.find(o.first, "stop", None),
-            ("promote", "start") => set.find(o.first, "promote", None),
+            ("stop", "stop") => super::ordering::first_side(cluster, set, o.first, "stop"),
+            ("promote", "start") => super::ordering::first_side(cluster, set, o.first, "promote"),
             _ => continue,
         };
         for f in firsts {
@@ -103,6 +103,22 @@ pub fn settle_migrations(set: &mut ActionSet, r: RscId) {
     let starts = set.find(r, "start", None);
     let viable = steps.iter().chain(starts.iter()).all(|&a| set.actions[a].runnable);
     if viable {
+        // A merely optional wait for the old copy's stop does not hold up
+        // others: the resource is already running on its new node.
+        for s in set.find(r, "stop", None) {
+            for e in set.edges.iter_mut() {
+                let f = e.flags;
+                let only_orders = !(f.implies_then
+                    || f.implies_first
+                    || f.runnable_left
+                    || f.asymmetrical
+                    || f.one_or_more
+                    || f.same_node_only);
+                if e.first == s && only_orders && set.actions[e.then].rsc != Some(r) {
+                    e.flags.ordered = false;
+                }
+            }
+        }
         return;
     }
     for a in steps {

@@ -8,7 +8,7 @@ use super::cluster::*;
 
 /// The action that stands for "`task` of `rsc` has finished", used when `rsc` is
 /// the first side of an ordering.
-fn first_side(cluster: &Cluster, set: &ActionSet, rsc: RscId, task: &str) -> Vec<usize> {
+pub(crate) fn first_side(cluster: &Cluster, set: &ActionSet, rsc: RscId, task: &str) -> Vec<usize> {
     let r = cluster.rsc(rsc);
     match r.variant {
         Variant::Primitive => set.find(rsc, task, None),
