@@ -65,25 +65,36 @@ pub fn order_migration(set: &mut ActionSet, r: RscId) {
 
 /// Orderings on a migrating resource's start or stop also hold its
 /// `migrate_to`: "A start then B start" waits for A's start (or A's
-/// `migrate_from` when A migrates too), "A stop then B stop" and "A promote
-/// then B start" likewise.
+/// `migrate_from` when A migrates too), "A stop then B stop" for A's stop
+/// unless A migrates, "A promote then B start" for the promotion. A group's
+/// members are ordered so among themselves.
 pub fn order_migration_equivalents(cluster: &Cluster, set: &mut ActionSet) {
-    for o in &cluster.orderings {
-        if o.first == o.then {
+    let mut pairs: Vec<(RscId, &str, RscId, &str)> = cluster
+        .orderings
+        .iter()
+        .map(|o| (o.first, o.first_action.as_str(), o.then, o.then_action.as_str()))
+        .collect();
+    for g in cluster.resources.iter().filter(|g| g.variant == Variant::Group) {
+        for w in g.children.windows(2) {
+            pairs.push((w[0], "start", w[1], "start"));
+            pairs.push((w[1], "stop", w[0], "stop"));
+        }
+    }
+    for (first, first_action, then, then_action) in pairs {
+        if first == then {
             continue;
         }
-        let Some(&then_to) = set.find(o.then, "migrate_to", None).first() else { continue };
-        let firsts: Vec<usize> = match (o.first_action.as_str(), o.then_action.as_str()) {
-            ("start", "start") => {
-                let from = set.find(o.first, "migrate_from", None);
-                if from.is_empty() {
-                    super::ordering::first_side(cluster, set, o.first, "start")
-                } else {
-                    from
-                }
+        let Some(&then_to) = set.find(then, "migrate_to", None).first() else { continue };
+        let first_from = set.find(first, "migrate_from", None);
+        let firsts: Vec<usize> = match (first_action, then_action) {
+            ("start", "start") if first_from.is_empty() => {
+                super::ordering::first_side(cluster, set, first, "start")
             }
-            ("stop", "stop") => super::ordering::first_side(cluster, set, o.first, "stop"),
-            ("promote", "start") => super::ordering::first_side(cluster, set, o.first, "promote"),
+            ("start", "start") => first_from,
+            ("stop", "stop") if first_from.is_empty() => {
+                super::ordering::first_side(cluster, set, first, "stop")
+            }
+            ("promote", "start") => super::ordering::first_side(cluster, set, first, "promote"),
             _ => continue,
         };
         for f in firsts {
