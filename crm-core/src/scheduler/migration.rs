@@ -69,11 +69,22 @@ pub fn order_migration(set: &mut ActionSet, r: RscId) {
 /// unless A migrates, "A promote then B start" for the promotion. A group's
 /// members are ordered so among themselves.
 pub fn order_migration_equivalents(cluster: &Cluster, set: &mut ActionSet) {
-    let mut pairs: Vec<(RscId, &str, RscId, &str)> = cluster
-        .orderings
-        .iter()
-        .map(|o| (o.first, o.first_action.as_str(), o.then, o.then_action.as_str()))
-        .collect();
+    let invert = |t: &str| match t {
+        "start" => Some("stop"),
+        "stop" => Some("start"),
+        "promote" => Some("demote"),
+        "demote" => Some("promote"),
+        _ => None,
+    };
+    let mut pairs: Vec<(RscId, &str, RscId, &str)> = Vec::new();
+    for o in &cluster.orderings {
+        pairs.push((o.first, o.first_action.as_str(), o.then, o.then_action.as_str()));
+        if o.symmetrical {
+            if let (Some(fi), Some(ti)) = (invert(&o.first_action), invert(&o.then_action)) {
+                pairs.push((o.then, ti, o.first, fi));
+            }
+        }
+    }
     for g in cluster.resources.iter().filter(|g| g.variant == Variant::Group) {
         for w in g.children.windows(2) {
             pairs.push((w[0], "start", w[1], "start"));
@@ -95,6 +106,7 @@ pub fn order_migration_equivalents(cluster: &Cluster, set: &mut ActionSet) {
                 super::ordering::first_side(cluster, set, first, "stop")
             }
             ("promote", "start") => super::ordering::first_side(cluster, set, first, "promote"),
+            ("demote", "stop") => super::ordering::first_side(cluster, set, first, "demote"),
             _ => continue,
         };
         for f in firsts {
