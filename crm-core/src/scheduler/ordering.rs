@@ -114,7 +114,8 @@ fn link_through_minimum(cluster: &Cluster, set: &mut ActionSet, o: &Ordering, fl
     met.pseudo = true;
     met.required_runnable_before = o.min_first_instances;
     let met = set.add(met);
-    let counts = EdgeFlags { one_or_more: true, implies_then_printed: true, ..Default::default() };
+    let counts =
+        EdgeFlags { ordered: true, one_or_more: true, implies_then_printed: true, ..Default::default() };
     for &inst in &cluster.rsc(o.first).children {
         for f in set.find(inst, &o.first_action, None) {
             set.edge(f, met, counts);
