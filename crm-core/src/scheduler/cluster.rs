@@ -436,6 +436,10 @@ pub struct Ordering {
     /// With a clone first (`clone-min`, or `require-all=false`): how many of
     /// its instances must be able to do the first action (0: all of it).
     pub min_first_instances: usize,
+    /// From a resource set with `require-all=false`: the then side waits for
+    /// any one of the set's members, through the pseudo-action of this name
+    /// (`one-or-more:<set id>`), shared by the set's orderings.
+    pub gate: Option<String>,
 }
 
 /// The whole working set handed from stage to stage.

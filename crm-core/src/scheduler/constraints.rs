@@ -420,21 +420,26 @@ fn unpack_order(cluster: &mut Cluster, o: &cs::Order, expand: &Expand<'_>) {
                     kind,
                     symmetrical,
                     min_first_instances,
+                    gate: None,
                 });
             }
         }
         return;
     }
-    let sets: Vec<(Vec<RscId>, bool, String)> = o
+    // (members, sequential, action, gate when require-all=false)
+    type SetOrder = (Vec<RscId>, bool, String, Option<String>);
+    let sets: Vec<SetOrder> = o
         .sets
         .iter()
         .map(|s| {
             let members = s.resources.iter().flat_map(|r| expand(cluster, &r.id)).collect();
             let sequential = s.sequential.as_deref().map(is_true).unwrap_or(true);
-            (members, sequential, s.action.clone().unwrap_or_else(|| "start".into()))
+            let any_one = s.require_all.as_deref().is_some_and(|v| !is_true(v));
+            let gate = any_one.then(|| format!("one-or-more:{}", s.id.as_deref().unwrap_or(&o.id)));
+            (members, sequential && !any_one, s.action.clone().unwrap_or_else(|| "start".into()), gate)
         })
         .collect();
-    let push = |cluster: &mut Cluster, f: RscId, fa: &str, t: RscId, ta: &str| {
+    let push = |cluster: &mut Cluster, f: RscId, fa: &str, t: RscId, ta: &str, gate: Option<String>| {
         cluster.orderings.push(Ordering {
             id: o.id.clone(),
             first: f,
@@ -444,12 +449,13 @@ fn unpack_order(cluster: &mut Cluster, o: &cs::Order, expand: &Expand<'_>) {
             kind,
             symmetrical,
             min_first_instances: 0,
+            gate,
         });
     };
-    for (members, sequential, action) in &sets {
+    for (members, sequential, action, _) in &sets {
         if *sequential {
             for w in members.windows(2) {
-                push(cluster, w[0], action, w[1], action);
+                push(cluster, w[0], action, w[1], action, None);
             }
         }
     }
@@ -461,7 +467,7 @@ fn unpack_order(cluster: &mut Cluster, o: &cs::Order, expand: &Expand<'_>) {
             if next.1 { next.0.first().copied().into_iter().collect() } else { next.0.clone() };
         for &f in &firsts {
             for &t in &thens {
-                push(cluster, f, &prev.2, t, &next.2);
+                push(cluster, f, &prev.2, t, &next.2, prev.3.clone());
             }
         }
     }

@@ -85,7 +85,9 @@ pub fn apply_order_constraints(cluster: &Cluster, set: &mut ActionSet) {
         if o.kind == OrderKind::Serialize {
             continue;
         }
-        if o.min_first_instances > 0 {
+        if let Some(gate) = &o.gate {
+            link_through_gate(cluster, set, o, gate, forward);
+        } else if o.min_first_instances > 0 {
             link_through_minimum(cluster, set, o, forward);
         } else {
             link(cluster, set, o.first, &o.first_action, o.then, &o.then_action, forward);
@@ -127,6 +129,33 @@ fn link_through_minimum(cluster: &Cluster, set: &mut ActionSet, o: &Ordering, fl
     }
     for t in implied_members(cluster, set, o.then, &o.then_action) {
         set.edge(met, t, EdgeFlags { ordered: false, implies_first: false, ..after });
+    }
+}
+
+/// An ordering after "any one of a set" (`require-all=false`): every
+/// member's action counts toward one pseudo-action shared by the set, which
+/// is runnable while at least one of them is, and the then side waits for it.
+fn link_through_gate(cluster: &Cluster, set: &mut ActionSet, o: &Ordering, gate: &str, flags: EdgeFlags) {
+    let g = match set.actions.iter().position(|a| a.rsc.is_none() && a.pseudo && a.task == gate) {
+        Some(g) => g,
+        None => {
+            let mut a = ActionSet::new_action(None, gate, 0, None);
+            a.pseudo = true;
+            a.required_runnable_before = 1;
+            set.add(a)
+        }
+    };
+    let counts =
+        EdgeFlags { ordered: true, one_or_more: true, implies_then_printed: true, ..Default::default() };
+    for f in first_side(cluster, set, o.first, &o.first_action) {
+        set.edge(f, g, counts);
+    }
+    let after = EdgeFlags { runnable_left: true, ..flags };
+    for t in then_side(set, o.then, &o.then_action) {
+        set.edge(g, t, after);
+    }
+    for t in implied_members(cluster, set, o.then, &o.then_action) {
+        set.edge(g, t, EdgeFlags { ordered: false, implies_first: false, ..after });
     }
 }
 
