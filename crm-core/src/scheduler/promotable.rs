@@ -265,7 +265,11 @@ pub fn set_instance_roles(cluster: &mut Cluster, clone: RscId, assignment_order:
             .then_with(|| super::instance_order::compare(cluster, clone, ia, ib, &promotion_priority))
     });
 
-    let promoted_max = cluster.rsc(clone).promoted_max;
+    // Without quorum under no-quorum-policy=demote, nothing stays promoted.
+    let demote_all = !cluster.have_quorum
+        && cluster.options.no_quorum_policy == super::options::NoQuorumPolicy::Demote
+        && !cluster.rsc(clone).requires_nothing;
+    let promoted_max = if demote_all { 0 } else { cluster.rsc(clone).promoted_max };
     let per_node_max = cluster.rsc(clone).promoted_node_max;
     let mut per_node = vec![0usize; n_nodes];
     let mut promoted = 0usize;
