@@ -1154,8 +1154,13 @@ fn classify(rc: i32, status: i32, target: i32, is_probe: bool, interval_ms: u64)
     // An "error" status is judged again by its result code (Pacemaker does):
     // the expected code means the operation did what was asked.
     if status != EXEC_DONE && status != EXEC_ERROR {
-        if status == EXEC_NOT_SUPPORTED && interval_ms > 0 {
-            return Outcome::Failed { hard: true, fatal: false };
+        // Final statuses as the executor reported them: only hard and fatal
+        // errors (and a missing agent) keep the resource off the node.
+        match status {
+            5 | 7 | 10 | 11 => return Outcome::Failed { hard: true, fatal: false },
+            6 => return Outcome::Failed { hard: false, fatal: true },
+            EXEC_NOT_SUPPORTED => return Outcome::Failed { hard: false, fatal: false },
+            _ => {}
         }
         // Timed out, error, not installed...: an ordinary failure unless the rc says more.
         return match rc {
@@ -1174,6 +1179,8 @@ fn classify(rc: i32, status: i32, target: i32, is_probe: bool, interval_ms: u64)
         OCF_NOT_RUNNING if target == OCF_OK && interval_ms == 0 => {
             Outcome::Failed { hard: false, fatal: false }
         }
+        // "Unimplemented" from a recurring operation is only unsupported.
+        3 if interval_ms > 0 => Outcome::Failed { hard: false, fatal: false },
         2 | 3 | 4 | OCF_NOT_INSTALLED => Outcome::Failed { hard: true, fatal: false },
         OCF_NOT_CONFIGURED => Outcome::Failed { hard: false, fatal: true },
         _ => Outcome::Failed { hard: false, fatal: false },
