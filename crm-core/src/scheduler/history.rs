@@ -794,12 +794,10 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                     "demote" if this_fail == OnFail::Block => role = Role::Promoted,
                     "demote" if o.rc == OCF_NOT_RUNNING => role = Role::Stopped,
                     "demote" => role = Role::Unpromoted,
-                    "start" => {
-                        if cluster.options.start_failure_is_fatal {
-                            ban(cluster, rsc, node);
-                        }
-                        role = role.max(Role::Started);
-                    }
+                    // A failed start keeps the resource off the node only
+                    // through its fail count (set to INFINITY by the
+                    // controller with start-failure-is-fatal).
+                    "start" => role = role.max(Role::Started),
                     _ => {
                         if o.rc == OCF_FAILED_PROMOTED {
                             role = Role::Promoted;
