@@ -1194,8 +1194,34 @@ fn unpack_fail_counts(cluster: &mut Cluster) {
             continue;
         }
         let id = cluster.resources[ri].id.clone();
-        let prefix = format!("fail-count-{id}");
-        let lf_prefix = format!("last-failure-{id}");
+        // An anonymous clone's instances share their fail counts, whatever
+        // instance number the attribute was recorded under.
+        let anonymous = {
+            let mut p = cluster.resources[ri].parent;
+            let mut anon = false;
+            while let Some(x) = p {
+                let r = &cluster.resources[x.0];
+                if r.variant == Variant::Clone && !r.unique {
+                    anon = true;
+                }
+                p = r.parent;
+            }
+            anon
+        };
+        let base = if anonymous { id.rsplit_once(':').map_or(id.as_str(), |(b, _)| b) } else { id.as_str() };
+        let prefix = format!("fail-count-{base}");
+        let lf_prefix = format!("last-failure-{base}");
+        let matches = |rest: &str| {
+            let rest = if anonymous {
+                match rest.strip_prefix(':') {
+                    Some(r) => r.trim_start_matches(|c: char| c.is_ascii_digit()),
+                    None => rest,
+                }
+            } else {
+                rest
+            };
+            rest.is_empty() || rest.starts_with('#')
+        };
         let timeout = cluster.resources[ri].failure_timeout_s;
         for ni in 0..cluster.nodes.len() {
             let attrs = &cluster.nodes[ni].attrs;
@@ -1205,8 +1231,7 @@ fn unpack_fail_counts(cluster: &mut Cluster) {
                 if !k.starts_with(&prefix) {
                     break;
                 }
-                let rest = &k[prefix.len()..];
-                if rest.is_empty() || rest.starts_with('#') {
+                if matches(&k[prefix.len()..]) {
                     total = total.plus(Score::parse(v).unwrap_or(Score::ZERO));
                 }
             }
@@ -1214,8 +1239,7 @@ fn unpack_fail_counts(cluster: &mut Cluster) {
                 if !k.starts_with(&lf_prefix) {
                     break;
                 }
-                let rest = &k[lf_prefix.len()..];
-                if rest.is_empty() || rest.starts_with('#') {
+                if matches(&k[lf_prefix.len()..]) {
                     last_failure = last_failure.max(v.parse().unwrap_or(0));
                 }
             }
