@@ -1112,7 +1112,10 @@ fn check_config(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord
             None => true,
             Some(d) => d != all_digest,
         };
-        if restart_needed || (changed && (!supports_reload || !extra.is_empty())) {
+        // History of another agent restarts the resource anyway (without a
+        // reason); its parameters are not compared.
+        let agent_changed = cluster.rsc(rsc).agent_changed_on.contains(&node);
+        if !agent_changed && (restart_needed || (changed && (!supports_reload || !extra.is_empty()))) {
             if !cluster.rsc(rsc).digest_changed_on.contains(&node) {
                 cluster.rsc_mut(rsc).digest_changed_on.push(node);
             }
