@@ -96,9 +96,21 @@ impl ResourceVariant for Group {
                     set.edge(a, b, MANDATORY);
                 }
             }
+            // A member whose stop can never happen (blocked) holds back the
+            // stops of the members before it.
+            let blocked = cluster.rsc(w[1]).blocked;
             for b in set.find(w[1], "stop", None) {
                 for a in set.find(w[0], "stop", None) {
-                    set.edge(b, a, EdgeFlags { ordered: true, implies_first: true, ..Default::default() });
+                    set.edge(
+                        b,
+                        a,
+                        EdgeFlags {
+                            ordered: true,
+                            implies_first: true,
+                            runnable_left: blocked,
+                            ..Default::default()
+                        },
+                    );
                 }
             }
         }
