@@ -789,8 +789,6 @@ fn apply_clone_meta(r: &mut Resource, nodes: usize) {
     r.notify = flag("notify");
 }
 
-/// Evaluates location rules for one node; exposed for the constraints stage.
-
 /// Whether any resource (or the resource defaults) provides or requires
 /// unfencing, whatever rules the sets carry, as Pacemaker decides it.
 fn unfencing_configured(cfg: &cs::Configuration) -> bool {
