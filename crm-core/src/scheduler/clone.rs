@@ -426,7 +426,26 @@ pub fn require_from_instances(cluster: &Cluster, set: &mut ActionSet) -> bool {
                     set.find(c, t, None).first().copied()
                 })
                 .collect();
-            if set.actions[a].optional && of_instances.iter().any(|&x| !set.actions[x].optional) {
+            // An instance stopping for good has, in Pacemaker, a start when an
+            // ordering counts the clone's instances (clone-min); its stop
+            // requires it (though it cannot run), so the clone's start and
+            // running are in the graph too.
+            let counted = cluster.orderings.iter().any(|o| o.first == RscId(i) && o.min_first_instances > 0);
+            let stops_for_good = matches!(task, "start")
+                && counted
+                && rsc.children.iter().any(|&c| {
+                    let i = cluster.rsc(c);
+                    i.variant == Variant::Primitive
+                        && i.assigned.is_none()
+                        && i.managed
+                        && set
+                            .find(c, "stop", None)
+                            .iter()
+                            .any(|&s| !set.actions[s].optional && set.actions[s].runnable)
+                });
+            if set.actions[a].optional
+                && (stops_for_good || of_instances.iter().any(|&x| !set.actions[x].optional))
+            {
                 set.actions[a].optional = false;
                 changed = true;
             }
