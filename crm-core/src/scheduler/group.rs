@@ -58,9 +58,10 @@ impl ResourceVariant for Group {
                 set.edge(start, s, ordered_first);
                 set.edge(s, running, EdgeFlags { runnable_left: true, ..ordered_then });
             }
+            // The group is stopped only if every member's stop can run.
             for s in set.find(m, "stop", None) {
                 set.edge(stop, s, ordered_first);
-                set.edge(s, stopped, ordered_then);
+                set.edge(s, stopped, EdgeFlags { runnable_left: true, ..ordered_then });
             }
         }
         if in_promotable(cluster, r) {
