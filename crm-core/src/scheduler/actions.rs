@@ -291,8 +291,17 @@ pub fn create_config_change_actions(cluster: &Cluster, set: &mut ActionSet) -> V
 /// these while reading the history, so before any other action.
 pub fn create_failcount_clears(cluster: &Cluster, set: &mut ActionSet) -> Vec<usize> {
     let mut out = Vec::new();
+    // Anonymous clone instances share their fail count: one clear per node.
+    let mut seen: std::collections::BTreeSet<(String, NodeId)> = std::collections::BTreeSet::new();
     for (i, r) in cluster.resources.iter().enumerate() {
-        for &n in &r.clear_failcount_on {
+        let mut nodes = r.clear_failcount_on.clone();
+        // Created in reverse status-section order, they are scheduled in
+        // that order (as Pacemaker's, which reads the history node by node).
+        nodes.sort_by_key(|&n| std::cmp::Reverse(cluster.node(n).status_order));
+        for n in nodes {
+            if !seen.insert((cluster.anonymous_base_id(RscId(i)).to_string(), n)) {
+                continue;
+            }
             let mut a = ActionSet::new_action(Some(RscId(i)), "clear_failcount", 0, Some(n));
             a.optional = false;
             out.push(set.add(a));

@@ -96,6 +96,9 @@ pub struct Node {
     /// The remote or guest node must be reset (fenced, or its container
     /// recovered) before it can run resources again.
     pub remote_requires_reset: bool,
+    /// Where the node's `node_state` is in the status section (Pacemaker
+    /// reads the history, and creates what it implies, in that order).
+    pub status_order: usize,
 }
 
 impl Node {
@@ -540,6 +543,31 @@ impl Cluster {
     }
 
     /// The top-level resource that contains `rsc`.
+    /// Whether `rsc` is (inside) an instance of an anonymous clone, whose
+    /// instances share one name in the history.
+    pub fn in_anonymous_clone(&self, rsc: RscId) -> bool {
+        let mut p = self.resources[rsc.0].parent;
+        while let Some(x) = p {
+            let r = &self.resources[x.0];
+            if r.variant == Variant::Clone && !r.unique {
+                return true;
+            }
+            p = r.parent;
+        }
+        false
+    }
+
+    /// `rsc`'s id without its instance number when it is an anonymous clone
+    /// instance (`pingd:1` is `pingd`).
+    pub fn anonymous_base_id(&self, rsc: RscId) -> &str {
+        let id = self.resources[rsc.0].id.as_str();
+        if self.in_anonymous_clone(rsc) {
+            id.rsplit_once(':').map_or(id, |(b, _)| b)
+        } else {
+            id
+        }
+    }
+
     pub fn top_of(&self, mut rsc: RscId) -> RscId {
         while let Some(p) = self.resources[rsc.0].parent {
             rsc = p;

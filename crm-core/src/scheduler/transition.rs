@@ -123,6 +123,7 @@ impl Transition {
         // Actions name the resource as its history does.
         let id = self.cluster.action_name(r, a.node);
         if a.task == "clear_failcount" {
+            let id = self.cluster.anonymous_base_id(r);
             return format!("  * Cluster action:  clear_failcount for {id} on {node}");
         }
         if a.pseudo {

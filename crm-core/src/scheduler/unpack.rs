@@ -181,8 +181,10 @@ fn unpack_nodes(
         attrs.insert("#kind".into(), if kind == NodeKind::Remote { "remote" } else { "cluster" }.into());
         let is_dc = cluster.dc_uuid.as_deref() == Some(n.id.as_str());
         attrs.insert("#is_dc".into(), if is_dc { "true" } else { "false" }.into());
-        let state = states.iter().find(|s| s.id.as_deref() == Some(n.id.as_str()));
+        let state_index = states.iter().position(|s| s.id.as_deref() == Some(n.id.as_str()));
+        let state = state_index.map(|i| &states[i]);
         let mut node = blank_node(&n.id, &name, kind, attrs, utilization);
+        node.status_order = state_index.unwrap_or(usize::MAX);
         node.unseen = state.is_none();
         if let Some(st) = state {
             if let Some(t) = &st.transient {
@@ -297,6 +299,7 @@ fn blank_node(
         bundle_guest: false,
         bundle_order: 0,
         remote_requires_reset: false,
+        status_order: usize::MAX,
     }
 }
 
