@@ -1196,22 +1196,10 @@ fn unpack_fail_counts(cluster: &mut Cluster) {
         if cluster.resources[ri].variant != Variant::Primitive {
             continue;
         }
-        let id = cluster.resources[ri].id.clone();
         // An anonymous clone's instances share their fail counts, whatever
         // instance number the attribute was recorded under.
-        let anonymous = {
-            let mut p = cluster.resources[ri].parent;
-            let mut anon = false;
-            while let Some(x) = p {
-                let r = &cluster.resources[x.0];
-                if r.variant == Variant::Clone && !r.unique {
-                    anon = true;
-                }
-                p = r.parent;
-            }
-            anon
-        };
-        let base = if anonymous { id.rsplit_once(':').map_or(id.as_str(), |(b, _)| b) } else { id.as_str() };
+        let anonymous = cluster.in_anonymous_clone(RscId(ri));
+        let base = cluster.anonymous_base_id(RscId(ri)).to_string();
         let prefix = format!("fail-count-{base}");
         let lf_prefix = format!("last-failure-{base}");
         let matches = |rest: &str| {

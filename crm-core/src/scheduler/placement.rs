@@ -153,13 +153,8 @@ pub fn apply_scores(cluster: &mut Cluster) {
             rsc.fail_counts.iter().filter(|(_, &c)| c >= rsc.migration_threshold).map(|(&n, _)| n).collect();
         // An anonymous clone instance's failures (a member's of a cloned
         // group too) ban the whole clone.
-        let mut anonymous = false;
-        let mut p = rsc.parent;
-        while let Some(x) = p {
-            anonymous |= cluster.rsc(x).variant == Variant::Clone && !cluster.rsc(x).unique;
-            p = cluster.rsc(x).parent;
-        }
-        let target = if anonymous { cluster.top_of(RscId(ri)) } else { RscId(ri) };
+        let target =
+            if cluster.in_anonymous_clone(RscId(ri)) { cluster.top_of(RscId(ri)) } else { RscId(ri) };
         for node in over {
             resource_location(cluster, target, Some(node), Score::NEG_INF);
         }
