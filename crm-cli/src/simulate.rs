@@ -106,7 +106,15 @@ pub fn run(cib: &mut Cib, opts: &Options, wall: i64) -> Result<Output> {
     let mut graph_xml = String::new();
     let mut dot = String::new();
     if opts.run || opts.simulate || opts.show_scores {
-        let transition = scheduler::schedule(cib, now);
+        let transition = scheduler::schedule_with(cib, now, opts.show_scores);
+        if let Some(log) = transition.cluster.score_log.as_ref().filter(|_| opts.show_scores) {
+            text.push_str("Allocation scores:\n");
+            for l in log {
+                text.push_str(l);
+                text.push('\n');
+            }
+            text.push('\n');
+        }
         if opts.run || opts.simulate {
             text.push_str("Transition Summary:\n");
             for l in scheduler::summary::transition_summary(&transition.cluster, &transition.actions) {

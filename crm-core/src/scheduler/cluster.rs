@@ -472,6 +472,9 @@ pub struct Cluster {
     /// task, interval). Pacemaker creates these as optional actions before
     /// any other, which fixes their place in the graph.
     pub history_recurring: Vec<(RscId, NodeId, String, u64)>,
+    /// When asked for (`crm_simulate -s`): the node scores each primitive
+    /// was placed with, as Pacemaker prints them.
+    pub score_log: Option<Vec<String>>,
     /// Tickets as the status section records them.
     pub ticket_states: Vec<super::tickets::TicketState>,
     /// Resources' dependencies on tickets, in configuration order.

@@ -46,7 +46,16 @@ pub use transition::Transition;
 
 /// Computes the transition for `cib` at time `now` (seconds since the epoch).
 pub fn schedule(cib: &Cib, now: i64) -> Transition {
+    schedule_with(cib, now, false)
+}
+
+/// As [`schedule`]; with `show_scores` the transition's cluster keeps the
+/// node scores each primitive was placed with (`Cluster::score_log`).
+pub fn schedule_with(cib: &Cib, now: i64, show_scores: bool) -> Transition {
     let mut cluster = unpack::unpack(cib, now);
+    if show_scores {
+        cluster.score_log = Some(Vec::new());
+    }
     tickets::apply_missing_tickets(&mut cluster);
     placement::apply_scores(&mut cluster);
     placement::assign_all(&mut cluster);

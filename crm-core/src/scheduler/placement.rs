@@ -611,6 +611,9 @@ pub fn assign_primitive(cluster: &mut Cluster, r: RscId, prefer: Option<NodeId>)
     if cluster.options.stonith_enabled && !cluster.has_stonith_resource {
         cluster.rsc_mut(r).managed = false;
     }
+    if cluster.score_log.is_some() {
+        log_scores(cluster, r);
+    }
     let rsc = cluster.rsc(r);
     let chosen = if !rsc.managed {
         rsc.current_node()
@@ -631,5 +634,25 @@ pub fn assign_primitive(cluster: &mut Cluster, r: RscId, prefer: Option<NodeId>)
     };
     if let Some(n) = chosen {
         cluster.nodes[n.0].assigned_count += 1;
+    }
+}
+
+/// Records `r`'s node scores as it is placed, in node order.
+fn log_scores(cluster: &mut Cluster, r: RscId) {
+    let rsc = cluster.rsc(r);
+    let lines: Vec<String> = cluster
+        .node_ids()
+        .filter_map(|n| {
+            let s = rsc.allowed[n.0]?;
+            let s = if node_available(cluster, n) { s } else { Score::NEG_INF };
+            Some(format!(
+                "pcmk__primitive_assign: {} allocation score on {}: {s}",
+                rsc.id,
+                cluster.node(n).name
+            ))
+        })
+        .collect();
+    if let Some(log) = cluster.score_log.as_mut() {
+        log.extend(lines);
     }
 }

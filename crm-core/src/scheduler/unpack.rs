@@ -44,6 +44,7 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
         rsc_index: std::collections::HashMap::new(),
         warnings: Vec::new(),
         history_recurring: Vec::new(),
+        score_log: None,
         ticket_states: super::tickets::unpack_ticket_states(cib),
         rsc_tickets: Vec::new(),
     };
