@@ -264,13 +264,13 @@ pub fn create_config_change_actions(cluster: &Cluster, set: &mut ActionSet) -> V
             out.push(i);
         }
         // Pacemaker cleans up only on nodes that can run actions, and never a
-        // failed resource's history.
+        // failed or unmanaged resource's history.
         let available = |n: NodeId| {
             let node = cluster.node(n);
             node.maintenance
                 || (node.online && !node.shutdown && !node.unclean && !node.standby && !node.pending)
         };
-        for node in r.cleanup_on.iter().filter(|&&n| !r.failed && available(n)) {
+        for node in r.cleanup_on.iter().filter(|&&n| r.managed && !r.failed && available(n)) {
             let mut a = ActionSet::new_action(Some(rid), "delete", 0, Some(*node));
             a.optional = false;
             out.push(set.add(a));
