@@ -122,7 +122,11 @@ impl ResourceVariant for Primitive {
                 if rsc.role != Role::Promoted {
                     if let Some(why) = placement::quorum_blocks(cluster, r) {
                         promote.runnable = false;
-                        promote.reason = Some(why.into());
+                        // From stopped, the start is what quorum blocks (and
+                        // says so); the promotion is merely blocked.
+                        if rsc.role >= Role::Unpromoted {
+                            promote.reason = Some(why.into());
+                        }
                     }
                 }
                 promote_id = Some(set.add(promote));
