@@ -121,6 +121,11 @@ fn disable_memory_purging() {
 
 fn main() -> Result<()> {
     disable_memory_purging();
+    // Scheduler tracing (every action and why) only when asked for, on stderr,
+    // so the output the suite compares stays Pacemaker's.
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("CRM_SIMULATE_LOG") {
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().init();
+    }
     let args = Args::parse();
     let text = read_input(&args)?;
     let source = args.xml_file.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "input".into());

@@ -92,5 +92,22 @@ pub fn schedule_with(cib: &Cib, now: i64, show_scores: bool) -> Transition {
             notify::create_notifications(&cluster, &mut set, r);
         }
     }
+    if tracing::enabled!(tracing::Level::TRACE) {
+        for (i, a) in set.actions.iter().enumerate() {
+            tracing::trace!(
+                "action {i}: {} {} on {:?} optional={} runnable={} pseudo={} reason={:?}",
+                a.rsc.map(|r| cluster.rsc(r).id.as_str()).unwrap_or("-"),
+                a.task,
+                a.node.map(|n| cluster.node(n).name.as_str()),
+                a.optional,
+                a.runnable,
+                a.pseudo,
+                a.reason
+            );
+        }
+        for e in &set.edges {
+            tracing::trace!("edge {} -> {}: {:?}", e.first, e.then, e.flags);
+        }
+    }
     transition::build(cluster, set)
 }

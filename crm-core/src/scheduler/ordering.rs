@@ -95,11 +95,13 @@ pub fn apply_order_constraints(cluster: &Cluster, set: &mut ActionSet) {
         if o.symmetrical {
             if let (Some(fi), Some(ti)) = (invert(&o.first_action), invert(&o.then_action)) {
                 // A stop that can never happen (a blocked resource) holds back
-                // the stops that must wait for it.
+                // the stops that must wait for it. (A clone's stop pseudo-action
+                // is unrunnable merely because no instance stops: that holds
+                // back nothing.)
                 let inverse = EdgeFlags {
                     ordered: true,
                     implies_first: mandatory,
-                    runnable_left: mandatory && ti == "stop",
+                    runnable_left: mandatory && ti == "stop" && cluster.rsc(o.then).variant != Variant::Clone,
                     ..Default::default()
                 };
                 link(cluster, set, o.then, ti, o.first, fi, inverse);

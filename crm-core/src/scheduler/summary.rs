@@ -33,10 +33,16 @@ pub fn transition_summary(cluster: &Cluster, set: &ActionSet) -> Vec<String> {
     for &r in &cluster.top {
         collect(cluster, set, r, &mut rows);
     }
-    let width = rows.iter().map(|(_, id, _, _)| id.len()).max().unwrap_or(0);
-    let dwidth = rows.iter().map(|(_, _, d, _)| d.len()).max().unwrap_or(0);
+    // Pacemaker's columns only ever widen as rows are printed: an id longer
+    // than the current width sets it to that length plus two, a longer detail
+    // to its length, so earlier rows keep the narrower columns.
+    let (mut width, mut dwidth) = (5, 5);
     for (change, id, details, reason) in rows {
-        let mut l = format!("  * {change:<10} {id:<width$} ( {details:>dwidth$} )");
+        if id.len() > width {
+            width = id.len() + 2;
+        }
+        dwidth = dwidth.max(details.len());
+        let mut l = format!("  * {change:<8}   {id:<width$}   ( {details:>dwidth$} )");
         if !reason.is_empty() {
             let _ = write!(l, "  {reason}");
         }
