@@ -98,9 +98,13 @@ pub fn apply_order_constraints(cluster: &Cluster, set: &mut ActionSet) {
                 // the stops that must wait for it. (A clone's stop pseudo-action
                 // is unrunnable merely because no instance stops: that holds
                 // back nothing.)
+                // Pacemaker flags the inverse "then implies first", but that
+                // only ever takes effect for collections' own pseudo-actions
+                // (which follow their instances anyway): a required stop of
+                // the later resource does not make the earlier one stop.
                 let inverse = EdgeFlags {
                     ordered: true,
-                    implies_first: mandatory,
+                    implies_first: false,
                     runnable_left: mandatory && ti == "stop" && cluster.rsc(o.then).variant != Variant::Clone,
                     ..Default::default()
                 };

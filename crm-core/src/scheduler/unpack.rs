@@ -580,6 +580,16 @@ impl ResourceBuilder<'_, '_> {
                 r.bundles_before = seen;
                 let hosts = self.cluster.nodes.iter().filter(|n| n.known_after(seen)).count();
                 apply_clone_meta(&mut r, hosts);
+                if r.unique && child.as_deref().is_some_and(|c| self.has_anonymous_only_agent(c)) {
+                    // Only OCF and fencing agents can tell unique instances
+                    // apart: anything else is cloned anonymously, at most one
+                    // instance per node.
+                    tracing::warn!("Ignoring globally-unique for {}: its agents can only be anonymous clones", r.id);
+                    r.unique = false;
+                    r.meta.insert("globally-unique".into(), "false".into());
+                    r.clone_node_max = 1;
+                    r.clone_max = r.clone_max.min(self.cluster.nodes.len());
+                }
                 let max = r.clone_max;
                 let cid = self.push(r);
                 if let Some(child) = child {
@@ -648,6 +658,21 @@ impl ResourceBuilder<'_, '_> {
         self.cluster.resources[id.0].bundle = Some(info);
         self.bundles_seen += 1;
         id
+    }
+
+    /// Whether a clone's child holds a primitive whose agent standard has no
+    /// notion of unique instances (anything but OCF and stonith).
+    fn has_anonymous_only_agent(&self, child: &cs::Resource) -> bool {
+        let anonymous_only = |p: &cs::Primitive| {
+            let tmpl = p.template.as_ref().and_then(|t| self.templates.get(t));
+            let class = p.class.as_deref().or_else(|| tmpl.and_then(|t| t.class.as_deref())).unwrap_or("");
+            !matches!(class, "ocf" | "stonith")
+        };
+        match child {
+            cs::Resource::Primitive(p) => anonymous_only(p),
+            cs::Resource::Group(g) => g.primitives.iter().any(anonymous_only),
+            _ => false,
+        }
     }
 
     fn add_primitive(&mut self, p: &cs::Primitive, parent: Option<RscId>, suffix: &str) -> RscId {
