@@ -33,15 +33,18 @@ pub fn transition_summary(cluster: &Cluster, set: &ActionSet) -> Vec<String> {
     for &r in &cluster.top {
         collect(cluster, set, r, &mut rows);
     }
-    // Pacemaker's columns only ever widen as rows are printed: an id longer
-    // than the current width sets it to that length plus two, a longer detail
-    // to its length, so earlier rows keep the narrower columns.
+    // Pacemaker's column widths only ever grow: an id longer than the width
+    // sets it to that length plus two, a longer detail to its length. The
+    // scheduler has already logged every row once in the same process, so the
+    // printed rows all use the widths that pass ended with.
     let (mut width, mut dwidth) = (5, 5);
-    for (change, id, details, reason) in rows {
+    for (_, id, details, _) in &rows {
         if id.len() > width {
             width = id.len() + 2;
         }
         dwidth = dwidth.max(details.len());
+    }
+    for (change, id, details, reason) in rows {
         let mut l = format!("  * {change:<8}   {id:<width$}   ( {details:>dwidth$} )");
         if !reason.is_empty() {
             let _ = write!(l, "  {reason}");
