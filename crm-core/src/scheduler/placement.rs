@@ -159,6 +159,7 @@ pub fn apply_scores(cluster: &mut Cluster) {
             resource_location(cluster, target, Some(node), Score::NEG_INF);
         }
     }
+    avoid_remote_nodes(cluster);
     // Exclusive discovery: only nodes named by an exclusive location may run it.
     for ri in 0..cluster.resources.len() {
         let exclusive_nodes: Option<Vec<NodeId>> = {
@@ -180,6 +181,34 @@ pub fn apply_scores(cluster: &mut Cluster) {
                 if s.is_some() && !nodes.contains(&NodeId(i)) {
                     *s = Some(Score::NEG_INF);
                 }
+            }
+        }
+    }
+}
+
+/// Remote connections and fencing devices never run on Pacemaker Remote
+/// nodes, and guests are not nested in them (a bundle's may be): those nodes
+/// are banned outright, whatever the constraints said.
+fn avoid_remote_nodes(cluster: &mut Cluster) {
+    let remote: Vec<usize> =
+        cluster.nodes.iter().enumerate().filter(|(_, n)| n.remote_rsc.is_some()).map(|(i, _)| i).collect();
+    if remote.is_empty() {
+        return;
+    }
+    let mut avoiders: Vec<RscId> = Vec::new();
+    for n in &cluster.nodes {
+        match (&n.remote_rsc, &n.container) {
+            (Some(_), Some(c)) if !n.bundle_guest => avoiders.extend(cluster.rsc_by_id(c)),
+            (Some(conn), None) => avoiders.extend(cluster.rsc_by_id(conn)),
+            _ => {}
+        }
+    }
+    avoiders.extend(cluster.primitives().into_iter().filter(|&r| cluster.rsc(r).is_stonith));
+    for r in avoiders {
+        let rsc = cluster.rsc_mut(r);
+        for &i in &remote {
+            if rsc.allowed[i].is_some() {
+                rsc.allowed[i] = Some(Score::NEG_INF);
             }
         }
     }
