@@ -21,6 +21,22 @@ pub fn create_probes(cluster: &Cluster, set: &mut ActionSet) -> Vec<(usize, RscI
     out
 }
 
+/// What a Pacemaker Remote node can never run is not probed there: fencing
+/// devices, remote connections, and (on a guest) the containers of guests.
+fn may_run_on_remote(cluster: &Cluster, r: RscId, n: NodeId) -> bool {
+    let node = cluster.node(n);
+    if node.remote_rsc.is_none() {
+        return true;
+    }
+    let rsc = cluster.rsc(r);
+    if rsc.is_stonith {
+        return false;
+    }
+    let is_connection = cluster.nodes.iter().any(|m| m.container.is_none() && m.remote_rsc.as_deref() == Some(&rsc.id));
+    let is_container = cluster.nodes.iter().any(|m| m.container.as_deref() == Some(&rsc.id));
+    !(is_connection || (node.container.is_some() && is_container))
+}
+
 fn known_anywhere_on(cluster: &Cluster, r: RscId, n: NodeId) -> bool {
     let rsc = cluster.rsc(r);
     rsc.known_on.contains(&n) || rsc.children.iter().any(|&c| known_anywhere_on(cluster, c, n))
@@ -54,6 +70,9 @@ fn probe(cluster: &Cluster, set: &mut ActionSet, r: RscId, n: NodeId, out: &mut 
                 return;
             }
             if rsc.discovery_exclusive && !exclusive_allows(cluster, r, n) {
+                return;
+            }
+            if !may_run_on_remote(cluster, r, n) {
                 return;
             }
             let mut p = ActionSet::new_action(Some(r), "monitor", 0, Some(n));
