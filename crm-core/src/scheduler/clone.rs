@@ -31,6 +31,7 @@ fn unassign(cluster: &mut Cluster, r: RscId) {
     if let Some(n) = cluster.rsc(r).assigned {
         if cluster.rsc(r).variant == Variant::Primitive {
             cluster.nodes[n.0].assigned_count = cluster.nodes[n.0].assigned_count.saturating_sub(1);
+            super::utilization::release(cluster, r, n);
         }
     }
     let rsc = cluster.rsc_mut(r);

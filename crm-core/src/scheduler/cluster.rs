@@ -77,6 +77,9 @@ pub struct Node {
     /// Node attributes: `<node>` instance attributes, then transient attributes.
     pub attrs: BTreeMap<String, String>,
     pub utilization: BTreeMap<String, String>,
+    /// Capacity not yet taken by the resources assigned here this run
+    /// (starts as `utilization`, read as numbers).
+    pub remaining: BTreeMap<String, i64>,
     /// Resources assigned here during this run (balances equal scores).
     pub assigned_count: usize,
     /// Why the node must be fenced, if it must.
@@ -267,6 +270,8 @@ pub struct Resource {
     pub this_with: Vec<usize>,
     /// Colocations where this resource is the primary ("with this").
     pub with_this: Vec<usize>,
+    /// What the resource uses of a node's capacity (its `utilization`).
+    pub utilization: BTreeMap<String, i64>,
     // --- clones
     pub unique: bool,
     pub promotable: bool,
@@ -316,6 +321,7 @@ impl Resource {
             agent: String::new(),
             meta: BTreeMap::new(),
             params: BTreeMap::new(),
+            utilization: BTreeMap::new(),
             ops: Vec::new(),
             priority: 0,
             stickiness: Score::ZERO,

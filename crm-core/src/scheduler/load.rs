@@ -12,6 +12,9 @@ pub fn order_by_load(cluster: &Cluster, set: &mut ActionSet, r: RscId) {
         return;
     }
     let rsc = cluster.rsc(r);
+    if rsc.utilization.is_empty() {
+        return;
+    }
     // Only the pair on the same node waits.
     let flags = EdgeFlags { ordered: true, same_node_only: true, ..Default::default() };
     for &n in &rsc.running_on {
@@ -24,6 +27,13 @@ pub fn order_by_load(cluster: &Cluster, set: &mut ActionSet, r: RscId) {
         let load = load_stopped(cluster, set, n);
         for s in set.find(r, "start", Some(n)) {
             set.edge(load, s, flags);
+        }
+        // A migration waits for the load leaving where it goes, not where
+        // the migrate_to runs.
+        if rsc.assigned == Some(n) {
+            for m in set.find(r, "migrate_to", None) {
+                set.edge(load, m, EdgeFlags { ordered: true, ..Default::default() });
+            }
         }
     }
 }

@@ -36,6 +36,7 @@ mod tickets;
 pub mod transition;
 pub mod unfencing;
 pub mod unpack;
+mod utilization;
 pub mod variants;
 
 use cib_schema::Cib;
@@ -58,6 +59,7 @@ pub fn schedule_with(cib: &Cib, now: i64, show_scores: bool) -> Transition {
     }
     tickets::apply_missing_tickets(&mut cluster);
     placement::apply_scores(&mut cluster);
+    utilization::sort_for_assignment(&mut cluster);
     placement::assign_all(&mut cluster);
     interleave::inhibit_unpaired(&mut cluster);
 

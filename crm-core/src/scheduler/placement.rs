@@ -401,7 +401,7 @@ fn best_score_matching(cluster: &Cluster, r: RscId, attr: &str, value: Option<&s
 /// favoured: skipped by the rest of that merge, then scored 1.
 const UNUSABLE: Score = Score(-100 * INFINITY);
 
-fn add_scores_matching_attr(
+pub(crate) fn add_scores_matching_attr(
     cluster: &Cluster,
     r: RscId,
     work: &mut NodeScores,
@@ -584,11 +584,13 @@ pub fn choose_node(cluster: &Cluster, r: RscId, prefer: Option<NodeId>) -> Optio
         }
     };
     let mut nodes: Vec<NodeId> = cluster.node_ids().filter(|n| rsc.allowed[n.0].is_some()).collect();
+    let minimal = super::utilization::ignores_current_node(cluster);
     nodes.sort_by(|&a, &b| {
         eff(b)
             .cmp(&eff(a))
-            .then(cluster.node(a).assigned_count.cmp(&cluster.node(b).assigned_count))
+            .then_with(|| super::utilization::tie_break(cluster, a, b))
             .then_with(|| match current {
+                _ if minimal => std::cmp::Ordering::Equal,
                 Some(c) if c == a => std::cmp::Ordering::Less,
                 Some(c) if c == b => std::cmp::Ordering::Greater,
                 _ => std::cmp::Ordering::Equal,
@@ -643,6 +645,8 @@ pub fn assign_primitive(cluster: &mut Cluster, r: RscId, prefer: Option<NodeId>)
     if cluster.score_log.is_some() {
         log_scores(cluster, r);
     }
+    let most_free = if cluster.rsc(r).managed { super::utilization::ban_insufficient_capacity(cluster, r) } else { None };
+    let prefer = prefer.or(most_free);
     let rsc = cluster.rsc(r);
     let chosen = if !rsc.managed {
         rsc.current_node()
@@ -663,6 +667,7 @@ pub fn assign_primitive(cluster: &mut Cluster, r: RscId, prefer: Option<NodeId>)
     };
     if let Some(n) = chosen {
         cluster.nodes[n.0].assigned_count += 1;
+        super::utilization::consume(cluster, r, n);
     }
 }
 

@@ -291,6 +291,7 @@ fn blank_node(
         expected_up: false,
         unseen: false,
         attrs,
+        remaining: utilization.iter().map(|(k, v)| (k.clone(), super::utilization::value(v))).collect(),
         utilization,
         assigned_count: 0,
         fence_reason: None,
@@ -705,6 +706,14 @@ impl ResourceBuilder<'_, '_> {
             inst.extend(t.instance.iter());
         }
         r.params = unpack_nvsets(&inst, &rsc_ctx, None, self.resolve);
+        let mut util: Vec<&NvSet> = p.utilization.iter().collect();
+        if let Some(t) = tmpl {
+            util.extend(t.utilization.iter());
+        }
+        r.utilization = unpack_nvsets(&util, &rsc_ctx, None, self.resolve)
+            .into_iter()
+            .map(|(k, v)| (k, super::utilization::value(&v)))
+            .collect();
         r.is_stonith = r.class == "stonith";
         if r.is_stonith {
             self.cluster.has_stonith_resource = true;
