@@ -62,6 +62,52 @@ pub fn op_params(
     all
 }
 
+/// Whether the parameters differ from the recorded ones only in those the
+/// history marks secure (`op-secure-params`): the simulator then treats the
+/// operation as unchanged, as `crm_simulate` does on sanitized CIBs.
+pub fn only_sanitized_changed(op: &cib_schema::LrmRscOp, all: &BTreeMap<String, String>, is_stonith: bool) -> bool {
+    let Some(recorded) = op.op_secure_digest.as_deref() else { return false };
+    let secure: Vec<&str> = op.op_secure_params.as_deref().unwrap_or("").split_whitespace().collect();
+    let old = version_below(op.crm_feature_set.as_deref().unwrap_or(""), &[3, 16, 0]);
+    let mut params = all.clone();
+    params.retain(|k, _| !secure.contains(&k.as_str()));
+    if old {
+        // Older controllers hashed only what the agent declares: neither the
+        // fencing parameters Pacemaker adds nor the timeout.
+        if is_stonith {
+            params.retain(|k, _| !is_fence_param(k));
+        }
+        params.remove("CRM_meta_timeout");
+    }
+    params_digest(&params) == recorded
+}
+
+fn version_below(v: &str, than: &[u64]) -> bool {
+    let parts: Vec<u64> = v.split('.').map(|p| p.trim().parse().unwrap_or(0)).collect();
+    for (i, &t) in than.iter().enumerate() {
+        let p = parts.get(i).copied().unwrap_or(0);
+        if p != t {
+            return p < t;
+        }
+    }
+    false
+}
+
+/// Parameters Pacemaker's fencer interprets itself (not the agent's).
+fn is_fence_param(name: &str) -> bool {
+    if matches!(name, "provides" | "stonith-timeout") {
+        return true;
+    }
+    let Some(rest) = name.strip_prefix("pcmk_") else { return false };
+    if matches!(
+        rest,
+        "action_limit" | "delay_base" | "delay_max" | "host_argument" | "host_check" | "host_list" | "host_map"
+    ) {
+        return true;
+    }
+    rest.find('_').is_some_and(|i| matches!(&rest[i..], "_action" | "_timeout" | "_retries"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
