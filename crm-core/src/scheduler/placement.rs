@@ -146,7 +146,8 @@ pub fn apply_scores(cluster: &mut Cluster) {
     }
     for ri in 0..cluster.resources.len() {
         let rsc = &cluster.resources[ri];
-        if rsc.variant != Variant::Primitive || rsc.migration_threshold == 0 {
+        // Ignored failures do not count toward the threshold either.
+        if rsc.variant != Variant::Primitive || rsc.migration_threshold == 0 || rsc.failure_ignored {
             continue;
         }
         let over: Vec<NodeId> =
