@@ -23,6 +23,7 @@ const EXEC_DONE: i32 = 0;
 const EXEC_CANCELLED: i32 = 1;
 const EXEC_NOT_SUPPORTED: i32 = 3;
 const EXEC_ERROR: i32 = 4;
+const EXEC_NOT_INSTALLED: i32 = 7;
 
 pub fn unpack_status(cluster: &mut Cluster, cib: &cs::Cib) {
     let Some(status) = &cib.status else { return };
@@ -751,7 +752,12 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                 } else {
                     OnFail::Restart
                 };
-                let this_fail = configured.unwrap_or(default);
+                let mut this_fail = configured.unwrap_or(default);
+                // A missing agent cannot be ignored: the resource fails over
+                // (the hard error bans it from this node).
+                if o.status == EXEC_NOT_INSTALLED && this_fail == OnFail::Ignore {
+                    this_fail = OnFail::Restart;
+                }
                 // A stop failing with a hard error (invalid or missing
                 // configuration, agent, privileges) that fencing cannot
                 // resolve leaves nothing further to try: blocked where it is.
