@@ -276,6 +276,12 @@ pub fn create_config_change_actions(cluster: &Cluster, set: &mut ActionSet) -> V
             out.push(set.add(a));
         }
         for node in &r.reload_on {
+            if !r.managed || r.failed {
+                continue;
+            }
+            if r.reload_becomes_restart(*node) {
+                continue;
+            }
             if r.running_on.contains(node) {
                 let mut a = ActionSet::new_action(Some(rid), "reload-agent", 0, Some(*node));
                 a.optional = false;

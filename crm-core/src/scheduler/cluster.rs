@@ -307,7 +307,15 @@ impl Resource {
     /// Whether a changed definition (parameters or agent) forces a restart
     /// on `node`.
     pub fn restarts_on(&self, node: NodeId) -> bool {
-        self.digest_changed_on.contains(&node) || self.agent_changed_on.contains(&node)
+        self.digest_changed_on.contains(&node)
+            || self.agent_changed_on.contains(&node)
+            || self.reload_becomes_restart(node)
+    }
+
+    /// A reload is not attempted while the start is still pending: the
+    /// resource restarts instead.
+    pub fn reload_becomes_restart(&self, node: NodeId) -> bool {
+        self.pending_task.as_deref() == Some("start") && self.reload_on.contains(&node) && self.managed && !self.failed
     }
 
     pub fn new(id: &str, variant: Variant, nodes: usize) -> Self {

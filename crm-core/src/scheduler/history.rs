@@ -1070,9 +1070,8 @@ fn check_config(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord
         return;
     }
     for o in &ops[start..] {
-        if o.call_id < 0 || o.status == EXEC_PENDING {
-            continue;
-        }
+        // Pending operations are compared too: a definition changed while a
+        // start is pending restarts the resource.
         let r = cluster.rsc(rsc);
         if o.interval_ms > 0 {
             let config =
