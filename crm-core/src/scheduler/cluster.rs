@@ -315,7 +315,10 @@ impl Resource {
     /// A reload is not attempted while the start is still pending: the
     /// resource restarts instead.
     pub fn reload_becomes_restart(&self, node: NodeId) -> bool {
-        self.pending_task.as_deref() == Some("start") && self.reload_on.contains(&node) && self.managed && !self.failed
+        self.pending_task.as_deref() == Some("start")
+            && self.reload_on.contains(&node)
+            && self.managed
+            && !self.failed
     }
 
     pub fn new(id: &str, variant: Variant, nodes: usize) -> Self {

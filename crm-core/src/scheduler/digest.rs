@@ -65,7 +65,11 @@ pub fn op_params(
 /// Whether the parameters differ from the recorded ones only in those the
 /// history marks secure (`op-secure-params`): the simulator then treats the
 /// operation as unchanged, as `crm_simulate` does on sanitized CIBs.
-pub fn only_sanitized_changed(op: &cib_schema::LrmRscOp, all: &BTreeMap<String, String>, is_stonith: bool) -> bool {
+pub fn only_sanitized_changed(
+    op: &cib_schema::LrmRscOp,
+    all: &BTreeMap<String, String>,
+    is_stonith: bool,
+) -> bool {
     let Some(recorded) = op.op_secure_digest.as_deref() else { return false };
     let secure: Vec<&str> = op.op_secure_params.as_deref().unwrap_or("").split_whitespace().collect();
     let old = version_below(op.crm_feature_set.as_deref().unwrap_or(""), &[3, 16, 0]);
@@ -101,7 +105,13 @@ fn is_fence_param(name: &str) -> bool {
     let Some(rest) = name.strip_prefix("pcmk_") else { return false };
     if matches!(
         rest,
-        "action_limit" | "delay_base" | "delay_max" | "host_argument" | "host_check" | "host_list" | "host_map"
+        "action_limit"
+            | "delay_base"
+            | "delay_max"
+            | "host_argument"
+            | "host_check"
+            | "host_list"
+            | "host_map"
     ) {
         return true;
     }

@@ -1090,7 +1090,7 @@ fn check_config(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord
                         super::digest::op_params(&r.params, &d.params, Some(d.timeout_ms.unwrap_or(20_000)));
                     let recorded = o.op.op_digest.as_deref();
                     if recorded.is_some_and(|rec| rec != super::digest::params_digest(&params))
-                        && !super::digest::only_sanitized_changed(&o.op, &params, r.is_stonith)
+                        && !super::digest::only_sanitized_changed(o.op, &params, r.is_stonith)
                     {
                         cluster.rsc_mut(rsc).reschedule.push((node, o.interval_ms));
                     }
@@ -1121,7 +1121,7 @@ fn check_config(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord
         };
         // crm_report masks passwords in the CIBs it collects: when only the
         // masked parameters differ, nothing changed.
-        if (restart_needed || changed) && super::digest::only_sanitized_changed(&o.op, &all, r.is_stonith) {
+        if (restart_needed || changed) && super::digest::only_sanitized_changed(o.op, &all, r.is_stonith) {
             continue;
         }
         // History of another agent restarts the resource anyway (without a

@@ -646,7 +646,8 @@ pub fn assign_primitive(cluster: &mut Cluster, r: RscId, prefer: Option<NodeId>)
     if cluster.score_log.is_some() {
         log_scores(cluster, r);
     }
-    let most_free = if cluster.rsc(r).managed { super::utilization::ban_insufficient_capacity(cluster, r) } else { None };
+    let most_free =
+        if cluster.rsc(r).managed { super::utilization::ban_insufficient_capacity(cluster, r) } else { None };
     let prefer = prefer.or(most_free);
     let rsc = cluster.rsc(r);
     let chosen = if !rsc.managed {

@@ -585,7 +585,10 @@ impl ResourceBuilder<'_, '_> {
                     // Only OCF and fencing agents can tell unique instances
                     // apart: anything else is cloned anonymously, at most one
                     // instance per node.
-                    tracing::warn!("Ignoring globally-unique for {}: its agents can only be anonymous clones", r.id);
+                    tracing::warn!(
+                        "Ignoring globally-unique for {}: its agents can only be anonymous clones",
+                        r.id
+                    );
                     r.unique = false;
                     r.meta.insert("globally-unique".into(), "false".into());
                     r.clone_node_max = 1;

@@ -61,7 +61,8 @@ pub fn tie_break(cluster: &Cluster, a: NodeId, b: NodeId) -> Cmp {
     if strategy_is(cluster, "minimal") {
         return Cmp::Equal;
     }
-    let by_capacity = if strategy_is(cluster, "balanced") { compare_capacities(cluster, a, b).cmp(&0) } else { Cmp::Equal };
+    let by_capacity =
+        if strategy_is(cluster, "balanced") { compare_capacities(cluster, a, b).cmp(&0) } else { Cmp::Equal };
     by_capacity.then(cluster.node(a).assigned_count.cmp(&cluster.node(b).assigned_count))
 }
 
@@ -168,8 +169,11 @@ fn add_utilization(cluster: &Cluster, r: RscId, all: &[RscId], sum: &mut BTreeMa
         }
         Variant::Group => {
             let together = members_together(cluster, r);
-            let members: Vec<RscId> =
-                if together { rsc.children.clone() } else { rsc.children.first().copied().into_iter().collect() };
+            let members: Vec<RscId> = if together {
+                rsc.children.clone()
+            } else {
+                rsc.children.first().copied().into_iter().collect()
+            };
             for m in members {
                 if cluster.rsc(m).provisional && !all.contains(&m) {
                     add_utilization(cluster, m, all, sum);
@@ -214,7 +218,9 @@ pub fn ban_insufficient_capacity(cluster: &mut Cluster, r: RscId) -> Option<Node
     }
     let candidates: Vec<NodeId> = cluster
         .node_ids()
-        .filter(|&n| matches!(cluster.rsc(r).allowed[n.0], Some(s) if s >= Score::ZERO) && node_available(cluster, n))
+        .filter(|&n| {
+            matches!(cluster.rsc(r).allowed[n.0], Some(s) if s >= Score::ZERO) && node_available(cluster, n)
+        })
         .collect();
     let mut any_capable = false;
     let mut most_free: Option<NodeId> = None;
@@ -285,7 +291,9 @@ fn sort_scores(
         for &ci in &rsc.this_with {
             let c = &cluster.colocations[ci];
             let f = multiplier * c.score.0 as f64 / INFINITY as f64;
-            if let Some(w) = sort_scores(cluster, c.primary, Some(new.clone()), &c.node_attribute, f, true, merging) {
+            if let Some(w) =
+                sort_scores(cluster, c.primary, Some(new.clone()), &c.node_attribute, f, true, merging)
+            {
                 new = w;
             }
         }
@@ -307,14 +315,17 @@ pub fn sort_for_assignment(cluster: &mut Cluster) {
     let mut nodes: Vec<NodeId> = cluster.node_ids().collect();
     nodes.sort_by(|&a, &b| {
         let w = |n: NodeId| if node_available(cluster, n) { 0 } else { -INFINITY };
-        w(b).cmp(&w(a)).then_with(|| tie_break(cluster, a, b)).then_with(|| cluster.node(a).name.cmp(&cluster.node(b).name))
+        w(b).cmp(&w(a))
+            .then_with(|| tie_break(cluster, a, b))
+            .then_with(|| cluster.node(a).name.cmp(&cluster.node(b).name))
     });
     let top = cluster.top.clone();
     let keys: Vec<(i64, Score, Vec<Score>)> = top
         .iter()
         .map(|&r| {
             let mut merging = vec![false; cluster.resources.len()];
-            let scores = sort_scores(cluster, r, None, "#uname", 1.0, false, &mut merging).unwrap_or_default();
+            let scores =
+                sort_scores(cluster, r, None, "#uname", 1.0, false, &mut merging).unwrap_or_default();
             let at = |n: NodeId| scores.get(n.0).copied().flatten().unwrap_or(Score::NEG_INF);
             let current = current_node(cluster, r).map(at).unwrap_or(Score::NEG_INF);
             (cluster.rsc(r).priority, current, nodes.iter().map(|&n| at(n)).collect())
