@@ -71,7 +71,13 @@ fn invert(task: &str) -> Option<&'static str> {
 pub fn apply_order_constraints(cluster: &Cluster, set: &mut ActionSet) {
     for o in &cluster.orderings {
         let mandatory = o.kind == OrderKind::Mandatory;
-        let forward = if mandatory && !o.symmetrical {
+        // The deprecated restart-type=restart makes an optional ordering
+        // restart the later resource when the earlier one restarts.
+        let restart_type = o.kind == OrderKind::Optional
+            && cluster.rsc(o.then).meta.get("restart-type").is_some_and(|v| v == "restart");
+        let forward = if restart_type {
+            EdgeFlags { ordered: true, implies_then: true, ..Default::default() }
+        } else if mandatory && !o.symmetrical {
             EdgeFlags { ordered: true, asymmetrical: true, ..Default::default() }
         } else {
             EdgeFlags {
