@@ -1107,9 +1107,12 @@ fn check_config(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord
         let all_digest = super::digest::params_digest(&all);
         let restart_needed = match (o.op.op_restart_digest.as_deref(), o.op.op_force_restart.as_deref()) {
             (Some(recorded), force) => {
-                let names: Vec<&str> = force.unwrap_or("").split_whitespace().collect();
+                // Without a list of restart parameters, all of them count.
                 let mut restart = all.clone();
-                restart.retain(|k, _| names.contains(&k.as_str()));
+                if let Some(force) = force {
+                    let names: Vec<&str> = force.split_whitespace().collect();
+                    restart.retain(|k, _| names.contains(&k.as_str()));
+                }
                 recorded != super::digest::params_digest(&restart)
             }
             _ => false,
