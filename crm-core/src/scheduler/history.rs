@@ -816,13 +816,15 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                     // "Unexpectedly not running": it is failed but stopped.
                     role = role.max(Role::Started);
                 }
+                // Hard and fatal errors keep a whole anonymous clone away.
+                let banned = if cluster.in_anonymous_clone(rsc) { cluster.top_of(rsc) } else { rsc };
                 if hard {
-                    ban(cluster, rsc, node);
+                    ban(cluster, banned, node);
                 }
                 if fatal {
                     let n = cluster.nodes.len();
                     for i in 0..n {
-                        ban(cluster, rsc, NodeId(i));
+                        ban(cluster, banned, NodeId(i));
                     }
                 }
                 if is_probe && o.rc == OCF_NOT_INSTALLED {
