@@ -304,7 +304,9 @@ pub fn create_failcount_clears(cluster: &Cluster, set: &mut ActionSet) -> Vec<us
         // Created in reverse status-section order, they are scheduled in
         // that order (as Pacemaker's, which reads the history node by node).
         nodes.sort_by_key(|&n| std::cmp::Reverse(cluster.node(n).status_order));
-        for n in nodes {
+        // Those for changed parameters are found while each node's history
+        // is read, in order.
+        for n in r.clear_for_params_on.iter().copied().chain(nodes) {
             if !seen.insert((cluster.anonymous_base_id(RscId(i)).to_string(), n)) {
                 continue;
             }

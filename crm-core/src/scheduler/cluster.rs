@@ -241,6 +241,9 @@ pub struct Resource {
     /// Probes that found the resource unable to run on a node (not installed,
     /// invalid parameters): the node and the probe's exit code.
     pub failed_probes: Vec<(NodeId, i32)>,
+    /// Nodes whose recorded last failure ran with parameters since changed
+    /// (its fail count is cleared), in status-section order.
+    pub clear_for_params_on: Vec<NodeId>,
     /// Nodes where the resource's state is known (has history).
     pub known_on: Vec<NodeId>,
     /// Active recurring monitors found in the history: (node, op key).
@@ -356,6 +359,7 @@ impl Resource {
             blocked: false,
             pending_task: None,
             failed_probes: Vec::new(),
+            clear_for_params_on: Vec::new(),
             known_on: Vec::new(),
             active_recurring: Vec::new(),
             fail_counts: BTreeMap::new(),

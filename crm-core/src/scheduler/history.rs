@@ -642,6 +642,9 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
             continue;
         }
         let is_probe = o.task == "monitor" && o.interval_ms == 0;
+        if last_failure_params_changed(cluster, rsc, o) && !cluster.rsc(rsc).clear_for_params_on.contains(&node) {
+            cluster.rsc_mut(rsc).clear_for_params_on.push(node);
+        }
         let target = o.target_rc.unwrap_or(if is_probe { OCF_NOT_RUNNING } else { OCF_OK });
         let outcome = classify(o.rc, o.status, target, is_probe, o.interval_ms);
         match outcome {
@@ -998,6 +1001,33 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
 
 /// Whether failed operation `o` is older than the resource's failure-timeout
 /// (failures that block the resource never expire by themselves).
+/// Whether `o` is the recorded last failure of a start or monitor whose
+/// parameters have changed since: its fail count is cleared (the failure may
+/// have been the old parameters' fault).
+fn last_failure_params_changed(cluster: &Cluster, rsc: RscId, o: &OpRecord) -> bool {
+    if !o.op.id.ends_with("_last_failure_0") || !matches!(o.task, "start" | "monitor") {
+        return false;
+    }
+    let Some(recorded) = o.op.op_digest.as_deref() else { return false };
+    if failure_expired(cluster, rsc, o) {
+        return false;
+    }
+    let r = cluster.rsc(rsc);
+    let def = r.ops.iter().find(|d| d.name == o.task && d.interval_ms == o.interval_ms);
+    let extra = def.map(|d| d.params.clone()).unwrap_or_default();
+    let timeout = (o.interval_ms > 0).then(|| def.and_then(|d| d.timeout_ms).unwrap_or(20_000));
+    let all = super::digest::op_params(&r.params, &extra, timeout);
+    let restart_changed = o.op.op_restart_digest.as_deref().is_some_and(|rec| {
+        let mut restart = all.clone();
+        if let Some(force) = o.op.op_force_restart.as_deref() {
+            let names: Vec<&str> = force.split_whitespace().collect();
+            restart.retain(|k, _| names.contains(&k.as_str()));
+        }
+        rec != super::digest::params_digest(&restart)
+    });
+    restart_changed || recorded != super::digest::params_digest(&all)
+}
+
 fn failure_expired(cluster: &Cluster, rsc: RscId, o: &OpRecord) -> bool {
     let timeout = cluster.rsc(rsc).failure_timeout_s;
     let changed = o.op.last_rc_change.as_deref().and_then(|v| v.parse::<i64>().ok());
