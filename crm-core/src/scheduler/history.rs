@@ -731,6 +731,14 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                 }
             }
             Outcome::Failed { hard, fatal } => {
+                // An expired failed probe is forgotten: the state there is
+                // unknown again (and probed again).
+                if is_probe && o.status != EXEC_NOT_INSTALLED && failure_expired(cluster, rsc, o) {
+                    if role <= Role::Stopped {
+                        role = Role::Unknown;
+                    }
+                    continue;
+                }
                 if is_probe && (o.rc == OCF_NOT_INSTALLED || o.rc == 2 || o.status == 7) {
                     // Only live failures count: on nodes up now, not expired.
                     let timeout = cluster.rsc(rsc).failure_timeout_s;
