@@ -15,9 +15,16 @@ impl ResourceVariant for Primitive {
     fn create_actions(&self, cluster: &Cluster, set: &mut ActionSet, r: RscId) {
         let rsc = cluster.rsc(r);
         let next = rsc.assigned.filter(|_| rsc.next_role.is_active());
-        let multiply_active = rsc.running_on.len() > 1;
+        // Only copies on healthy nodes make a resource multiply active (those
+        // on nodes about to be fenced go with the node).
+        let healthy = |n: &&NodeId| cluster.node(**n).online && !cluster.node(**n).unclean;
+        let multiply_active = rsc.running_on.iter().filter(healthy).count() > 1;
         let next_role = if next.is_some() { rsc.next_role } else { Role::Stopped };
-        let current = rsc.current_node();
+        let current = if rsc.requires_fencing {
+            rsc.current_node()
+        } else {
+            rsc.running_on.iter().find(healthy).copied().or(rsc.current_node())
+        };
         // A failure recovered by demotion needs no stop.
         let failed_stop = rsc.failed && !rsc.recover_by_demoting;
 
@@ -42,8 +49,12 @@ impl ResourceVariant for Primitive {
 
         for &c in &rsc.running_on {
             let node = cluster.node(c);
-            let required =
-                rsc.managed && (next != Some(c) || failed_stop || multiply_active || rsc.restarts_on(c));
+            // A copy on a node about to be fenced, besides the one that
+            // counts, goes with the node: no stop of its own.
+            let fenced_extra = !rsc.requires_fencing && !multiply_active && current != Some(c) && node.unclean;
+            let required = rsc.managed
+                && !fenced_extra
+                && (next != Some(c) || failed_stop || multiply_active || rsc.restarts_on(c));
             let mut stop = ActionSet::new_action(Some(r), "stop", 0, Some(c));
             stop.optional = !required;
             if !rsc.managed {
