@@ -150,8 +150,14 @@ pub fn apply_scores(cluster: &mut Cluster) {
         if rsc.variant != Variant::Primitive || rsc.migration_threshold == 0 || rsc.failure_ignored {
             continue;
         }
-        let over: Vec<NodeId> =
-            rsc.fail_counts.iter().filter(|(_, &c)| c >= rsc.migration_threshold).map(|(&n, _)| n).collect();
+        // A fail count about to be cleared (found while reading the
+        // history) does not force the resource away.
+        let over: Vec<NodeId> = rsc
+            .fail_counts
+            .iter()
+            .filter(|(n, &c)| c >= rsc.migration_threshold && !rsc.clear_for_params_on.contains(n))
+            .map(|(&n, _)| n)
+            .collect();
         // An anonymous clone instance's failures (a member's of a cloned
         // group too) ban the whole clone.
         let target =
