@@ -222,8 +222,45 @@ fn avoid_remote_nodes(cluster: &mut Cluster) {
 }
 
 pub fn assign_all(cluster: &mut Cluster) {
+    // Remote connections first: where they go decides whether their nodes
+    // can take resources at all.
+    let connections: Vec<RscId> = cluster.top.iter().copied().filter(|&r| is_remote_connection(cluster, r)).collect();
+    for r in connections {
+        assign(cluster, r);
+    }
     for r in cluster.top.clone() {
         assign(cluster, r);
+    }
+}
+
+/// The node a connection resource creates (remote or guest), if it is one.
+fn connection_node(cluster: &Cluster, r: RscId) -> Option<NodeId> {
+    let rsc = cluster.rsc(r);
+    if rsc.variant != Variant::Primitive || rsc.parent.is_some() {
+        return None;
+    }
+    cluster.node_ids().find(|&n| cluster.node(n).remote_rsc.as_deref() == Some(rsc.id.as_str()))
+}
+
+fn is_remote_connection(cluster: &Cluster, r: RscId) -> bool {
+    connection_node(cluster, r).is_some()
+}
+
+/// Once its connection is placed, a Pacemaker Remote node will be up (and,
+/// never seen before, need no fencing: the connection will be attempted), or
+/// is shutting down.
+fn remote_connection_assigned(cluster: &mut Cluster, r: RscId) {
+    let Some(n) = connection_node(cluster, r) else { return };
+    let rsc = cluster.rsc(r);
+    let up = rsc.assigned.is_some() && rsc.next_role != Role::Stopped;
+    let node = &mut cluster.nodes[n.0];
+    if up {
+        node.online = true;
+        if node.unseen {
+            node.unclean = false;
+        }
+    } else {
+        node.shutdown = true;
     }
 }
 
@@ -677,6 +714,7 @@ pub fn assign_primitive(cluster: &mut Cluster, r: RscId, prefer: Option<NodeId>)
         cluster.nodes[n.0].assigned_count += 1;
         super::utilization::consume(cluster, r, n);
     }
+    remote_connection_assigned(cluster, r);
 }
 
 /// Records `r`'s node scores as it is placed, in node order.
