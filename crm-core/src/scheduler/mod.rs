@@ -27,6 +27,7 @@ pub mod ordering;
 pub mod placement;
 mod primitive;
 pub mod probes;
+mod remote;
 mod promotable;
 mod recurring;
 pub mod rules;
@@ -80,6 +81,7 @@ pub fn schedule_with(cib: &Cib, now: i64, show_scores: bool) -> Transition {
     probes::order_probes(&cluster, &mut set, &probe_list);
     actions::order_config_change_actions(&cluster, &mut set, &config_actions);
     ordering::apply_order_constraints(&cluster, &mut set);
+    remote::order_remote_connection_actions(&cluster, &mut set);
     migration::order_migration_equivalents(&cluster, &mut set);
     ordering::apply_anti_colocation_orders(&cluster, &mut set);
     fencing::create_shutdowns(&cluster, &mut set);
