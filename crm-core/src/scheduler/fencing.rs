@@ -97,7 +97,9 @@ fn order_implied_stops(cluster: &Cluster, set: &mut ActionSet, f: usize, n: Node
 pub fn create_shutdowns(cluster: &Cluster, set: &mut ActionSet) {
     for n in cluster.node_ids() {
         let node = cluster.node(n);
-        if !node.shutdown || !node.online || node.unclean {
+        // Remote nodes are never sent a shutdown (they go with their
+        // connection).
+        if !node.shutdown || !node.online || node.unclean || node.remote_rsc.is_some() {
             continue;
         }
         let mut down = ActionSet::new_action(None, "do_shutdown", 0, Some(n));
