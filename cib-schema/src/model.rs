@@ -847,7 +847,7 @@ cib_element! {
     /// The operation history of one resource on one node.
     LrmResource "lrm_resource" {
         req { id: "id" }
-        opt { class: "class", provider: "provider", agent: "type", container: "container" }
+        opt { class: "class", provider: "provider", agent: "type", container: "container", shutdown_lock: "shutdown-lock" }
         many { ops: LrmRscOp = "lrm_rsc_op" }
         one {}
     }

@@ -381,6 +381,8 @@ fn primitive_line_with(cluster: &Cluster, r: RscId, show_node: bool) -> String {
     let anonymous = rsc.base_id.is_some() && !cluster.rsc(cluster.top_of(r)).unique;
     let id = if anonymous { rsc.base_id.as_deref().unwrap() } else { rsc.id.as_str() };
     let single = if rsc.running_on.len() == 1 && show_node { rsc.running_on.first().copied() } else { None };
+    // A stopped resource locked to a node (shutdown-lock) names that node.
+    let single = single.or(if rsc.running_on.is_empty() && show_node { rsc.lock_node } else { None });
     line_for(cluster, r, id, single, show_node)
 }
 
@@ -435,6 +437,9 @@ fn line_for(cluster: &Cluster, r: RscId, id: &str, single: Option<NodeId>, show_
         if !node.online && node.unclean {
             flags.push("UNCLEAN");
         }
+    }
+    if single.is_some() && single == rsc.lock_node {
+        flags.push("LOCKED");
     }
     // A recurring monitor in flight (pending probes are not shown).
     if rsc.pending_task.as_deref() == Some("monitor") {

@@ -300,6 +300,12 @@ pub fn create_failcount_clears(cluster: &Cluster, set: &mut ActionSet) -> Vec<us
     // Anonymous clone instances share their fail count: one clear per node.
     let mut seen: std::collections::BTreeSet<(String, NodeId)> = std::collections::BTreeSet::new();
     for (i, r) in cluster.resources.iter().enumerate() {
+        // An expired shutdown lock's history is erased.
+        for &n in &r.history_delete_on {
+            let mut a = ActionSet::new_action(Some(RscId(i)), "lrm_delete", 0, Some(n));
+            a.optional = false;
+            out.push(set.add(a));
+        }
         let mut nodes = r.clear_failcount_on.clone();
         // Created in reverse status-section order, they are scheduled in
         // that order (as Pacemaker's, which reads the history node by node).

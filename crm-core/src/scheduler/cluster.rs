@@ -244,6 +244,10 @@ pub struct Resource {
     /// Nodes whose recorded last failure ran with parameters since changed
     /// (its fail count is cleared), in status-section order.
     pub clear_for_params_on: Vec<NodeId>,
+    /// The node a shutdown lock (recorded in the history) holds it to.
+    pub lock_node: Option<NodeId>,
+    /// Nodes whose history of it is erased (`lrm_delete`): an expired lock.
+    pub history_delete_on: Vec<NodeId>,
     /// Nodes where the resource's state is known (has history).
     pub known_on: Vec<NodeId>,
     /// Active recurring monitors found in the history: (node, op key).
@@ -360,6 +364,8 @@ impl Resource {
             pending_task: None,
             failed_probes: Vec::new(),
             clear_for_params_on: Vec::new(),
+            lock_node: None,
+            history_delete_on: Vec::new(),
             known_on: Vec::new(),
             active_recurring: Vec::new(),
             fail_counts: BTreeMap::new(),

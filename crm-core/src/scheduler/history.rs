@@ -348,11 +348,34 @@ fn unpack_node_lrm(cluster: &mut Cluster, node: NodeId, st: &cs::NodeState) {
         if renamed && r.history_names.last().is_none_or(|(_, h)| *h != lr.id) {
             cluster.rsc_mut(rsc).history_names.push((node, lr.id.clone()));
         }
+        if cluster.options.shutdown_lock {
+            unpack_shutdown_lock(cluster, rsc, node, lr);
+        }
         unpack_lrm_resource(cluster, rsc, node, lr);
         let r = cluster.rsc(rsc);
         if !r.running_on.contains(&node) && r.history_names.last().is_some_and(|(_, h)| h.contains(':')) {
             cluster.rsc_mut(rsc).history_names.clear();
         }
+    }
+}
+
+/// A resource stopped by its node's clean shutdown stays locked to that node
+/// (`shutdown-lock`) until the node comes back or the lock expires; an expired
+/// lock's history is erased.
+fn unpack_shutdown_lock(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs::LrmResource) {
+    let Some(since) = lr.shutdown_lock.as_deref().and_then(|v| v.trim().parse::<i64>().ok()) else { return };
+    if since == 0 {
+        return;
+    }
+    let limit = cluster.options.shutdown_lock_limit_s;
+    let expired = limit > 0 && cluster.now > since + limit;
+    let r = cluster.rsc_mut(rsc);
+    if expired {
+        if !r.history_delete_on.contains(&node) {
+            r.history_delete_on.push(node);
+        }
+    } else {
+        r.lock_node = Some(node);
     }
 }
 

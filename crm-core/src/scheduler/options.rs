@@ -32,6 +32,8 @@ pub struct ClusterOptions {
     pub placement_strategy: String,
     pub default_stickiness: Score,
     pub shutdown_lock: bool,
+    /// How long a shutdown lock holds, in seconds (0: until the node returns).
+    pub shutdown_lock_limit_s: i64,
     pub node_health_strategy: String,
     pub node_health_red: Score,
     pub node_health_yellow: Score,
@@ -73,6 +75,7 @@ impl ClusterOptions {
             placement_strategy: get("placement-strategy").unwrap_or("default").to_string(),
             default_stickiness: score("default-resource-stickiness", Score::ZERO),
             shutdown_lock: flag("shutdown-lock", false),
+            shutdown_lock_limit_s: get("shutdown-lock-limit").and_then(parse_interval_ms).map(|ms| (ms / 1000) as i64).unwrap_or(0),
             node_health_strategy: get("node-health-strategy").unwrap_or("none").to_string(),
             node_health_red: score("node-health-red", Score::NEG_INF),
             node_health_yellow: score("node-health-yellow", Score::ZERO),

@@ -167,6 +167,9 @@ pub fn apply_scores(cluster: &mut Cluster) {
         }
     }
     avoid_remote_nodes(cluster);
+    if cluster.options.shutdown_lock {
+        apply_shutdown_locks(cluster);
+    }
     // Exclusive discovery: only nodes named by an exclusive location may run it.
     for ri in 0..cluster.resources.len() {
         let exclusive_nodes: Option<Vec<NodeId>> = {
@@ -188,6 +191,35 @@ pub fn apply_scores(cluster: &mut Cluster) {
                 if s.is_some() && !nodes.contains(&NodeId(i)) {
                     *s = Some(Score::NEG_INF);
                 }
+            }
+        }
+    }
+}
+
+/// With `shutdown-lock`, a resource on a node shutting down cleanly (or
+/// locked there by its history) may run nowhere else until the node is back.
+fn apply_shutdown_locks(cluster: &mut Cluster) {
+    for r in cluster.primitives() {
+        let rsc = cluster.rsc(r);
+        let cloned = rsc.parent.is_some_and(|p| cluster.rsc(p).variant != Variant::Group);
+        if rsc.is_stonith || cloned || is_remote_connection(cluster, r) {
+            continue;
+        }
+        let lock = match (rsc.lock_node, rsc.running_on.as_slice()) {
+            // Started elsewhere despite the lock: leave it be, forget the lock.
+            (Some(l), running) if !running.is_empty() => {
+                if !cluster.rsc(r).history_delete_on.contains(&l) {
+                    cluster.rsc_mut(r).history_delete_on.push(l);
+                }
+                None
+            }
+            (Some(l), _) => Some(l),
+            (None, [n]) if cluster.node(*n).shutdown && !cluster.node(*n).unclean => Some(*n),
+            _ => None,
+        };
+        if let Some(l) = lock {
+            for n in cluster.node_ids().filter(|&n| n != l).collect::<Vec<_>>() {
+                resource_location(cluster, r, Some(n), Score::NEG_INF);
             }
         }
     }

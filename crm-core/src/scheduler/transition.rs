@@ -122,9 +122,9 @@ impl Transition {
         };
         // Actions name the resource as its history does.
         let id = self.cluster.action_name(r, a.node);
-        if a.task == "clear_failcount" {
+        if a.task == "clear_failcount" || a.task == "lrm_delete" {
             let id = self.cluster.anonymous_base_id(r);
-            return format!("  * Cluster action:  clear_failcount for {id} on {node}");
+            return format!("  * Cluster action:  {} for {id} on {node}", a.task);
         }
         if a.pseudo {
             return format!("  * Pseudo action:   {}", a.key(id));
