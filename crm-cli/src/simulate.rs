@@ -229,7 +229,7 @@ fn record_results(cib: &mut Cib, t: &Transition, now: i64) {
         // Anonymous clone instances are recorded under their configured name.
         let hist_id = c.action_name(r, Some(n)).to_string();
         match a.task.as_str() {
-            "delete" => {
+            "delete" | "lrm_delete" => {
                 inject::delete_history(cib, &node, &hist_id);
                 continue;
             }
