@@ -277,6 +277,10 @@ pub struct Resource {
     pub this_with: Vec<usize>,
     /// Colocations where this resource is the primary ("with this").
     pub with_this: Vec<usize>,
+    /// Instance attribute sets whose rules may depend on the node (kept only
+    /// when some set has a rule): parameters evaluated per node, as location
+    /// rules with `value-source="param"` see them.
+    pub node_param_sets: Option<Vec<cib_schema::NvSet>>,
     /// What the resource uses of a node's capacity (its `utilization`).
     pub utilization: BTreeMap<String, i64>,
     // --- clones
@@ -340,6 +344,7 @@ impl Resource {
             meta: BTreeMap::new(),
             params: BTreeMap::new(),
             utilization: BTreeMap::new(),
+            node_param_sets: None,
             ops: Vec::new(),
             priority: 0,
             stickiness: Score::ZERO,

@@ -137,10 +137,16 @@ fn unpack_location(cluster: &mut Cluster, l: &cs::Location, expand: &Expand<'_>)
                 for n in cluster.node_ids().collect::<Vec<_>>() {
                     let node = cluster.node(n);
                     let r = cluster.rsc(rsc);
+                    // Parameters whose sets have rules are evaluated on the node.
+                    let node_params = r.node_param_sets.as_ref().map(|sets| {
+                        let refs: Vec<&cib_schema::NvSet> = sets.iter().collect();
+                        let ctx = RuleContext { node_attrs: Some(&node.attrs), now: cluster.now, ..Default::default() };
+                        super::rules::unpack_nvsets(&refs, &ctx, None, &|_| None)
+                    });
                     let ctx = RuleContext {
                         node_attrs: Some(&node.attrs),
                         now: cluster.now,
-                        rsc_params: Some(&r.params),
+                        rsc_params: Some(node_params.as_ref().unwrap_or(&r.params)),
                         rsc_meta: Some(&r.meta),
                         ..Default::default()
                     };
