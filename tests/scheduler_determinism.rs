@@ -10,6 +10,7 @@ fn simulate(text: &str) -> String {
         run: true,
         simulate: true,
         now: Some(1_700_000_000),
+        graph: true,
         ..Default::default()
     };
     let out = crm_cli::simulate::run(&mut cib, &opts, 0).unwrap();

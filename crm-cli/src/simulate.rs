@@ -19,6 +19,8 @@ pub struct Options {
     pub op_inject: Vec<String>,
     pub quorum: Option<String>,
     pub now: Option<i64>,
+    /// Also render the transition graph (`-G`) and its dot form (`-D`).
+    pub graph: bool,
 }
 
 pub struct Output {
@@ -106,7 +108,9 @@ pub fn run(cib: &mut Cib, opts: &Options, wall: i64) -> Result<Output> {
     let mut graph_xml = String::new();
     let mut dot = String::new();
     if opts.run || opts.simulate || opts.show_scores {
+        let started = std::time::Instant::now();
         let transition = scheduler::schedule_with(cib, now, opts.show_scores);
+        tracing::debug!("scheduled in {:?}", started.elapsed());
         if let Some(log) = transition.cluster.score_log.as_ref().filter(|_| opts.show_scores) {
             text.push_str("Allocation scores:\n");
             for l in log {
@@ -122,8 +126,10 @@ pub fn run(cib: &mut Cib, opts: &Options, wall: i64) -> Result<Output> {
                 text.push('\n');
             }
         }
-        graph_xml = graph_xml_of(&transition);
-        dot = dot_of(&transition);
+        if opts.graph {
+            graph_xml = graph_xml_of(&transition);
+            dot = dot_of(&transition);
+        }
         if opts.simulate {
             text.push_str("\nExecuting Cluster Transition:\n");
             for l in transition.execution_lines() {

@@ -119,6 +119,15 @@ fn disable_memory_purging() {
         .exec();
 }
 
+/// Current and peak resident memory, for debug logs.
+fn memory_use() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status.lines().find(|l| l.starts_with(name)).map(|l| l[name.len()..].trim().to_string()).unwrap_or_default()
+    };
+    format!("rss {}, peak {}", field("VmRSS:"), field("VmHWM:"))
+}
+
 fn main() -> Result<()> {
     disable_memory_purging();
     // Scheduler tracing (every action and why) only when asked for, on stderr,
@@ -129,7 +138,11 @@ fn main() -> Result<()> {
     let args = Args::parse();
     let text = read_input(&args)?;
     let source = args.xml_file.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "input".into());
+    let started = std::time::Instant::now();
     let mut cib = cib_schema::parse(&text).with_context(|| format!("{source}: invalid CIB"))?;
+    tracing::debug!("parsed {} bytes in {:?} ({})", text.len(), started.elapsed(), memory_use());
+    // The text is not needed again: free it before scheduling.
+    drop(text);
     if let Some(path) = &args.save_input {
         cibio::write_cib_file(path, &cib)?;
     }
@@ -147,6 +160,7 @@ fn main() -> Result<()> {
         node_fail: args.node_fail.clone(),
         op_inject: args.op_inject.clone(),
         quorum: args.quorum.clone(),
+        graph: args.save_graph.is_some() || args.save_dot.is_some(),
         now: match &args.set_datetime {
             Some(t) => Some(
                 crm_core::scheduler::rules::parse_datetime(t)
