@@ -123,7 +123,11 @@ fn disable_memory_purging() {
 fn memory_use() -> String {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {
-        status.lines().find(|l| l.starts_with(name)).map(|l| l[name.len()..].trim().to_string()).unwrap_or_default()
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .map(|l| l[name.len()..].trim().to_string())
+            .unwrap_or_default()
     };
     format!("rss {}, peak {}", field("VmRSS:"), field("VmHWM:"))
 }

@@ -140,7 +140,11 @@ fn unpack_location(cluster: &mut Cluster, l: &cs::Location, expand: &Expand<'_>)
                     // Parameters whose sets have rules are evaluated on the node.
                     let node_params = r.node_param_sets.as_ref().map(|sets| {
                         let refs: Vec<&cib_schema::NvSet> = sets.iter().collect();
-                        let ctx = RuleContext { node_attrs: Some(&node.attrs), now: cluster.now, ..Default::default() };
+                        let ctx = RuleContext {
+                            node_attrs: Some(&node.attrs),
+                            now: cluster.now,
+                            ..Default::default()
+                        };
                         super::rules::unpack_nvsets(&refs, &ctx, None, &|_| None)
                     });
                     let ctx = RuleContext {

@@ -665,7 +665,9 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
             continue;
         }
         let is_probe = o.task == "monitor" && o.interval_ms == 0;
-        if last_failure_params_changed(cluster, rsc, o) && !cluster.rsc(rsc).clear_for_params_on.contains(&node) {
+        if last_failure_params_changed(cluster, rsc, o)
+            && !cluster.rsc(rsc).clear_for_params_on.contains(&node)
+        {
             cluster.rsc_mut(rsc).clear_for_params_on.push(node);
         }
         let target = o.target_rc.unwrap_or(if is_probe { OCF_NOT_RUNNING } else { OCF_OK });

@@ -75,7 +75,10 @@ impl ClusterOptions {
             placement_strategy: get("placement-strategy").unwrap_or("default").to_string(),
             default_stickiness: score("default-resource-stickiness", Score::ZERO),
             shutdown_lock: flag("shutdown-lock", false),
-            shutdown_lock_limit_s: get("shutdown-lock-limit").and_then(parse_interval_ms).map(|ms| (ms / 1000) as i64).unwrap_or(0),
+            shutdown_lock_limit_s: get("shutdown-lock-limit")
+                .and_then(parse_interval_ms)
+                .map(|ms| (ms / 1000) as i64)
+                .unwrap_or(0),
             node_health_strategy: get("node-health-strategy").unwrap_or("none").to_string(),
             node_health_red: score("node-health-red", Score::NEG_INF),
             node_health_yellow: score("node-health-yellow", Score::ZERO),

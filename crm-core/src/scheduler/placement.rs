@@ -256,7 +256,8 @@ fn avoid_remote_nodes(cluster: &mut Cluster) {
 pub fn assign_all(cluster: &mut Cluster) {
     // Remote connections first: where they go decides whether their nodes
     // can take resources at all.
-    let connections: Vec<RscId> = cluster.top.iter().copied().filter(|&r| is_remote_connection(cluster, r)).collect();
+    let connections: Vec<RscId> =
+        cluster.top.iter().copied().filter(|&r| is_remote_connection(cluster, r)).collect();
     for r in connections {
         assign(cluster, r);
     }

@@ -51,7 +51,8 @@ impl ResourceVariant for Primitive {
             let node = cluster.node(c);
             // A copy on a node about to be fenced, besides the one that
             // counts, goes with the node: no stop of its own.
-            let fenced_extra = !rsc.requires_fencing && !multiply_active && current != Some(c) && node.unclean;
+            let fenced_extra =
+                !rsc.requires_fencing && !multiply_active && current != Some(c) && node.unclean;
             let required = rsc.managed
                 && !fenced_extra
                 && (next != Some(c) || failed_stop || multiply_active || rsc.restarts_on(c));

@@ -62,7 +62,8 @@ pub fn order_remote_connection_actions(cluster: &Cluster, set: &mut ActionSet) {
         let state = connection_state(cluster, conn);
         let start = set.find(conn, "start", None);
         let stop = set.find(conn, "stop", None);
-        let task = if matches!(a.task.as_str(), "migrate_to" | "migrate_from") { "stop" } else { a.task.as_str() };
+        let task =
+            if matches!(a.task.as_str(), "migrate_to" | "migrate_from") { "stop" } else { a.task.as_str() };
         let recurring = a.interval_ms > 0;
         let mut before_start: Option<EdgeFlags> = None;
         let mut before_stop: Option<EdgeFlags> = None;
@@ -89,7 +90,8 @@ pub fn order_remote_connection_actions(cluster: &Cluster, set: &mut ActionSet) {
                 if recurring {
                     before_start = Some(after_start(EdgeFlags { implies_then: true, ..Default::default() }));
                 } else if cluster.rsc(conn).current_node().is_some() && state == ConnectionState::Stopped {
-                    before_stop = Some(EdgeFlags { ordered: true, runnable_left: true, ..Default::default() });
+                    before_stop =
+                        Some(EdgeFlags { ordered: true, runnable_left: true, ..Default::default() });
                 } else {
                     before_start = Some(after_start(EdgeFlags::default()));
                 }
