@@ -60,6 +60,9 @@ pub struct EdgeFlags {
     /// A mandatory ordering that is not symmetrical: `first` unrunnable =>
     /// `then` required and unrunnable, unless `then` would change nothing.
     pub asymmetrical: bool,
+    /// A resource's own stop before its start: a stop that is required but
+    /// cannot run keeps the start from running.
+    pub restart: bool,
 }
 
 impl EdgeFlags {
@@ -72,6 +75,7 @@ impl EdgeFlags {
         one_or_more: false,
         implies_then_printed: false,
         asymmetrical: false,
+        restart: false,
     };
 }
 
@@ -144,6 +148,7 @@ impl ActionSet {
             e.flags.one_or_more |= flags.one_or_more;
             e.flags.implies_then_printed |= flags.implies_then_printed;
             e.flags.asymmetrical |= flags.asymmetrical;
+            e.flags.restart |= flags.restart;
             return;
         }
         self.edge_index.insert((first, then), self.edges.len());

@@ -309,6 +309,15 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                 }
                 changed = true;
             }
+            if e.flags.restart
+                && !set.actions[f].optional
+                && !set.actions[f].runnable
+                && set.actions[t].runnable
+                && set.actions[t].rsc.is_some_and(|r| cluster.rsc(r).managed)
+            {
+                set.actions[t].runnable = false;
+                changed = true;
+            }
             if e.flags.runnable_left && !set.actions[f].runnable && first_blocks && set.actions[t].runnable {
                 set.actions[t].runnable = false;
                 // A stop keeps why it was needed; it is only marked blocked.

@@ -263,6 +263,7 @@ impl ResourceVariant for Primitive {
                         implies_then,
                         implies_first: same_node,
                         runnable_left: false,
+                        restart: true,
                         ..Default::default()
                     },
                 );
