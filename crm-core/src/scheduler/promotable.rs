@@ -282,6 +282,11 @@ pub fn set_instance_roles(cluster: &mut Cluster, clone: RscId, assignment_order:
             let all_placed = leaves(cluster, inst).iter().all(|&l| cluster.rsc(l).assigned.is_some());
             chosen = node.filter(|&n| {
                 let managed = cluster.rsc(inst).managed;
+                // An unmanaged promoted instance stays promoted where it is,
+                // and counts.
+                if !managed && current_role(cluster, inst) == Role::Promoted {
+                    return true;
+                }
                 all_placed
                     && (managed || current_role(cluster, inst) == Role::Promoted)
                     && (!managed || priorities[i] >= 0 || idx >= INFINITY)
