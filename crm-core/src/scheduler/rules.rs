@@ -424,6 +424,10 @@ pub fn unpack_nvsets(
         }
         for p in &set.nvpairs {
             if let (Some(n), Some(v)) = (&p.name, &p.value) {
+                // "#default" means "not set here".
+                if v.eq_ignore_ascii_case("#default") {
+                    continue;
+                }
                 out.entry(n.clone()).or_insert_with(|| v.clone());
             }
         }
