@@ -377,6 +377,16 @@ pub fn apply_coloc_with_clone(cluster: &mut Cluster, c: &Colocation) {
     let dep = c.dependent;
     let n = cluster.nodes.len();
     if c.score.is_inf() {
+        // A blocked instance is no place to follow.
+        let blocked_somewhere =
+            |cluster: &Cluster, i: RscId| subtree(cluster, i).iter().any(|&x| cluster.rsc(x).blocked);
+        let instance_nodes: Vec<NodeId> = cluster
+            .rsc(c.primary)
+            .children
+            .iter()
+            .filter(|&&i| in_role(cluster, i) && !blocked_somewhere(cluster, i))
+            .filter_map(|&i| assigned_node(cluster, i))
+            .collect();
         for i in 0..n {
             if !instance_nodes.contains(&NodeId(i)) {
                 if let Some(s) = cluster.rsc(dep).allowed[i] {
