@@ -51,7 +51,11 @@ fn static_name(name: &str) -> &'static [&'static str] {
 /// Reading state: where we are, and which ids the configuration has declared.
 #[derive(Default)]
 pub struct ReadCtx {
-    path: Vec<String>,
+    /// The element path so far, `/a/b[@id='x']`, in one buffer (errors are
+    /// rare; an allocation per element is not).
+    path: String,
+    /// Where each entered element's part of `path` starts.
+    path_starts: Vec<usize>,
     /// Depth at which `<configuration>` was entered; ids are unique only there.
     config_depth: Option<usize>,
     pub(crate) ids: HashMap<String, (Pos, String)>,
@@ -68,12 +72,12 @@ pub(crate) struct IdRef {
 
 impl ReadCtx {
     pub fn path(&self) -> String {
-        self.path.iter().map(|p| format!("/{p}")).collect()
+        self.path.clone()
     }
 
     pub fn enter(&mut self, el: &Element) -> Result<(), CibError> {
         if el.name == "configuration" && self.config_depth.is_none() {
-            self.config_depth = Some(self.path.len());
+            self.config_depth = Some(self.path_starts.len());
         }
         if self.config_depth.is_some() && !REFERENCE_ELEMENTS.contains(&el.name.as_str()) {
             if let Some(id) = el.attr("id") {
@@ -92,13 +96,22 @@ impl ReadCtx {
                 if NVSET_TAGS.contains(&el.name.as_str()) { NVSET_TAGS } else { static_name(&el.name) };
             self.note_id_ref(el, expected);
         }
-        self.path.push(el.label());
+        self.path_starts.push(self.path.len());
+        self.path.push('/');
+        self.path.push_str(&el.name);
+        if let Some(id) = el.attr("id") {
+            self.path.push_str("[@id='");
+            self.path.push_str(id);
+            self.path.push_str("']");
+        }
         Ok(())
     }
 
     pub fn leave(&mut self) {
-        self.path.pop();
-        if self.config_depth == Some(self.path.len()) {
+        if let Some(start) = self.path_starts.pop() {
+            self.path.truncate(start);
+        }
+        if self.config_depth == Some(self.path_starts.len()) {
             self.config_depth = None;
         }
     }
