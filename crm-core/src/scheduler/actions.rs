@@ -63,6 +63,10 @@ pub struct EdgeFlags {
     /// A resource's own stop before its start: a stop that is required but
     /// cannot run keeps the start from running.
     pub restart: bool,
+    /// `first` (a clone's pseudo-action) counts as required when any of
+    /// its instances' actions is, wherever `then` runs: the ordering was
+    /// between two collections, not with a resource on one node.
+    pub any_node: bool,
 }
 
 impl EdgeFlags {
@@ -76,6 +80,7 @@ impl EdgeFlags {
         implies_then_printed: false,
         asymmetrical: false,
         restart: false,
+        any_node: false,
     };
 }
 
@@ -149,6 +154,7 @@ impl ActionSet {
             e.flags.implies_then_printed |= flags.implies_then_printed;
             e.flags.asymmetrical |= flags.asymmetrical;
             e.flags.restart |= flags.restart;
+            e.flags.any_node |= flags.any_node;
             return;
         }
         self.edge_index.insert((first, then), self.edges.len());

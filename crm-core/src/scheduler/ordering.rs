@@ -230,9 +230,10 @@ fn link(
     }
     // Requirements must reach the members behind a collection's pseudo-actions.
     let implication = EdgeFlags { ordered: false, ..flags };
+    let clone_then = cluster.rsc(then).variant == Variant::Clone;
     for &f in &firsts {
         for t in implied_members(cluster, set, then, ta) {
-            set.edge(f, t, EdgeFlags { implies_first: false, ..implication });
+            set.edge(f, t, EdgeFlags { implies_first: false, any_node: clone_then, ..implication });
         }
     }
     for f in implied_members(cluster, set, first, fa) {
@@ -272,7 +273,8 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                 super::clone::required_on(cluster, set, i, node_of(set, other))
                     .unwrap_or(!set.actions[i].optional)
             };
-            if e.flags.implies_then && set.actions[t].optional && required_for(set, f, t) {
+            let first_required = if e.flags.any_node { !set.actions[f].optional } else { required_for(set, f, t) };
+            if e.flags.implies_then && set.actions[t].optional && first_required {
                 set.actions[t].optional = false;
                 if set.actions[t].reason.is_none() && set.actions[f].rsc != set.actions[t].rsc {
                     let why = format!("required {}", describe(cluster, set, f));
