@@ -53,7 +53,21 @@ fn implied_members(cluster: &Cluster, set: &ActionSet, rsc: RscId, task: &str) -
             }
         }
         Variant::Clone | Variant::Bundle => {
-            r.children.iter().flat_map(|&c| set.find(c, task, None)).collect()
+            // A cloned group passes the ordering on to its first member (its
+            // last, for stopping) as well.
+            r.children
+                .iter()
+                .flat_map(|&c| {
+                    let mut v = set.find(c, task, None);
+                    let inst = cluster.rsc(c);
+                    if inst.variant == Variant::Group {
+                        let member =
+                            if matches!(task, "stop" | "demote") { inst.children.last() } else { inst.children.first() };
+                        v.extend(member.map(|&m| set.find(m, task, None)).unwrap_or_default());
+                    }
+                    v
+                })
+                .collect()
         }
     }
 }
