@@ -625,7 +625,8 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
     // Oldest first; pending operations (call-id -1) last.
     // The same call recorded twice (the last result and the last failure)
     // is ordered by when its result last changed.
-    let changed = |o: &OpRecord| o.op.last_rc_change.as_deref().and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1);
+    let changed =
+        |o: &OpRecord| o.op.last_rc_change.as_deref().and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1);
     ops.sort_by_key(|o| (o.call_id < 0, o.call_id, if o.call_id >= 0 { changed(o) } else { 0 }));
 
     let mut role = Role::Unknown;

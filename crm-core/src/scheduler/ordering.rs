@@ -61,8 +61,11 @@ fn implied_members(cluster: &Cluster, set: &ActionSet, rsc: RscId, task: &str) -
                     let mut v = set.find(c, task, None);
                     let inst = cluster.rsc(c);
                     if inst.variant == Variant::Group {
-                        let member =
-                            if matches!(task, "stop" | "demote") { inst.children.last() } else { inst.children.first() };
+                        let member = if matches!(task, "stop" | "demote") {
+                            inst.children.last()
+                        } else {
+                            inst.children.first()
+                        };
                         v.extend(member.map(|&m| set.find(m, task, None)).unwrap_or_default());
                     }
                     v
@@ -287,7 +290,8 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                 super::clone::required_on(cluster, set, i, node_of(set, other))
                     .unwrap_or(!set.actions[i].optional)
             };
-            let first_required = if e.flags.any_node { !set.actions[f].optional } else { required_for(set, f, t) };
+            let first_required =
+                if e.flags.any_node { !set.actions[f].optional } else { required_for(set, f, t) };
             if e.flags.implies_then && set.actions[t].optional && first_required {
                 set.actions[t].optional = false;
                 if set.actions[t].reason.is_none() && set.actions[f].rsc != set.actions[t].rsc {
