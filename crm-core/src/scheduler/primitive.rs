@@ -47,7 +47,17 @@ impl ResourceVariant for Primitive {
             }
         }
 
+        // multiple-active=stop_unexpected: only the copies where the
+        // resource is not meant to be are stopped; it stays where it goes
+        // (its start there is a formality).
+        let stop_unexpected = multiply_active
+            && next.is_some()
+            && rsc.managed
+            && rsc.meta.get("multiple-active").is_some_and(|v| v == "stop_unexpected");
         for &c in &rsc.running_on {
+            if stop_unexpected && next == Some(c) {
+                continue;
+            }
             let node = cluster.node(c);
             // A copy on a node about to be fenced, besides the one that
             // counts, goes with the node: no stop of its own.
@@ -72,6 +82,9 @@ impl ResourceVariant for Primitive {
             }
             if rsc.digest_changed_on.contains(&c) && next == Some(c) && !rsc.failed {
                 stop.reason = Some("resource definition change".into());
+            }
+            if stop_unexpected {
+                stop.reason = Some("being multiply active".into());
             }
             set.put(stop);
         }
@@ -114,6 +127,10 @@ impl ResourceVariant for Primitive {
             start.reason = Some("resource definition change".into());
         }
         start.print_always = rsc.pending_task.as_deref() == Some("start");
+        if stop_unexpected && next.is_some_and(|n| rsc.running_on.contains(&n)) {
+            start.pseudo = true;
+            start.optional = false;
+        }
         let start_id = match early {
             Some(i) => {
                 set.actions[i] = start;

@@ -196,7 +196,9 @@ fn primitive_rows(cluster: &Cluster, set: &ActionSet, r: RscId) -> Vec<Row> {
             return vec![row(change, current, next, reason_text(act, None))];
         }
         if rsc.failed {
-            let act = stop.unwrap_or(start);
+            // Staying where it runs (multiple-active=stop_unexpected), its
+            // recovery is the stops elsewhere.
+            let act = stop.or_else(|| first_action(set, r, "stop", None)).unwrap_or(start);
             return vec![row("Recover", current, None, reason_text(act, None))];
         }
         return vec![row("Restart", current, next, reason_text(start, None))];
