@@ -473,7 +473,7 @@ fn determine_online(node: &mut Node, st: &cs::NodeState, options: &ClusterOption
             online = crmd_online;
         } else if in_cluster.is_none() {
             fence_node(node, "peer has not been seen by the cluster");
-        } else if join == Some("nack") {
+        } else if join == Some("banned") {
             fence_node(node, "peer failed Pacemaker membership criteria");
         } else if !terminate && expected == "down" {
             if in_cluster == Some(true) || crmd_online {
