@@ -307,17 +307,56 @@ pub fn create_config_change_actions(cluster: &Cluster, set: &mut ActionSet) -> V
 /// Clears fail counts that expired or belong to orphans; Pacemaker creates
 /// these while reading the history, so before any other action.
 pub fn create_failcount_clears(cluster: &Cluster, set: &mut ActionSet) -> Vec<usize> {
+    create_clears(cluster, set, false)
+}
+
+/// The fail count clears for changed definitions: Pacemaker makes them after
+/// the restarts and reloads those changes call for.
+pub fn create_config_change_clears(cluster: &Cluster, set: &mut ActionSet) -> Vec<usize> {
+    create_clears(cluster, set, true)
+}
+
+fn create_clears(cluster: &Cluster, set: &mut ActionSet, config_changes: bool) -> Vec<usize> {
     let mut out = Vec::new();
     // Anonymous clone instances share their fail count: one clear per node.
     let mut seen: std::collections::BTreeSet<(String, NodeId)> = std::collections::BTreeSet::new();
     for (i, r) in cluster.resources.iter().enumerate() {
+        // Clears for a definition change that a reload handles come after
+        // the reload (a restart's clear does not wait).
+        let for_config = |n: &NodeId| r.config_changed_on.contains(n) && r.reload_on.contains(n) && !r.orphan;
+        if config_changes {
+            let mut nodes: Vec<NodeId> = r.clear_failcount_on.iter().copied().filter(for_config).collect();
+            nodes.sort_by_key(|&n| std::cmp::Reverse(cluster.node(n).status_order));
+            let base = cluster.anonymous_base_id(RscId(i)).to_string();
+            // Not again where the first pass (for any instance) cleared it.
+            let cleared_before = |n: NodeId| {
+                cluster.resources.iter().enumerate().any(|(j, o)| {
+                    cluster.anonymous_base_id(RscId(j)) == base
+                        && (o.clear_for_params_on.contains(&n)
+                            || (o.clear_failcount_on.contains(&n)
+                                && !(o.config_changed_on.contains(&n)
+                                    && o.reload_on.contains(&n)
+                                    && !o.orphan)))
+                })
+            };
+            for n in nodes {
+                if cleared_before(n) || !seen.insert((base.clone(), n)) {
+                    continue;
+                }
+                let mut a = ActionSet::new_action(Some(RscId(i)), "clear_failcount", 0, Some(n));
+                a.optional = false;
+                out.push(set.add(a));
+            }
+            continue;
+        }
         // An expired shutdown lock's history is erased.
         for &n in &r.history_delete_on {
             let mut a = ActionSet::new_action(Some(RscId(i)), "lrm_delete", 0, Some(n));
             a.optional = false;
             out.push(set.add(a));
         }
-        let mut nodes = r.clear_failcount_on.clone();
+        let mut nodes: Vec<NodeId> =
+            r.clear_failcount_on.iter().copied().filter(|n| !for_config(n)).collect();
         // Created in reverse status-section order, they are scheduled in
         // that order (as Pacemaker's, which reads the history node by node).
         nodes.sort_by_key(|&n| std::cmp::Reverse(cluster.node(n).status_order));

@@ -68,6 +68,7 @@ pub fn schedule_with(cib: &Cib, now: i64, show_scores: bool) -> Transition {
     let mut config_actions = actions::create_failcount_clears(&cluster, &mut set);
     recurring::create_history_actions(&cluster, &mut set);
     config_actions.extend(actions::create_config_change_actions(&cluster, &mut set));
+    config_actions.extend(actions::create_config_change_clears(&cluster, &mut set));
     let probe_list = probes::create_probes(&cluster, &mut set);
     let all: Vec<cluster::RscId> = (0..cluster.resources.len()).map(cluster::RscId).collect();
     for &r in &all {
