@@ -316,14 +316,18 @@ pub fn create_config_change_clears(cluster: &Cluster, set: &mut ActionSet) -> Ve
     create_clears(cluster, set, true)
 }
 
+/// Whether `r`'s fail count clear on `n` is for a definition change that a
+/// reload handles: it comes after the reload (a restart's clear does not wait).
+fn clear_waits_for_reload(r: &super::cluster::Resource, n: NodeId) -> bool {
+    r.config_changed_on.contains(&n) && r.reload_on.contains(&n) && !r.orphan
+}
+
 fn create_clears(cluster: &Cluster, set: &mut ActionSet, config_changes: bool) -> Vec<usize> {
     let mut out = Vec::new();
     // Anonymous clone instances share their fail count: one clear per node.
     let mut seen: std::collections::BTreeSet<(String, NodeId)> = std::collections::BTreeSet::new();
     for (i, r) in cluster.resources.iter().enumerate() {
-        // Clears for a definition change that a reload handles come after
-        // the reload (a restart's clear does not wait).
-        let for_config = |n: &NodeId| r.config_changed_on.contains(n) && r.reload_on.contains(n) && !r.orphan;
+        let for_config = |n: &NodeId| clear_waits_for_reload(r, *n);
         if config_changes {
             let mut nodes: Vec<NodeId> = r.clear_failcount_on.iter().copied().filter(for_config).collect();
             nodes.sort_by_key(|&n| std::cmp::Reverse(cluster.node(n).status_order));
@@ -333,10 +337,7 @@ fn create_clears(cluster: &Cluster, set: &mut ActionSet, config_changes: bool) -
                 cluster.resources.iter().enumerate().any(|(j, o)| {
                     cluster.anonymous_base_id(RscId(j)) == base
                         && (o.clear_for_params_on.contains(&n)
-                            || (o.clear_failcount_on.contains(&n)
-                                && !(o.config_changed_on.contains(&n)
-                                    && o.reload_on.contains(&n)
-                                    && !o.orphan)))
+                            || (o.clear_failcount_on.contains(&n) && !clear_waits_for_reload(o, n)))
                 })
             };
             for n in nodes {

@@ -529,6 +529,12 @@ impl Cluster {
     pub fn node_by_id(&self, id: &str) -> Option<NodeId> {
         self.nodes.iter().position(|n| n.id == id).map(NodeId)
     }
+    /// The remote or guest node that resource `r` is the connection of.
+    pub fn remote_node_of(&self, r: RscId) -> Option<NodeId> {
+        let id = self.rsc(r).id.as_str();
+        self.node_ids().find(|&n| self.node(n).remote_rsc.as_deref() == Some(id))
+    }
+
     pub fn rsc_by_id(&self, id: &str) -> Option<RscId> {
         self.rsc_index.get(id).copied()
     }

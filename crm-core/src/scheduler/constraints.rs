@@ -132,25 +132,30 @@ fn unpack_location(cluster: &mut Cluster, l: &cs::Location, expand: &Expand<'_>)
             let scores = cluster.node_by_name(node).map(|n| vec![(n, score)]).unwrap_or_default();
             locations.push((role_filter(role), scores));
         } else {
+            // Parameters whose sets have rules are evaluated on each node.
+            let node_params: Vec<Option<std::collections::BTreeMap<String, String>>> = cluster
+                .node_ids()
+                .map(|n| {
+                    cluster.rsc(rsc).node_param_sets.as_ref().map(|sets| {
+                        let refs: Vec<&cib_schema::NvSet> = sets.iter().collect();
+                        let ctx = RuleContext {
+                            node_attrs: Some(&cluster.node(n).attrs),
+                            now: cluster.now,
+                            ..Default::default()
+                        };
+                        super::rules::unpack_nvsets(&refs, &ctx, None, &|_| None)
+                    })
+                })
+                .collect();
             for rule in &l.rules {
                 let mut scores: Vec<(NodeId, Score)> = Vec::new();
                 for n in cluster.node_ids().collect::<Vec<_>>() {
                     let node = cluster.node(n);
                     let r = cluster.rsc(rsc);
-                    // Parameters whose sets have rules are evaluated on the node.
-                    let node_params = r.node_param_sets.as_ref().map(|sets| {
-                        let refs: Vec<&cib_schema::NvSet> = sets.iter().collect();
-                        let ctx = RuleContext {
-                            node_attrs: Some(&node.attrs),
-                            now: cluster.now,
-                            ..Default::default()
-                        };
-                        super::rules::unpack_nvsets(&refs, &ctx, None, &|_| None)
-                    });
                     let ctx = RuleContext {
                         node_attrs: Some(&node.attrs),
                         now: cluster.now,
-                        rsc_params: Some(node_params.as_ref().unwrap_or(&r.params)),
+                        rsc_params: Some(node_params[n.0].as_ref().unwrap_or(&r.params)),
                         rsc_meta: Some(&r.meta),
                         ..Default::default()
                     };

@@ -62,6 +62,19 @@ pub fn op_params(
     all
 }
 
+/// Whether the parameters that need a restart (`op-force-restart`; all of
+/// them when the history lists none) differ from those `op` recorded in its
+/// restart digest. `false` when it recorded none.
+pub fn restart_digest_changed(op: &cib_schema::LrmRscOp, all: &BTreeMap<String, String>) -> bool {
+    let Some(recorded) = op.op_restart_digest.as_deref() else { return false };
+    let mut restart = all.clone();
+    if let Some(force) = op.op_force_restart.as_deref() {
+        let names: Vec<&str> = force.split_whitespace().collect();
+        restart.retain(|k, _| names.contains(&k.as_str()));
+    }
+    recorded != params_digest(&restart)
+}
+
 /// Whether the parameters differ from the recorded ones only in those the
 /// history marks secure (`op-secure-params`): the simulator then treats the
 /// operation as unchanged, as `crm_simulate` does on sanitized CIBs.

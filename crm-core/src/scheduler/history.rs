@@ -1054,15 +1054,7 @@ fn last_failure_params_changed(cluster: &Cluster, rsc: RscId, o: &OpRecord) -> b
     let extra = def.map(|d| d.params.clone()).unwrap_or_default();
     let timeout = (o.interval_ms > 0).then(|| def.and_then(|d| d.timeout_ms).unwrap_or(20_000));
     let all = super::digest::op_params(&r.params, &extra, timeout);
-    let restart_changed = o.op.op_restart_digest.as_deref().is_some_and(|rec| {
-        let mut restart = all.clone();
-        if let Some(force) = o.op.op_force_restart.as_deref() {
-            let names: Vec<&str> = force.split_whitespace().collect();
-            restart.retain(|k, _| names.contains(&k.as_str()));
-        }
-        rec != super::digest::params_digest(&restart)
-    });
-    restart_changed || recorded != super::digest::params_digest(&all)
+    super::digest::restart_digest_changed(o.op, &all) || recorded != super::digest::params_digest(&all)
 }
 
 fn failure_expired(cluster: &Cluster, rsc: RscId, o: &OpRecord) -> bool {
@@ -1174,18 +1166,7 @@ fn check_config(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord
         let extra = start_def.map(|d| d.params.clone()).unwrap_or_default();
         let all = super::digest::op_params(&r.params, &extra, None);
         let all_digest = super::digest::params_digest(&all);
-        let restart_needed = match (o.op.op_restart_digest.as_deref(), o.op.op_force_restart.as_deref()) {
-            (Some(recorded), force) => {
-                // Without a list of restart parameters, all of them count.
-                let mut restart = all.clone();
-                if let Some(force) = force {
-                    let names: Vec<&str> = force.split_whitespace().collect();
-                    restart.retain(|k, _| names.contains(&k.as_str()));
-                }
-                recorded != super::digest::params_digest(&restart)
-            }
-            _ => false,
-        };
+        let restart_needed = super::digest::restart_digest_changed(o.op, &all);
         let supports_reload = o.op.op_restart_digest.is_some();
         let changed = match o.op.op_digest.as_deref() {
             None => true,

@@ -272,7 +272,7 @@ fn connection_node(cluster: &Cluster, r: RscId) -> Option<NodeId> {
     if rsc.variant != Variant::Primitive || rsc.parent.is_some() {
         return None;
     }
-    cluster.node_ids().find(|&n| cluster.node(n).remote_rsc.as_deref() == Some(rsc.id.as_str()))
+    cluster.remote_node_of(r)
 }
 
 fn is_remote_connection(cluster: &Cluster, r: RscId) -> bool {

@@ -32,8 +32,7 @@ fn may_run_on_remote(cluster: &Cluster, r: RscId, n: NodeId) -> bool {
     if rsc.is_stonith {
         return false;
     }
-    let is_connection =
-        cluster.nodes.iter().any(|m| m.container.is_none() && m.remote_rsc.as_deref() == Some(&rsc.id));
+    let is_connection = cluster.remote_node_of(r).is_some_and(|m| cluster.node(m).container.is_none());
     let is_container = cluster.nodes.iter().any(|m| m.container.as_deref() == Some(&rsc.id));
     !(is_connection || (node.container.is_some() && is_container))
 }

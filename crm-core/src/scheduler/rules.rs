@@ -395,6 +395,13 @@ fn parse_iso_duration_ms(s: &str) -> Option<u64> {
     Some((total * 1000.0) as u64)
 }
 
+/// Copies of `sets` with each `id-ref` replaced by the set it refers to.
+pub fn resolve_nvsets(sets: &[&NvSet], resolve: &dyn Fn(&NvSet) -> Option<NvSet>) -> Vec<NvSet> {
+    sets.iter()
+        .map(|s| if s.id_ref.is_some() { resolve(s).unwrap_or((*s).clone()) } else { (*s).clone() })
+        .collect()
+}
+
 /// Merges name/value sets into one map as Pacemaker does: sets whose rules pass,
 /// highest score first (`first` named set before all), and the first value found
 /// for a name wins.
@@ -404,10 +411,7 @@ pub fn unpack_nvsets(
     first: Option<&str>,
     resolve: &dyn Fn(&NvSet) -> Option<NvSet>,
 ) -> BTreeMap<String, String> {
-    let mut resolved: Vec<NvSet> = sets
-        .iter()
-        .map(|s| if s.id_ref.is_some() { resolve(s).unwrap_or((*s).clone()) } else { (*s).clone() })
-        .collect();
+    let mut resolved = resolve_nvsets(sets, resolve);
     // Stable sort: score descending; the always-first set leads.
     let score_of = |s: &NvSet| s.score.as_deref().and_then(Score::parse).unwrap_or(Score::ZERO);
     let mut order: Vec<usize> = (0..resolved.len()).collect();

@@ -710,17 +710,7 @@ impl ResourceBuilder<'_, '_> {
         }
         r.params = unpack_nvsets(&inst, &rsc_ctx, None, self.resolve);
         if inst.iter().any(|s| !s.rules.is_empty()) {
-            let resolved: Vec<NvSet> = inst
-                .iter()
-                .map(|s| {
-                    if s.id_ref.is_some() {
-                        (self.resolve)(s).unwrap_or((*s).clone())
-                    } else {
-                        (*s).clone()
-                    }
-                })
-                .collect();
-            r.node_param_sets = Some(resolved);
+            r.node_param_sets = Some(super::rules::resolve_nvsets(&inst, self.resolve));
         }
         let mut util: Vec<&NvSet> = p.utilization.iter().collect();
         if let Some(t) = tmpl {

@@ -79,27 +79,23 @@ fn has_enough(cluster: &Cluster, n: NodeId, need: &BTreeMap<String, i64>) -> boo
 
 /// `r` now runs on `n`: its use comes off what the node has left.
 pub fn consume(cluster: &mut Cluster, r: RscId, n: NodeId) {
-    if !enabled(cluster) {
-        return;
-    }
-    let used = cluster.rsc(r).utilization.clone();
-    let left = &mut cluster.nodes[n.0].remaining;
-    for (k, v) in used {
-        let cur = left.get(&k).copied().unwrap_or(0);
-        left.insert(k, cur - v);
-    }
+    adjust_remaining(cluster, r, n, -1);
 }
 
 /// `r` no longer runs on `n` (a clone instance placed again).
 pub fn release(cluster: &mut Cluster, r: RscId, n: NodeId) {
+    adjust_remaining(cluster, r, n, 1);
+}
+
+/// Adds `sign` times `r`'s use to what `n` has left.
+fn adjust_remaining(cluster: &mut Cluster, r: RscId, n: NodeId, sign: i64) {
     if !enabled(cluster) {
         return;
     }
     let used = cluster.rsc(r).utilization.clone();
     let left = &mut cluster.nodes[n.0].remaining;
     for (k, v) in used {
-        let cur = left.get(&k).copied().unwrap_or(0);
-        left.insert(k, cur + v);
+        *left.entry(k).or_insert(0) += sign * v;
     }
 }
 
