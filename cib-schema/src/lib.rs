@@ -15,6 +15,7 @@ mod macros;
 pub mod error;
 pub mod model;
 pub mod read;
+pub mod stream;
 pub mod write;
 pub mod xml;
 
@@ -22,30 +23,27 @@ pub use error::{CibError, ErrorKind, Pos};
 pub use model::*;
 pub use xml::Element;
 
-use read::FromElement;
+use read::FromXml;
 use write::ToElement;
 
-/// Parses a CIB document (the `<cib>` element and everything under it).
+/// Parses a CIB document (the `<cib>` element and everything under it), in one
+/// pass from text to the typed model.
 pub fn parse(text: &str) -> Result<Cib, CibError> {
-    let root = Element::parse(text)?;
-    from_element_owned(root)
-}
-
-/// Builds the typed model from an already parsed element tree.
-pub fn from_element(root: &Element) -> Result<Cib, CibError> {
-    from_element_owned(root.clone())
-}
-
-/// Builds the typed model from an element tree, consuming it.
-pub fn from_element_owned(root: Element) -> Result<Cib, CibError> {
-    let mut ctx = read::ReadCtx::default();
-    if root.name != "cib" {
+    let mut ctx = read::ReadCtx::new(text);
+    let root = ctx.stream.root()?;
+    if root.name() != "cib" {
         return Err(ctx.unexpected(&root, "cib"));
     }
-    let cib = Cib::from_element(root, &mut ctx)?;
+    let cib = Cib::read_xml(&root, &mut ctx)?;
     ctx.finish()?;
     cib.check_classes()?;
     Ok(cib)
+}
+
+/// Builds the typed model from an element tree (by writing and reading it, so
+/// positions in errors refer to the written form).
+pub fn from_element(root: &Element) -> Result<Cib, CibError> {
+    parse(&root.to_xml())
 }
 
 /// The element tree of a model.

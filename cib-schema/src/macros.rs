@@ -38,48 +38,59 @@ macro_rules! cib_element {
             pub pos: $crate::error::At,
         }
 
-        impl $crate::read::FromElement for $name {
+        impl $crate::read::FromXml for $name {
             fn accepts(name: &str) -> bool {
                 name == $xml
             }
 
-            fn from_element(
-                el: $crate::xml::Element,
-                ctx: &mut $crate::read::ReadCtx,
+            #[allow(unused_mut, unused_variables)]
+            fn read_xml<'a>(
+                tag: &$crate::stream::StartTag<'a>,
+                ctx: &mut $crate::read::ReadCtx<'a>,
             ) -> Result<Self, $crate::error::CibError> {
-                let mut out = $name { pos: $crate::error::At(el.pos), ..Default::default() };
+                let mut out = $name { pos: $crate::error::At(tag.pos), ..Default::default() };
+                let mut xml_id: Option<std::borrow::Cow<'a, str>> = None;
+                let mut xml_id_ref: Option<std::borrow::Cow<'a, str>> = None;
+                $(let mut $rf = false;)*
+                for attr in tag.attrs() {
+                    let (k, v) = attr.map_err(|why| ctx.bad_attribute(tag, why))?;
+                    match k {
+                        "id" => xml_id = Some(v.clone()),
+                        "id-ref" => xml_id_ref = Some(v.clone()),
+                        _ => {}
+                    }
+                    match k {
+                        $($rx => { out.$rf = v.into_owned(); $rf = true; })*
+                        $($ox => out.$of = Some(v.into_owned()),)*
+                        _ => out.extra_attrs.push((k.to_string(), v.into_owned())),
+                    }
+                }
                 $(
-                    if el.attr($rx).is_none() {
-                        return Err(ctx.missing(&el, $rx));
+                    if !$rf {
+                        return Err(ctx.missing(tag, $rx));
                     }
                 )*
-                ctx.enter(&el)?;
-                let $crate::xml::Element { attrs, children, .. } = el;
-                for (k, v) in attrs {
-                    match k.as_str() {
-                        $($rx => out.$rf = v,)*
-                        $($ox => out.$of = Some(v),)*
-                        _ => out.extra_attrs.push((k, v)),
-                    }
-                }
-                for child in children {
+                ctx.enter(tag, xml_id, xml_id_ref.as_deref())?;
+                while let Some(child) = ctx.next_child(tag)? {
+                    let name = child.name();
                     $(
-                        if $crate::read::child_matches::<$mt>(&child.name, name_filter!($mx)) {
-                            out.$mf.push(<$mt as $crate::read::FromElement>::from_element(child, ctx)?);
+                        if $crate::read::child_matches::<$mt>(name, name_filter!($mx)) {
+                            out.$mf.push(<$mt as $crate::read::FromXml>::read_xml(&child, ctx)?);
                             continue;
                         }
                     )*
                     $(
-                        if out.$sf.is_none()
-                            && $crate::read::child_matches::<$st>(&child.name, name_filter!($sx))
-                        {
-                            out.$sf = Some(<$st as $crate::read::FromElement>::from_element(child, ctx)?);
+                        if out.$sf.is_none() && $crate::read::child_matches::<$st>(name, name_filter!($sx)) {
+                            out.$sf = Some(<$st as $crate::read::FromXml>::read_xml(&child, ctx)?);
                             continue;
                         }
                     )*
-                    out.extra_children.push(child);
+                    out.extra_children.push($crate::xml::Element::read_xml(&child, &mut ctx.stream)?);
                 }
                 ctx.leave();
+                // Most lists hold one or two items; growth would leave room for four.
+                $(out.$mf.shrink_to_fit();)*
+                out.extra_attrs.shrink_to_fit();
                 Ok(out)
             }
         }

@@ -4,7 +4,8 @@
 //! [`LrmRscOp::rc_code`] parse them on demand.
 
 use crate::error::{CibError, ErrorKind};
-use crate::read::{FromElement, ReadCtx, NVSET_TAGS};
+use crate::read::{FromXml, ReadCtx, NVSET_TAGS};
+use crate::stream::StartTag;
 use crate::write::ToElement;
 use crate::xml::Element;
 
@@ -16,17 +17,17 @@ macro_rules! cib_enum {
         #[allow(clippy::large_enum_variant)] // one per element; boxing would only add noise
         pub enum $name { $($var($ty)),* }
 
-        impl FromElement for $name {
+        impl FromXml for $name {
             fn accepts(name: &str) -> bool {
-                $(<$ty as FromElement>::accepts(name))||*
+                $(<$ty as FromXml>::accepts(name))||*
             }
-            fn from_element(el: Element, ctx: &mut ReadCtx) -> Result<Self, CibError> {
+            fn read_xml<'a>(tag: &StartTag<'a>, ctx: &mut ReadCtx<'a>) -> Result<Self, CibError> {
                 $(
-                    if <$ty as FromElement>::accepts(&el.name) {
-                        return Ok($name::$var(<$ty as FromElement>::from_element(el, ctx)?));
+                    if <$ty as FromXml>::accepts(tag.name()) {
+                        return Ok($name::$var(<$ty as FromXml>::read_xml(tag, ctx)?));
                     }
                 )*
-                Err(ctx.unexpected(&el, stringify!($name)))
+                Err(ctx.unexpected(tag, stringify!($name)))
             }
         }
 
@@ -133,31 +134,36 @@ impl NvSet {
     }
 }
 
-impl FromElement for NvSet {
+impl FromXml for NvSet {
     fn accepts(name: &str) -> bool {
         NVSET_TAGS.contains(&name)
     }
 
-    fn from_element(el: Element, ctx: &mut ReadCtx) -> Result<Self, CibError> {
-        let mut out = NvSet { tag: el.name.clone(), pos: crate::error::At(el.pos), ..Default::default() };
-        if el.attr("id").is_none() && el.attr("id-ref").is_none() {
-            return Err(ctx.missing(&el, "id"));
-        }
-        ctx.enter(&el)?;
-        let Element { attrs, children, .. } = el;
-        for (k, v) in attrs {
-            match k.as_str() {
-                "id" => out.id = Some(v),
-                "id-ref" => out.id_ref = Some(v),
-                "score" => out.score = Some(v),
-                _ => out.extra_attrs.push((k, v)),
+    fn read_xml<'a>(tag: &StartTag<'a>, ctx: &mut ReadCtx<'a>) -> Result<Self, CibError> {
+        let mut out =
+            NvSet { tag: tag.name().to_string(), pos: crate::error::At(tag.pos), ..Default::default() };
+        let mut xml_id = None;
+        for attr in tag.attrs() {
+            let (k, v) = attr.map_err(|why| ctx.bad_attribute(tag, why))?;
+            match k {
+                "id" => {
+                    xml_id = Some(v.clone());
+                    out.id = Some(v.into_owned());
+                }
+                "id-ref" => out.id_ref = Some(v.into_owned()),
+                "score" => out.score = Some(v.into_owned()),
+                _ => out.extra_attrs.push((k.to_string(), v.into_owned())),
             }
         }
-        for child in children {
-            match child.name.as_str() {
-                "nvpair" => out.nvpairs.push(NvPair::from_element(child, ctx)?),
-                "rule" => out.rules.push(Rule::from_element(child, ctx)?),
-                _ => out.extra_children.push(child),
+        if out.id.is_none() && out.id_ref.is_none() {
+            return Err(ctx.missing(tag, "id"));
+        }
+        ctx.enter(tag, xml_id, out.id_ref.as_deref())?;
+        while let Some(child) = ctx.next_child(tag)? {
+            match child.name() {
+                "nvpair" => out.nvpairs.push(NvPair::read_xml(&child, ctx)?),
+                "rule" => out.rules.push(Rule::read_xml(&child, ctx)?),
+                _ => out.extra_children.push(Element::read_xml(&child, &mut ctx.stream)?),
             }
         }
         ctx.leave();

@@ -1,30 +1,32 @@
-//! Element tree -> typed model. The per-type readers are derived by `cib_element!`;
-//! this module holds the shared context (element path for errors, id bookkeeping)
-//! and the document-level checks (duplicate ids, dangling id-refs, resource classes).
+//! Document text -> typed model, in one pass over a [`Stream`]. The per-type
+//! readers are derived by `cib_element!`; this module holds the shared context
+//! (the stream, id bookkeeping) and the document-level checks (duplicate ids,
+//! dangling id-refs).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::error::{CibError, ErrorKind, Pos};
-use crate::xml::Element;
+use crate::stream::{StartTag, Stream};
 
 /// A type that can be read from one XML element.
-pub trait FromElement: Sized {
+pub trait FromXml: Sized {
     /// Whether an element of this name is one of ours.
     fn accepts(name: &str) -> bool;
-    /// Reads the element, taking its strings (the tree is consumed, not copied).
-    fn from_element(el: Element, ctx: &mut ReadCtx) -> Result<Self, CibError>;
+    /// Reads the element whose start tag is `tag`, through its end tag.
+    fn read_xml<'a>(tag: &StartTag<'a>, ctx: &mut ReadCtx<'a>) -> Result<Self, CibError>;
 }
 
-impl<T: FromElement> FromElement for Box<T> {
+impl<T: FromXml> FromXml for Box<T> {
     fn accepts(name: &str) -> bool {
         T::accepts(name)
     }
-    fn from_element(el: Element, ctx: &mut ReadCtx) -> Result<Self, CibError> {
-        T::from_element(el, ctx).map(Box::new)
+    fn read_xml<'a>(tag: &StartTag<'a>, ctx: &mut ReadCtx<'a>) -> Result<Self, CibError> {
+        T::read_xml(tag, ctx).map(Box::new)
     }
 }
 
-pub fn child_matches<T: FromElement>(name: &str, filter: Option<&str>) -> bool {
+pub fn child_matches<T: FromXml>(name: &str, filter: Option<&str>) -> bool {
     match filter {
         Some(f) => name == f,
         None => T::accepts(name),
@@ -48,106 +50,113 @@ fn static_name(name: &str) -> &'static [&'static str] {
     }
 }
 
-/// Reading state: where we are, and which ids the configuration has declared.
-#[derive(Default)]
-pub struct ReadCtx {
-    /// The element path so far, `/a/b[@id='x']`, in one buffer (errors are
-    /// rare; an allocation per element is not).
-    path: String,
-    /// Where each entered element's part of `path` starts.
-    path_starts: Vec<usize>,
+/// Reading state: the stream, how deep we are, and which ids the configuration
+/// has declared.
+pub struct ReadCtx<'a> {
+    pub stream: Stream<'a>,
+    /// Typed elements entered and not yet left.
+    depth: usize,
     /// Depth at which `<configuration>` was entered; ids are unique only there.
     config_depth: Option<usize>,
-    pub(crate) ids: HashMap<String, (Pos, String)>,
-    pub(crate) refs: Vec<IdRef>,
+    ids: HashMap<Cow<'a, str>, (Pos, &'a str)>,
+    refs: Vec<IdRef>,
 }
 
 /// An `id-ref` seen while reading, checked once the whole document is known.
-pub(crate) struct IdRef {
-    pub id: String,
-    pub expected: &'static [&'static str],
-    pub pos: Pos,
-    pub path: String,
+struct IdRef {
+    id: String,
+    expected: &'static [&'static str],
+    pos: Pos,
+    path: String,
 }
 
-impl ReadCtx {
-    pub fn path(&self) -> String {
-        self.path.clone()
+impl<'a> ReadCtx<'a> {
+    pub fn new(text: &'a str) -> Self {
+        ReadCtx {
+            stream: Stream::new(text),
+            depth: 0,
+            config_depth: None,
+            ids: HashMap::new(),
+            refs: Vec::new(),
+        }
     }
 
-    pub fn enter(&mut self, el: &Element) -> Result<(), CibError> {
-        if el.name == "configuration" && self.config_depth.is_none() {
-            self.config_depth = Some(self.path_starts.len());
+    /// Called by a typed reader once it has read `tag`'s attributes, among them
+    /// `id` and `id-ref`.
+    pub fn enter(
+        &mut self,
+        tag: &StartTag<'a>,
+        id: Option<Cow<'a, str>>,
+        id_ref: Option<&str>,
+    ) -> Result<(), CibError> {
+        let name = tag.name();
+        if name == "configuration" && self.config_depth.is_none() {
+            self.config_depth = Some(self.depth);
         }
-        if self.config_depth.is_some() && !REFERENCE_ELEMENTS.contains(&el.name.as_str()) {
-            if let Some(id) = el.attr("id") {
-                if let Some((first, _)) = self.ids.get(id) {
+        self.depth += 1;
+        if self.config_depth.is_some() && !REFERENCE_ELEMENTS.contains(&name) {
+            if let Some(id) = id {
+                if let Some((first, _)) = self.ids.get(&id) {
                     return Err(CibError::new(
-                        ErrorKind::DuplicateId { id: id.to_string(), first: *first },
-                        Some(el.pos),
-                        format!("{}/{}", self.path(), el.label()),
+                        ErrorKind::DuplicateId { id: id.into_owned(), first: *first },
+                        Some(tag.pos),
+                        self.stream.path_to(tag),
                     ));
                 }
-                self.ids.insert(id.to_string(), (el.pos, el.name.clone()));
+                self.ids.insert(id, (tag.pos, name));
             }
         }
-        if el.attr("id-ref").is_some() {
-            let expected: &'static [&'static str] =
-                if NVSET_TAGS.contains(&el.name.as_str()) { NVSET_TAGS } else { static_name(&el.name) };
-            self.note_id_ref(el, expected);
-        }
-        self.path_starts.push(self.path.len());
-        self.path.push('/');
-        self.path.push_str(&el.name);
-        if let Some(id) = el.attr("id") {
-            self.path.push_str("[@id='");
-            self.path.push_str(id);
-            self.path.push_str("']");
-        }
+        self.note_id_ref(tag, id_ref);
         Ok(())
     }
 
+    /// Called by a typed reader after its element's end tag.
     pub fn leave(&mut self) {
-        if let Some(start) = self.path_starts.pop() {
-            self.path.truncate(start);
-        }
-        if self.config_depth == Some(self.path_starts.len()) {
+        self.depth -= 1;
+        if self.config_depth == Some(self.depth) {
             self.config_depth = None;
         }
     }
 
-    pub fn missing(&self, el: &Element, attribute: &str) -> CibError {
+    /// The next child element of `parent`, `None` after its end tag.
+    pub fn next_child(&mut self, parent: &StartTag<'a>) -> Result<Option<StartTag<'a>>, CibError> {
+        self.stream.next_child(parent)
+    }
+
+    pub fn missing(&self, tag: &StartTag<'_>, attribute: &str) -> CibError {
         CibError::new(
-            ErrorKind::MissingAttribute { element: el.name.clone(), attribute: attribute.to_string() },
-            Some(el.pos),
-            format!("{}/{}", self.path(), el.label()),
+            ErrorKind::MissingAttribute { element: tag.name().to_string(), attribute: attribute.to_string() },
+            Some(tag.pos),
+            self.stream.path_to(tag),
         )
     }
 
-    pub fn unexpected(&self, el: &Element, expected: &str) -> CibError {
+    pub fn unexpected(&self, tag: &StartTag<'_>, expected: &str) -> CibError {
         CibError::new(
-            ErrorKind::UnexpectedElement { expected: expected.to_string(), found: el.name.clone() },
-            Some(el.pos),
-            self.path(),
+            ErrorKind::UnexpectedElement { expected: expected.to_string(), found: tag.name().to_string() },
+            Some(tag.pos),
+            self.stream.parent_path(tag),
         )
     }
 
-    /// Records an `id-ref` on `el` (if it has one) for the final dangling check.
-    pub fn note_id_ref(&mut self, el: &Element, expected: &'static [&'static str]) {
-        if let Some(id) = el.attr("id-ref") {
-            self.refs.push(IdRef {
-                id: id.to_string(),
-                expected,
-                pos: el.pos,
-                path: format!("{}/{}", self.path(), el.label()),
-            });
-        }
+    /// A malformed attribute on `tag`.
+    pub fn bad_attribute(&self, tag: &StartTag<'_>, why: String) -> CibError {
+        CibError::new(ErrorKind::Malformed(why), Some(tag.pos), self.stream.path_to(tag))
+    }
+
+    /// Records an `id-ref` on `tag` (if it has one) for the final dangling check.
+    fn note_id_ref(&mut self, tag: &StartTag<'a>, id_ref: Option<&str>) {
+        let Some(id) = id_ref else { return };
+        let name = tag.name();
+        let expected = if NVSET_TAGS.contains(&name) { NVSET_TAGS } else { static_name(name) };
+        self.refs.push(IdRef { id: id.to_string(), expected, pos: tag.pos, path: self.stream.path_to(tag) });
     }
 
     /// Checks what can only be checked once the whole document has been read.
-    pub(crate) fn finish(&self) -> Result<(), CibError> {
+    pub(crate) fn finish(&mut self) -> Result<(), CibError> {
+        self.stream.finish()?;
         for r in &self.refs {
-            let ok = matches!(self.ids.get(&r.id), Some((_, name)) if r.expected.is_empty() || r.expected.contains(&name.as_str()));
+            let ok = matches!(self.ids.get(r.id.as_str()), Some((_, name)) if r.expected.is_empty() || r.expected.contains(name));
             if !ok {
                 return Err(CibError::new(
                     ErrorKind::DanglingIdRef { id: r.id.clone(), element: r.expected.join("|") },
@@ -158,4 +167,16 @@ impl ReadCtx {
         }
         Ok(())
     }
+}
+
+/// Reads one typed element from a generic tree (by writing it out and reading it
+/// back; for the rare callers that hold a tree rather than text).
+pub fn from_tree<T: FromXml>(el: &crate::xml::Element) -> Result<T, CibError> {
+    let text = el.to_xml();
+    let mut ctx = ReadCtx::new(&text);
+    let root = ctx.stream.root()?;
+    if !T::accepts(root.name()) {
+        return Err(ctx.unexpected(&root, root.name()));
+    }
+    T::read_xml(&root, &mut ctx)
 }

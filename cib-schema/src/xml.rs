@@ -4,13 +4,9 @@
 
 use std::fmt::Write as _;
 
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::Reader;
-
 use crate::error::{CibError, ErrorKind, Pos};
-
-/// Limits that keep a hostile document from exhausting memory or the stack.
-pub const MAX_DEPTH: usize = 256;
+pub use crate::stream::MAX_DEPTH;
+use crate::stream::{Item, StartTag, Stream};
 
 /// One XML element with its attributes (in document order), children and text.
 #[derive(Debug, Clone, Default)]
@@ -83,7 +79,39 @@ impl Element {
 
     /// Parses a whole document and returns its root element.
     pub fn parse(text: &str) -> Result<Element, CibError> {
-        parse_document(text)
+        let mut stream = Stream::new(text);
+        let root = stream.root()?;
+        let el = Element::read_xml(&root, &mut stream)?;
+        stream.finish()?;
+        Ok(el)
+    }
+
+    /// Reads the element whose start tag is `tag`, with everything under it.
+    pub fn read_xml<'a>(tag: &StartTag<'a>, stream: &mut Stream<'a>) -> Result<Element, CibError> {
+        let mut el = Element { name: tag.name().to_string(), pos: tag.pos, ..Default::default() };
+        for attr in tag.attrs() {
+            let (k, v) = attr.map_err(|why| {
+                CibError::new(ErrorKind::Malformed(why), Some(tag.pos), stream.path_to(tag))
+            })?;
+            el.attrs.push((k.to_string(), v.into_owned()));
+        }
+        if tag.empty {
+            return Ok(el);
+        }
+        loop {
+            match stream.next_item()? {
+                Item::Start(child) => el.children.push(Element::read_xml(&child, stream)?),
+                Item::Text(t) => {
+                    let s = t.unescape().map_err(|e| stream.malformed(e.to_string(), tag.pos))?;
+                    let trimmed = s.trim();
+                    if !trimmed.is_empty() {
+                        append_text(&mut el, trimmed);
+                    }
+                }
+                Item::CData(c) => append_text(&mut el, String::from_utf8_lossy(&c).trim()),
+                Item::End | Item::Eof => return Ok(el),
+            }
+        }
     }
 
     /// Serialises with Pacemaker's layout: two-space indentation, one element a line,
@@ -95,183 +123,11 @@ impl Element {
     }
 }
 
-fn pos_of(line_starts: &[usize], offset: usize) -> Pos {
-    let line = match line_starts.binary_search(&offset) {
-        Ok(i) => i,
-        Err(i) => i - 1,
-    };
-    Pos { line: line as u32 + 1, col: (offset - line_starts[line]) as u32 + 1 }
-}
-
-fn parse_document(text: &str) -> Result<Element, CibError> {
-    let mut line_starts = vec![0usize];
-    line_starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
-
-    let mut reader = Reader::from_str(text);
-    reader.config_mut().check_end_names = true;
-    reader.config_mut().trim_text(false);
-
-    let mut stack: Vec<Element> = Vec::new();
-    let mut root: Option<Element> = None;
-    let path_of = |stack: &[Element]| -> String {
-        let mut p = String::new();
-        for e in stack {
-            p.push('/');
-            p.push_str(&e.label());
-        }
-        p
-    };
-
-    loop {
-        let before = reader.buffer_position() as usize;
-        let event = reader.read_event();
-        let event = match event {
-            Ok(ev) => ev,
-            Err(e) => {
-                let at = reader.error_position() as usize;
-                return Err(CibError::new(
-                    ErrorKind::Malformed(e.to_string()),
-                    Some(pos_of(&line_starts, at.min(text.len()))),
-                    path_of(&stack),
-                ));
-            }
-        };
-        let pos = pos_of(&line_starts, skip_ws(text, before));
-        match event {
-            Event::Start(start) => {
-                if stack.len() >= MAX_DEPTH {
-                    return Err(CibError::new(
-                        ErrorKind::Malformed(format!("nesting deeper than {MAX_DEPTH}")),
-                        Some(pos),
-                        path_of(&stack),
-                    ));
-                }
-                if root.is_some() {
-                    return Err(CibError::new(
-                        ErrorKind::Malformed("content after the root element".into()),
-                        Some(pos),
-                        String::new(),
-                    ));
-                }
-                let el = start_element(&start, pos, &stack, &line_starts)?;
-                stack.push(el);
-            }
-            Event::Empty(start) => {
-                if root.is_some() {
-                    return Err(CibError::new(
-                        ErrorKind::Malformed("content after the root element".into()),
-                        Some(pos),
-                        String::new(),
-                    ));
-                }
-                let el = start_element(&start, pos, &stack, &line_starts)?;
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(el),
-                    None => root = Some(el),
-                }
-            }
-            Event::End(_) => {
-                let el = stack.pop().expect("quick-xml checks end names");
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(el),
-                    None => root = Some(el),
-                }
-            }
-            Event::Text(t) => {
-                let s = t.unescape().map_err(|e| {
-                    CibError::new(ErrorKind::Malformed(e.to_string()), Some(pos), path_of(&stack))
-                })?;
-                let trimmed = s.trim();
-                if !trimmed.is_empty() {
-                    match stack.last_mut() {
-                        Some(el) => append_text(el, trimmed),
-                        None => {
-                            return Err(CibError::new(
-                                ErrorKind::Malformed("text outside the root element".into()),
-                                Some(pos),
-                                String::new(),
-                            ))
-                        }
-                    }
-                }
-            }
-            Event::CData(c) => {
-                if let Some(el) = stack.last_mut() {
-                    let s = String::from_utf8_lossy(&c.into_inner()).into_owned();
-                    append_text(el, s.trim());
-                }
-            }
-            Event::Eof => {
-                if !stack.is_empty() {
-                    return Err(CibError::new(
-                        ErrorKind::Malformed(format!(
-                            "document ends inside <{}>",
-                            stack.last().map(|e| e.name.as_str()).unwrap_or("")
-                        )),
-                        Some(pos_of(&line_starts, text.len())),
-                        path_of(&stack),
-                    ));
-                }
-                break;
-            }
-            Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
-        }
-    }
-    root.ok_or_else(|| {
-        CibError::new(
-            ErrorKind::Malformed("no root element".into()),
-            Some(Pos { line: 1, col: 1 }),
-            String::new(),
-        )
-    })
-}
-
-fn skip_ws(text: &str, mut at: usize) -> usize {
-    let b = text.as_bytes();
-    while at < b.len() && b[at].is_ascii_whitespace() {
-        at += 1;
-    }
-    at
-}
-
 fn append_text(el: &mut Element, s: &str) {
     match &mut el.text {
         Some(t) => t.push_str(s),
         None => el.text = Some(s.to_string()),
     }
-}
-
-fn start_element(
-    start: &BytesStart<'_>,
-    pos: Pos,
-    stack: &[Element],
-    _line_starts: &[usize],
-) -> Result<Element, CibError> {
-    let path = || stack.iter().map(|e| format!("/{}", e.label())).collect::<String>();
-    let name = String::from_utf8(start.name().as_ref().to_vec()).map_err(|_| {
-        CibError::new(ErrorKind::Malformed("element name is not UTF-8".into()), Some(pos), path())
-    })?;
-    let mut el = Element { name, pos, ..Default::default() };
-    for attr in start.attributes().with_checks(true) {
-        let attr = attr.map_err(|e| {
-            CibError::new(ErrorKind::Malformed(e.to_string()), Some(pos), format!("{}/{}", path(), el.name))
-        })?;
-        let key = String::from_utf8(attr.key.as_ref().to_vec()).map_err(|_| {
-            CibError::new(ErrorKind::Malformed("attribute name is not UTF-8".into()), Some(pos), path())
-        })?;
-        let value = attr
-            .unescape_value()
-            .map_err(|e| {
-                CibError::new(
-                    ErrorKind::Malformed(e.to_string()),
-                    Some(pos),
-                    format!("{}/{}", path(), el.name),
-                )
-            })?
-            .into_owned();
-        el.attrs.push((key, value));
-    }
-    Ok(el)
 }
 
 fn escape_into(out: &mut String, s: &str, attr: bool) {

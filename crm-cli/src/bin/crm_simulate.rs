@@ -95,28 +95,14 @@ fn read_input(args: &Args) -> Result<String> {
 }
 
 /// A short-lived process gains nothing from handing freed memory back to the
-/// kernel, and on large CIBs mimalloc's repeated decommit and re-fault of
-/// freed memory cost more than half the run time; transparent huge pages
-/// made each fresh region cost a 2 MiB clear (and compaction when memory is
-/// fragmented). mimalloc reads its options from the environment when the
-/// process starts, before `main`, so the process re-executes itself once with
-/// them set.
+/// kernel: on large CIBs mimalloc's decommit and re-fault of freed memory
+/// cost more than half the run time.
 fn disable_memory_purging() {
-    use std::os::unix::process::CommandExt as _;
-    const VAR: &str = "MIMALLOC_PURGE_DELAY";
-    if std::env::var_os(VAR).is_some() {
-        return;
-    }
-    let Ok(exe) = std::env::current_exe() else { return };
-    let mut argv = std::env::args_os();
-    let arg0 = argv.next().unwrap_or_else(|| exe.clone().into());
-    // exec only returns on failure, and then this process simply goes on.
-    let _ = std::process::Command::new(&exe)
-        .arg0(arg0)
-        .args(argv)
-        .env(VAR, "-1")
-        .env("MIMALLOC_ALLOW_THP", "0")
-        .exec();
+    // `mi_option_purge_delay` in mimalloc.h (v3); the -sys crate names no constant for it.
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: plain option setter of the allocator, called first thing in
+    // `main`, before any other thread exists (the call is not thread safe).
+    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, -1) };
 }
 
 /// Current and peak resident memory, for debug logs.

@@ -504,6 +504,8 @@ pub struct Cluster {
     /// task, interval). Pacemaker creates these as optional actions before
     /// any other, which fixes their place in the graph.
     pub history_recurring: Vec<(RscId, NodeId, String, u64)>,
+    /// The same entries, to look them up.
+    pub history_recurring_seen: std::collections::HashSet<(RscId, NodeId, String, u64)>,
     /// When asked for (`crm_simulate -s`): the node scores each primitive
     /// was placed with, as Pacemaker prints them.
     pub score_log: Option<Vec<String>>,

@@ -117,10 +117,27 @@ thread_local! {
 
 fn peer_table(cluster: &Cluster, status: &cs::Status) -> PeerTable {
     let mut table = PeerTable::new();
+    fn histories(st: &cs::NodeState) -> impl Iterator<Item = &cs::LrmResource> {
+        st.lrm.iter().flat_map(|l| l.resources.iter()).flat_map(|r| r.resources.iter())
+    }
+    // Only migrations look at the other end's history: index just the
+    // resources with a migration recorded somewhere.
+    let migrating: std::collections::HashSet<&str> = status
+        .nodes
+        .iter()
+        .flat_map(histories)
+        .filter(|lr| {
+            lr.ops.iter().any(|op| matches!(op.operation.as_deref(), Some("migrate_to" | "migrate_from")))
+        })
+        .map(|lr| lr.id.as_str())
+        .collect();
+    if migrating.is_empty() {
+        return table;
+    }
     for st in &status.nodes {
         let Some(node) = st.id.as_deref().and_then(|id| cluster.node_by_id(id)) else { continue };
         let name = cluster.node(node).name.clone();
-        for lr in st.lrm.iter().flat_map(|l| l.resources.iter()).flat_map(|r| r.resources.iter()) {
+        for lr in histories(st).filter(|lr| migrating.contains(lr.id.as_str())) {
             let ops = lr
                 .ops
                 .iter()
@@ -1067,8 +1084,11 @@ fn failure_expired(cluster: &Cluster, rsc: RscId, o: &OpRecord) -> bool {
 /// Notes an action that reading the history itself calls for (`task` with
 /// interval 0), in the order Pacemaker creates such actions while unpacking.
 fn note_unpack_action(cluster: &mut Cluster, rsc: RscId, node: NodeId, task: &str) {
-    let entry = (rsc, node, task.to_string(), 0);
-    if !cluster.history_recurring.contains(&entry) {
+    note_history_action(cluster, (rsc, node, task.to_string(), 0));
+}
+
+fn note_history_action(cluster: &mut Cluster, entry: (RscId, NodeId, String, u64)) {
+    if cluster.history_recurring_seen.insert(entry.clone()) {
         cluster.history_recurring.push(entry);
     }
 }
@@ -1099,10 +1119,7 @@ fn record_history_recurring(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops
         if failed && failure_expired(cluster, rsc, o) {
             continue;
         }
-        let entry = (rsc, node, o.task.to_string(), o.interval_ms);
-        if !cluster.history_recurring.contains(&entry) {
-            cluster.history_recurring.push(entry);
-        }
+        note_history_action(cluster, (rsc, node, o.task.to_string(), o.interval_ms));
     }
 }
 

@@ -54,7 +54,9 @@ pub fn schedule(cib: &Cib, now: i64) -> Transition {
 /// As [`schedule`]; with `show_scores` the transition's cluster keeps the
 /// node scores each primitive was placed with (`Cluster::score_log`).
 pub fn schedule_with(cib: &Cib, now: i64, show_scores: bool) -> Transition {
+    let mut clock = StageClock::start();
     let mut cluster = unpack::unpack(cib, now);
+    clock.lap("unpack");
     if show_scores {
         cluster.score_log = Some(Vec::new());
     }
@@ -63,6 +65,7 @@ pub fn schedule_with(cib: &Cib, now: i64, show_scores: bool) -> Transition {
     utilization::sort_for_assignment(&mut cluster);
     placement::assign_all(&mut cluster);
     interleave::inhibit_unpaired(&mut cluster);
+    clock.lap("assign");
 
     let mut set = actions::ActionSet::default();
     let mut config_actions = actions::create_failcount_clears(&cluster, &mut set);
@@ -76,6 +79,7 @@ pub fn schedule_with(cib: &Cib, now: i64, show_scores: bool) -> Transition {
     }
     unfencing::create_unfencing(&cluster, &mut set, &probe_list);
     fencing::create_fencing(&cluster, &mut set);
+    clock.lap("actions");
     for &r in &all {
         variants::variant(cluster.rsc(r).variant).internal_ordering(&cluster, &mut set, r);
     }
@@ -87,7 +91,9 @@ pub fn schedule_with(cib: &Cib, now: i64, show_scores: bool) -> Transition {
     ordering::apply_anti_colocation_orders(&cluster, &mut set);
     fencing::create_shutdowns(&cluster, &mut set);
     fencing::order_fencing_and_shutdowns(&cluster, &mut set);
+    clock.lap("ordering");
     ordering::propagate(&cluster, &mut set);
+    clock.lap("propagate");
     for &r in &all {
         migration::settle_migrations(&mut set, r);
     }
@@ -114,5 +120,23 @@ pub fn schedule_with(cib: &Cib, now: i64, show_scores: bool) -> Transition {
             tracing::trace!("edge {} -> {}: {:?}", e.first, e.then, e.flags);
         }
     }
-    transition::build(cluster, set)
+    let transition = transition::build(cluster, set);
+    clock.lap("transition");
+    transition
+}
+
+/// Debug-level timing of the scheduler's stages.
+pub(crate) struct StageClock(Option<std::time::Instant>);
+
+impl StageClock {
+    pub(crate) fn start() -> Self {
+        StageClock(tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now))
+    }
+
+    pub(crate) fn lap(&mut self, stage: &str) {
+        if let Some(t) = &mut self.0 {
+            tracing::debug!("stage {stage}: {:?}", t.elapsed());
+            *t = std::time::Instant::now();
+        }
+    }
 }

@@ -44,6 +44,7 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
         rsc_index: std::collections::HashMap::new(),
         warnings: Vec::new(),
         history_recurring: Vec::new(),
+        history_recurring_seen: Default::default(),
         score_log: None,
         ticket_states: super::tickets::unpack_ticket_states(cib),
         rsc_tickets: Vec::new(),
@@ -58,7 +59,9 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
     {
         cluster.options.no_quorum_policy = super::options::NoQuorumPolicy::Stop;
     }
+    let mut clock = super::StageClock::start();
     unpack_nodes(&mut cluster, cib, cfg, &resolve);
+    clock.lap("unpack nodes");
     let templates = cfg
         .resources
         .iter()
@@ -106,7 +109,9 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
     let mut order: Vec<usize> = (0..cluster.top.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(prio[i]));
     cluster.top = order.into_iter().map(|i| cluster.top[i]).collect();
+    clock.lap("unpack resources");
     history::unpack_status(&mut cluster, cib);
+    clock.lap("unpack status");
     // Instances of promotable clones that are merely started are unpromoted.
     for i in 0..cluster.resources.len() {
         let top = cluster.top_of(RscId(i));
@@ -117,6 +122,7 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
         }
     }
     super::constraints::unpack_constraints(&mut cluster, cfg);
+    clock.lap("unpack constraints");
     cluster
 }
 
@@ -145,8 +151,7 @@ fn index_nvsets(cfg: &cs::Configuration) -> BTreeMap<String, NvSet> {
     let root = cs::write::ToElement::to_element(cfg);
     fn walk(el: &cs::Element, out: &mut BTreeMap<String, NvSet>) {
         if cs::read::NVSET_TAGS.contains(&el.name.as_str()) && el.attr("id").is_some() {
-            let mut ctx = cs::read::ReadCtx::default();
-            if let Ok(set) = <NvSet as cs::read::FromElement>::from_element(el.clone(), &mut ctx) {
+            if let Ok(set) = cs::read::from_tree::<NvSet>(el) {
                 out.insert(set.id.clone().unwrap_or_default(), set);
             }
         }

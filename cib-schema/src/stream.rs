@@ -1,0 +1,249 @@
+//! A pull reader over an XML document held in memory: start tags whose name and
+//! attributes borrow from the input, text, end tags, each with its line:column,
+//! and the path of the open elements for error messages. The typed readers consume
+//! it directly, so no generic tree is built for what the model knows; only
+//! unknown elements become [`crate::Element`]s.
+
+use std::borrow::Cow;
+
+use quick_xml::events::attributes::Attributes;
+use quick_xml::events::{BytesText, Event};
+use quick_xml::Reader;
+
+use crate::error::{CibError, ErrorKind, Pos};
+
+/// Limit that keeps a hostile document from exhausting the stack.
+pub const MAX_DEPTH: usize = 256;
+
+/// One start tag (or empty-element tag), borrowed from the document.
+#[derive(Debug, Clone)]
+pub struct StartTag<'a> {
+    /// The tag's text between `<` and `>` (or `/>`): its name, then attributes.
+    raw: &'a str,
+    name_len: usize,
+    /// `<x/>`: there are no children and no end tag to read.
+    pub empty: bool,
+    pub pos: Pos,
+}
+
+/// What [`Stream::next_item`] found.
+pub enum Item<'a> {
+    Start(StartTag<'a>),
+    Text(BytesText<'a>),
+    CData(Vec<u8>),
+    End,
+    Eof,
+}
+
+/// `part` as a slice of `whole` when it lies inside it (quick-xml borrows from
+/// the input for in-memory documents), so the result lives as long as the input.
+fn within<'a>(whole: &'a str, part: &[u8]) -> Option<&'a str> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    whole.get(start..start.checked_add(part.len())?)
+}
+
+impl<'a> StartTag<'a> {
+    pub fn name(&self) -> &'a str {
+        &self.raw[..self.name_len]
+    }
+
+    /// The attributes in document order, values unescaped. A malformed attribute
+    /// (duplicate, missing quote, bad escape) is an error naming it.
+    pub fn attrs(&self) -> impl Iterator<Item = Result<(&'a str, Cow<'a, str>), String>> + 'a {
+        let raw = self.raw;
+        Attributes::new(raw, self.name_len).map(move |attr| {
+            let attr = attr.map_err(|e| e.to_string())?;
+            let key = within(raw, attr.key.as_ref()).ok_or("attribute name is not UTF-8")?;
+            let value = match &attr.value {
+                Cow::Borrowed(v) => within(raw, v).ok_or("attribute value is not UTF-8")?,
+                Cow::Owned(_) => return Err("attribute value outside the tag".to_string()),
+            };
+            if !value.contains('&') {
+                return Ok((key, Cow::Borrowed(value)));
+            }
+            quick_xml::escape::unescape(value)
+                .map(|v| (key, v))
+                .map_err(|e| format!("attribute '{key}': {e}"))
+        })
+    }
+
+    /// One attribute's value; malformed attributes are skipped here (reading the
+    /// element's attributes reports them).
+    pub fn attr(&self, key: &str) -> Option<Cow<'a, str>> {
+        self.attrs().filter_map(Result::ok).find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// `name[@id='x']`, as used in error paths.
+    pub fn label(&self) -> String {
+        match self.attr("id") {
+            Some(id) => format!("{}[@id='{}']", self.name(), id),
+            None => self.name().to_string(),
+        }
+    }
+}
+
+/// The pull reader.
+pub struct Stream<'a> {
+    text: &'a str,
+    reader: Reader<&'a [u8]>,
+    /// The open (non-empty) elements, outermost first.
+    open: Vec<StartTag<'a>>,
+    /// Line bookkeeping for positions, advanced as the reader moves forward.
+    line: u32,
+    line_start: usize,
+    scanned: usize,
+}
+
+impl<'a> Stream<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let mut reader = Reader::from_str(text);
+        reader.config_mut().check_end_names = true;
+        reader.config_mut().trim_text(true);
+        Stream { text, reader, open: Vec::new(), line: 1, line_start: 0, scanned: 0 }
+    }
+
+    /// Line and column (1-based, in bytes) of a byte offset.
+    fn pos_at(&mut self, offset: usize) -> Pos {
+        let offset = offset.min(self.text.len());
+        if offset < self.scanned {
+            let before = &self.text.as_bytes()[..offset];
+            let line = memchr::memchr_iter(b'\n', before).count() as u32 + 1;
+            let start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+            return Pos { line, col: (offset - start) as u32 + 1 };
+        }
+        for i in memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.scanned..offset]) {
+            self.line += 1;
+            self.line_start = self.scanned + i + 1;
+        }
+        self.scanned = offset;
+        Pos { line: self.line, col: (offset - self.line_start) as u32 + 1 }
+    }
+
+    /// The path of the open elements: `/cib/configuration/resources`.
+    pub fn path(&self) -> String {
+        self.open.iter().map(|t| format!("/{}", t.label())).collect()
+    }
+
+    /// The path of `tag`'s parent (`tag` being the element just returned).
+    pub fn parent_path(&self, tag: &StartTag<'_>) -> String {
+        let n = self.open.len() - usize::from(!tag.empty).min(self.open.len());
+        self.open[..n].iter().map(|t| format!("/{}", t.label())).collect()
+    }
+
+    /// The path down to and including `tag`.
+    pub fn path_to(&self, tag: &StartTag<'_>) -> String {
+        format!("{}/{}", self.parent_path(tag), tag.label())
+    }
+
+    pub fn malformed(&self, why: impl Into<String>, pos: Pos) -> CibError {
+        CibError::new(ErrorKind::Malformed(why.into()), Some(pos), self.path())
+    }
+
+    /// The next start tag, text, end tag or end of document.
+    pub fn next_item(&mut self) -> Result<Item<'a>, CibError> {
+        let before = self.reader.buffer_position() as usize;
+        let event = match self.reader.read_event() {
+            Ok(ev) => ev,
+            Err(e) => {
+                let pos = self.pos_at(self.reader.error_position() as usize);
+                return Err(self.malformed(e.to_string(), pos));
+            }
+        };
+        let bytes = self.text.as_bytes();
+        let mut at = before;
+        while at < bytes.len() && bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        let pos = self.pos_at(at);
+        match event {
+            Event::Start(start) => self.start_tag(&start, false, pos),
+            Event::Empty(start) => self.start_tag(&start, true, pos),
+            Event::End(_) => {
+                self.open.pop();
+                Ok(Item::End)
+            }
+            Event::Text(t) => {
+                if self.open.is_empty() {
+                    return Err(CibError::new(
+                        ErrorKind::Malformed("text outside the root element".into()),
+                        Some(pos),
+                        String::new(),
+                    ));
+                }
+                Ok(Item::Text(t))
+            }
+            Event::CData(c) => Ok(Item::CData(c.into_inner().into_owned())),
+            Event::Eof => match self.open.last() {
+                Some(inside) => {
+                    let why = format!("document ends inside <{}>", inside.name());
+                    let pos = self.pos_at(self.text.len());
+                    Err(self.malformed(why, pos))
+                }
+                None => Ok(Item::Eof),
+            },
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => self.next_item(),
+        }
+    }
+
+    fn start_tag(&mut self, start: &[u8], empty: bool, pos: Pos) -> Result<Item<'a>, CibError> {
+        let raw = within(self.text, start).ok_or_else(|| self.malformed("element name is not UTF-8", pos))?;
+        let name_len = raw.find(|c: char| c.is_ascii_whitespace()).unwrap_or(raw.len());
+        let tag = StartTag { raw, name_len, empty, pos };
+        if !empty {
+            if self.open.len() >= MAX_DEPTH {
+                return Err(self.malformed(format!("nesting deeper than {MAX_DEPTH}"), pos));
+            }
+            self.open.push(tag.clone());
+        }
+        Ok(Item::Start(tag))
+    }
+
+    /// The next child element of `parent` (text is skipped), or `None` once its
+    /// end tag has been read.
+    pub fn next_child(&mut self, parent: &StartTag<'a>) -> Result<Option<StartTag<'a>>, CibError> {
+        if parent.empty {
+            return Ok(None);
+        }
+        loop {
+            match self.next_item()? {
+                Item::Start(tag) => return Ok(Some(tag)),
+                Item::Text(_) | Item::CData(_) => {}
+                Item::End | Item::Eof => return Ok(None),
+            }
+        }
+    }
+
+    /// The root element's start tag.
+    pub fn root(&mut self) -> Result<StartTag<'a>, CibError> {
+        loop {
+            match self.next_item()? {
+                Item::Start(tag) => return Ok(tag),
+                Item::Eof => {
+                    return Err(CibError::new(
+                        ErrorKind::Malformed("no root element".into()),
+                        Some(Pos { line: 1, col: 1 }),
+                        String::new(),
+                    ))
+                }
+                Item::Text(_) | Item::CData(_) | Item::End => {}
+            }
+        }
+    }
+
+    /// Checks that nothing but comments and processing instructions follow the root.
+    pub fn finish(&mut self) -> Result<(), CibError> {
+        loop {
+            match self.next_item()? {
+                Item::Eof => return Ok(()),
+                Item::Start(tag) => {
+                    return Err(CibError::new(
+                        ErrorKind::Malformed("content after the root element".into()),
+                        Some(tag.pos),
+                        String::new(),
+                    ))
+                }
+                Item::Text(_) | Item::CData(_) | Item::End => {}
+            }
+        }
+    }
+}
