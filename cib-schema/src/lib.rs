@@ -14,6 +14,7 @@
 mod macros;
 pub mod error;
 pub mod model;
+mod op;
 pub mod read;
 pub mod stream;
 pub mod write;

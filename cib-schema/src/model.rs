@@ -9,6 +9,8 @@ use crate::stream::StartTag;
 use crate::write::ToElement;
 use crate::xml::Element;
 
+pub use crate::op::{LrmRscOp, OpAttr};
+
 /// Declares an enum over element types: each variant is one kind of child.
 macro_rules! cib_enum {
     ($(#[$m:meta])* $name:ident { $($var:ident($ty:ty)),* $(,)? }) => {
@@ -856,59 +858,6 @@ cib_element! {
         opt { class: "class", provider: "provider", agent: "type", container: "container", shutdown_lock: "shutdown-lock" }
         many { ops: LrmRscOp = "lrm_rsc_op" }
         one {}
-    }
-}
-
-cib_element! {
-    /// One recorded operation result.
-    LrmRscOp "lrm_rsc_op" {
-        req { id: "id" }
-        opt {
-            operation_key: "operation_key", operation: "operation",
-            crm_debug_origin: "crm-debug-origin", crm_feature_set: "crm_feature_set",
-            transition_key: "transition-key", transition_magic: "transition-magic",
-            exit_reason: "exit-reason", on_node: "on_node", call_id: "call-id",
-            rc_code: "rc-code", op_status: "op-status", interval: "interval",
-            last_run: "last-run", last_rc_change: "last-rc-change", exec_time: "exec-time",
-            queue_time: "queue-time", op_digest: "op-digest",
-            op_force_restart: "op-force-restart", op_restart_digest: "op-restart-digest",
-            op_secure_params: "op-secure-params", op_secure_digest: "op-secure-digest",
-            migrate_source: "migrate_source", migrate_target: "migrate_target",
-        }
-        many {}
-        one {}
-    }
-}
-
-fn parse_num<T: std::str::FromStr>(v: &Option<String>) -> Option<T> {
-    v.as_deref().and_then(|s| s.trim().parse().ok())
-}
-
-impl LrmRscOp {
-    pub fn call_id(&self) -> Option<i64> {
-        parse_num(&self.call_id)
-    }
-    pub fn rc_code(&self) -> Option<i32> {
-        parse_num(&self.rc_code)
-    }
-    pub fn op_status(&self) -> Option<i32> {
-        parse_num(&self.op_status)
-    }
-    /// Interval in milliseconds, as recorded.
-    pub fn interval_ms(&self) -> u64 {
-        parse_num(&self.interval).unwrap_or(0)
-    }
-    pub fn last_rc_change(&self) -> Option<i64> {
-        parse_num(&self.last_rc_change)
-    }
-    pub fn last_run(&self) -> Option<i64> {
-        parse_num(&self.last_run)
-    }
-    pub fn exec_time_ms(&self) -> Option<u64> {
-        parse_num(&self.exec_time)
-    }
-    pub fn queue_time_ms(&self) -> Option<u64> {
-        parse_num(&self.queue_time)
     }
 }
 

@@ -10,6 +10,7 @@ pub mod crmsh;
 pub mod daemon;
 pub mod ipc;
 pub mod locate;
+pub mod memory;
 pub mod mon;
 pub mod nodeattr;
 pub mod settle;

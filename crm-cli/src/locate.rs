@@ -74,7 +74,7 @@ pub fn locate(cib: &Cib, prims: &[String]) -> Vec<(String, RunState)> {
 /// The state the last completed operation left the resource in.
 fn state_from_history(ops: &[LrmRscOp]) -> Option<RunState> {
     let last = ops.iter().filter(|o| o.call_id().is_some_and(|c| c >= 0)).max_by_key(|o| o.call_id())?;
-    let op = last.operation.as_deref().unwrap_or("");
+    let op = last.operation().unwrap_or("");
     match (op, last.rc_code().unwrap_or(1)) {
         ("stop", 0) | (_, 7) => None,
         ("promote", 0) | (_, 8 | 9) => Some(RunState::Promoted),

@@ -21,6 +21,10 @@ pub struct Options {
     pub now: Option<i64>,
     /// Also render the transition graph (`-G`) and its dot form (`-D`).
     pub graph: bool,
+    /// The caller has no further use for the CIB's status section: without
+    /// simulation it is released once unpacked (on large clusters it is most
+    /// of the memory).
+    pub release_status: bool,
 }
 
 pub struct Output {
@@ -69,6 +73,7 @@ pub fn run(cib: &mut Cib, opts: &Options, wall: i64) -> Result<Output> {
     if let Some(d) = &original_date {
         text.push_str(&format!("Using the original execution date of: {d}\n"));
     }
+    let mut unpacked = None;
     if !opts.quiet {
         let before = scheduler::unpack::unpack(cib, now);
         let mut printed = false;
@@ -93,9 +98,13 @@ pub fn run(cib: &mut Cib, opts: &Options, wall: i64) -> Result<Output> {
         text.push_str("Current cluster status:\n");
         text.push_str(&display::cluster_status(&before));
         text.push('\n');
+        unpacked = Some(before);
     }
 
     let modifications = apply_modifications(cib, opts, now)?;
+    if !modifications.is_empty() {
+        unpacked = None;
+    }
     if !modifications.is_empty() && !opts.quiet {
         text.push_str("Performing Requested Modifications:\n");
         for m in &modifications {
@@ -109,8 +118,13 @@ pub fn run(cib: &mut Cib, opts: &Options, wall: i64) -> Result<Output> {
     let mut dot = String::new();
     if opts.run || opts.simulate || opts.show_scores {
         let started = std::time::Instant::now();
-        let transition = scheduler::schedule_with(cib, now, opts.show_scores);
-        tracing::debug!("scheduled in {:?}", started.elapsed());
+        let cluster = unpacked.take().unwrap_or_else(|| scheduler::unpack::unpack(cib, now));
+        if opts.release_status && !opts.simulate {
+            crate::memory::release(cib.status.take());
+        }
+        tracing::debug!("unpacked ({})", crate::memory::usage());
+        let transition = scheduler::schedule_cluster(cluster, opts.show_scores);
+        tracing::debug!("scheduled in {:?} ({})", started.elapsed(), crate::memory::usage());
         if let Some(log) = transition.cluster.score_log.as_ref().filter(|_| opts.show_scores) {
             text.push_str("Allocation scores:\n");
             for l in log {

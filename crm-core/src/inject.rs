@@ -120,36 +120,33 @@ pub fn record_op(
     let key = format!("{rsc}_{task}_{interval_ms}");
     let id = if interval_ms > 0 { key.clone() } else { format!("{rsc}_last_0") };
     let target = if task == "monitor" && interval_ms == 0 { 7 } else { rc };
-    let op = cs::LrmRscOp {
-        id: id.clone(),
-        operation_key: Some(key),
-        operation: Some(task.to_string()),
-        crm_debug_origin: Some("crm_simulate".into()),
-        crm_feature_set: Some("3.16.2".into()),
-        transition_key: Some(format!("1:0:{target}:00000000-0000-0000-0000-000000000000")),
-        transition_magic: Some(format!("0:{rc};1:0:{target}:00000000-0000-0000-0000-000000000000")),
-        exit_reason: Some(String::new()),
-        on_node: Some(uname.to_string()),
-        call_id: Some(call_id.to_string()),
-        rc_code: Some(rc.to_string()),
-        op_status: Some("0".into()),
-        interval: Some(interval_ms.to_string()),
-        last_rc_change: Some(now.to_string()),
-        exec_time: Some("0".into()),
-        queue_time: Some("0".into()),
-        ..Default::default()
-    };
+    use cs::OpAttr as A;
+    let op = cs::LrmRscOp::new(id.clone())
+        .with(A::OperationKey, key)
+        .with(A::Operation, task)
+        .with(A::CrmDebugOrigin, "crm_simulate")
+        .with(A::CrmFeatureSet, "3.16.2")
+        .with(A::TransitionKey, format!("1:0:{target}:00000000-0000-0000-0000-000000000000"))
+        .with(A::TransitionMagic, format!("0:{rc};1:0:{target}:00000000-0000-0000-0000-000000000000"))
+        .with(A::ExitReason, "")
+        .with(A::OnNode, uname)
+        .with(A::CallId, call_id.to_string())
+        .with(A::RcCode, rc.to_string())
+        .with(A::OpStatus, "0")
+        .with(A::Interval, interval_ms.to_string())
+        .with(A::LastRcChange, now.to_string())
+        .with(A::ExecTime, "0")
+        .with(A::QueueTime, "0");
     // A stop ends the resource's recurring operations on this node; the record
     // of a failure stays until it is cleaned up.
     if task == "stop" {
-        lr.ops
-            .retain(|o| o.interval.as_deref().is_none_or(|i| i == "0") || o.id.ends_with("_last_failure_0"));
+        lr.ops.retain(|o| o.interval_text().is_none_or(|i| i == "0") || o.id.ends_with("_last_failure_0"));
     }
     // The result supersedes the same operation still recorded as pending
     // (older histories keep it under its own key).
     let pending = |o: &cs::LrmRscOp| o.call_id().is_none_or(|c| c < 0) || o.op_status() == Some(-1);
     lr.ops.retain(|o| {
-        !(o.id != id && pending(o) && o.operation.as_deref() == Some(task) && o.interval_ms() == interval_ms)
+        !(o.id != id && pending(o) && o.operation() == Some(task) && o.interval_ms() == interval_ms)
     });
     match lr.ops.iter().position(|o| o.id == id) {
         Some(i) => lr.ops[i] = op,
@@ -184,7 +181,7 @@ pub fn cancel_recurring(cib: &mut Cib, uname: &str, rsc: &str, task: &str, inter
     let st = node_state(cib, uname);
     if let Some(res) = st.lrm.as_mut().and_then(|l| l.resources.as_mut()) {
         for r in res.resources.iter_mut().filter(|r| r.id == rsc) {
-            r.ops.retain(|o| !(o.operation.as_deref() == Some(task) && o.interval_ms() == interval_ms));
+            r.ops.retain(|o| !(o.operation() == Some(task) && o.interval_ms() == interval_ms));
         }
     }
 }
@@ -199,8 +196,8 @@ pub fn set_op_digest(cib: &mut Cib, uname: &str, rsc: &str, task: &str, interval
         if r.id != rsc {
             continue;
         }
-        for o in r.ops.iter_mut().filter(|o| o.operation_key.as_deref() == Some(key.as_str())) {
-            o.op_digest = Some(digest.to_string());
+        for o in r.ops.iter_mut().filter(|o| o.operation_key() == Some(key.as_str())) {
+            o.set(cs::OpAttr::OpDigest, Some(digest.to_string()));
         }
     }
 }

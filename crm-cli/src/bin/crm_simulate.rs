@@ -94,32 +94,8 @@ fn read_input(args: &Args) -> Result<String> {
     bail!("no input: give -x FILE, -p (standard input), -L or set CIB_file");
 }
 
-/// A short-lived process gains nothing from handing freed memory back to the
-/// kernel: on large CIBs mimalloc's decommit and re-fault of freed memory
-/// cost more than half the run time.
-fn disable_memory_purging() {
-    // `mi_option_purge_delay` in mimalloc.h (v3); the -sys crate names no constant for it.
-    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-    // SAFETY: plain option setter of the allocator, called first thing in
-    // `main`, before any other thread exists (the call is not thread safe).
-    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, -1) };
-}
-
-/// Current and peak resident memory, for debug logs.
-fn memory_use() -> String {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .map(|l| l[name.len()..].trim().to_string())
-            .unwrap_or_default()
-    };
-    format!("rss {}, peak {}", field("VmRSS:"), field("VmHWM:"))
-}
-
 fn main() -> Result<()> {
-    disable_memory_purging();
+    crm_cli::memory::disable_purging();
     // Scheduler tracing (every action and why) only when asked for, on stderr,
     // so the output the suite compares stays Pacemaker's.
     if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("CRM_SIMULATE_LOG") {
@@ -130,9 +106,10 @@ fn main() -> Result<()> {
     let source = args.xml_file.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "input".into());
     let started = std::time::Instant::now();
     let mut cib = cib_schema::parse(&text).with_context(|| format!("{source}: invalid CIB"))?;
-    tracing::debug!("parsed {} bytes in {:?} ({})", text.len(), started.elapsed(), memory_use());
+    tracing::debug!("parsed {} bytes in {:?} ({})", text.len(), started.elapsed(), crm_cli::memory::usage());
     // The text is not needed again: free it before scheduling.
-    drop(text);
+    crm_cli::memory::release(text);
+    tracing::debug!("text released ({})", crm_cli::memory::usage());
     if let Some(path) = &args.save_input {
         cibio::write_cib_file(path, &cib)?;
     }
@@ -151,6 +128,7 @@ fn main() -> Result<()> {
         op_inject: args.op_inject.clone(),
         quorum: args.quorum.clone(),
         graph: args.save_graph.is_some() || args.save_dot.is_some(),
+        release_status: args.save_output.is_none() && !args.in_place,
         now: match &args.set_datetime {
             Some(t) => Some(
                 crm_core::scheduler::rules::parse_datetime(t)

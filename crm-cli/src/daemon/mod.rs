@@ -298,7 +298,7 @@ impl Daemon {
         resources.flat_map(|r| r.resources.iter()).any(|r| {
             let last = r.ops.iter().filter(|o| o.interval_ms() == 0).max_by_key(|o| o.call_id());
             last.is_some_and(|o| {
-                let task = o.operation.as_deref().unwrap_or("");
+                let task = o.operation().unwrap_or("");
                 let rc = o.rc_code().unwrap_or(0);
                 !((task == "stop" && rc == 0)
                     || (task == "monitor" && rc == 7)

@@ -37,8 +37,8 @@ fn online_states<'c>(stt: &Status<'c>) -> Vec<(NodeId, &'c cs::NodeState)> {
         .collect()
 }
 
-fn num<T: std::str::FromStr>(v: &Option<String>) -> Option<T> {
-    v.as_deref().and_then(|s| s.trim().parse().ok())
+fn num<T: std::str::FromStr>(v: Option<&str>) -> Option<T> {
+    v.and_then(|s| s.trim().parse().ok())
 }
 
 /// Operations oldest first by call id, as Pacemaker lists them; pending
@@ -46,14 +46,14 @@ fn num<T: std::str::FromStr>(v: &Option<String>) -> Option<T> {
 fn sorted_ops(lr: &cs::LrmResource) -> Vec<&cs::LrmRscOp> {
     let mut ops: Vec<&cs::LrmRscOp> = lr.ops.iter().collect();
     ops.sort_by_key(|o| {
-        let call: i64 = num(&o.call_id).unwrap_or(-1);
+        let call: i64 = num(o.call_id_text()).unwrap_or(-1);
         (call < 0, call)
     });
     ops
 }
 
 fn is_probe(op: &cs::LrmRscOp) -> bool {
-    op.operation.as_deref() == Some("monitor") && num::<u64>(&op.interval).unwrap_or(0) == 0
+    op.operation() == Some("monitor") && num::<u64>(op.interval_text()).unwrap_or(0) == 0
 }
 
 /// The resource a history entry belongs to: the resource of that id, else
@@ -143,8 +143,8 @@ pub struct NodeHistory<'c> {
 fn listed_ops(lr: &cs::LrmResource) -> Vec<&cs::LrmRscOp> {
     sorted_ops(lr)
         .into_iter()
-        .filter(|o| o.operation.as_deref() != Some("notify"))
-        .filter(|o| !(is_probe(o) && num::<i32>(&o.rc_code).unwrap_or(0) == 7))
+        .filter(|o| o.operation() != Some("notify"))
+        .filter(|o| !(is_probe(o) && num::<i32>(o.rc_code_text()).unwrap_or(0) == 7))
         .collect()
 }
 
@@ -193,9 +193,9 @@ fn resource_history_line(c: &Cluster, h: &RscHistory, all: bool) -> String {
 
 /// "(CALL) TASK[: interval="Nms"]", with `-t` the timing details.
 fn op_line(op: &cs::LrmRscOp, timing: bool) -> String {
-    let call = op.call_id.as_deref().unwrap_or("");
-    let task = if is_probe(op) { "probe" } else { op.operation.as_deref().unwrap_or("") };
-    let interval = op.interval.as_deref().filter(|i| *i != "0").map(|i| format!(" interval=\"{i}ms\""));
+    let call = op.call_id_text().unwrap_or("");
+    let task = if is_probe(op) { "probe" } else { op.operation().unwrap_or("") };
+    let interval = op.interval_text().filter(|i| *i != "0").map(|i| format!(" interval=\"{i}ms\""));
     if !timing {
         return format!(
             "({call}) {task}{}{}",
@@ -204,16 +204,16 @@ fn op_line(op: &cs::LrmRscOp, timing: bool) -> String {
         );
     }
     let mut s = format!("({call}) {task}:{}", interval.unwrap_or_default());
-    if let Some(t) = num::<i64>(&op.last_rc_change).filter(|t| *t > 0) {
+    if let Some(t) = num::<i64>(op.last_rc_change_text()).filter(|t| *t > 0) {
         let _ = write!(s, " last-rc-change=\"{}\"", timefmt::ctime(t));
     }
-    if let Some(v) = &op.exec_time {
+    if let Some(v) = op.exec_time_text() {
         let _ = write!(s, " exec-time=\"{v}ms\"");
     }
-    if let Some(v) = &op.queue_time {
+    if let Some(v) = op.queue_time_text() {
         let _ = write!(s, " queue-time=\"{v}ms\"");
     }
-    let rc = num::<i32>(&op.rc_code).unwrap_or(0).max(0); // Pacemaker reads result codes as non-negative
+    let rc = num::<i32>(op.rc_code_text()).unwrap_or(0).max(0); // Pacemaker reads result codes as non-negative
     let _ = write!(s, " rc={rc} ({})", exit_str(rc));
     s
 }
@@ -254,20 +254,20 @@ pub struct FailedOp<'c> {
 
 /// Whether a probe's failure only means the resource cannot run there.
 fn masked_probe_failure(op: &cs::LrmRscOp) -> bool {
-    let rc = num::<i32>(&op.rc_code).unwrap_or(0);
-    let status = num::<i32>(&op.op_status).unwrap_or(0);
+    let rc = num::<i32>(op.rc_code_text()).unwrap_or(0);
+    let status = num::<i32>(op.op_status_text()).unwrap_or(0);
     is_probe(op) && (rc == 5 || rc == 2 || status == EXEC_NOT_INSTALLED)
 }
 
 /// Whether an operation's result is a failure, judged against the result the
 /// cluster expected (the transition key's third field).
 fn op_failed(op: &cs::LrmRscOp) -> bool {
-    let rc = num::<i32>(&op.rc_code).unwrap_or(0);
-    let status = num::<i32>(&op.op_status).unwrap_or(0);
-    if status == EXEC_PENDING || status == EXEC_CANCELLED || num::<i64>(&op.call_id).unwrap_or(-1) < 0 {
+    let rc = num::<i32>(op.rc_code_text()).unwrap_or(0);
+    let status = num::<i32>(op.op_status_text()).unwrap_or(0);
+    if status == EXEC_PENDING || status == EXEC_CANCELLED || num::<i64>(op.call_id_text()).unwrap_or(-1) < 0 {
         return false;
     }
-    let interval_ms = num::<u64>(&op.interval).unwrap_or(0);
+    let interval_ms = num::<u64>(op.interval_text()).unwrap_or(0);
     // A recurring action the agent does not implement is not a failure.
     if interval_ms > 0 && (status == EXEC_NOT_SUPPORTED || (rc == 3 && status == EXEC_ERROR)) {
         return false;
@@ -277,8 +277,7 @@ fn op_failed(op: &cs::LrmRscOp) -> bool {
     }
     let probe = is_probe(op);
     let target = op
-        .transition_key
-        .as_deref()
+        .transition_key()
         .and_then(|k| k.split(':').nth(2))
         .and_then(|t| t.parse::<i32>().ok())
         .unwrap_or(if probe { 7 } else { 0 });
@@ -304,8 +303,8 @@ pub fn failed_ops<'c>(stt: &Status<'c>) -> Vec<FailedOp<'c>> {
         for lr in lrm_resources(ns) {
             let rsc = find_rsc(c, &lr.id);
             for op in sorted_ops(lr) {
-                let degraded = op.operation.as_deref() == Some("monitor")
-                    && matches!(num::<i32>(&op.rc_code), Some(190 | 191));
+                let degraded = op.operation() == Some("monitor")
+                    && matches!(num::<i32>(op.rc_code_text()), Some(190 | 191));
                 if !(degraded || op_failed(op)) {
                     continue;
                 }
@@ -314,10 +313,10 @@ pub fn failed_ops<'c>(stt: &Status<'c>) -> Vec<FailedOp<'c>> {
                 }
                 // Pacemaker compares the operation_key attributes as found, so
                 // entries without one count as the same operation.
-                let key = op.operation_key.as_deref();
+                let key = op.operation_key();
                 let same = |f: &FailedOp| {
                     f.node.eq_ignore_ascii_case(&name)
-                        && match (f.op.operation_key.as_deref(), key) {
+                        && match (f.op.operation_key(), key) {
                             (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
                             (a, b) => a == b,
                         }
@@ -340,8 +339,8 @@ fn expired(stt: &Status, rsc: Option<RscId>, op: &cs::LrmRscOp) -> bool {
     if rsc.failure_timeout_s <= 0 {
         return false;
     }
-    let task = op.operation.as_deref().unwrap_or("");
-    let interval_ms = num::<u64>(&op.interval).unwrap_or(0);
+    let task = op.operation().unwrap_or("");
+    let interval_ms = num::<u64>(op.interval_text()).unwrap_or(0);
     let blocks = rsc
         .ops
         .iter()
@@ -349,14 +348,14 @@ fn expired(stt: &Status, rsc: Option<RscId>, op: &cs::LrmRscOp) -> bool {
     if blocks {
         return false;
     }
-    let changed = num::<i64>(&op.last_rc_change).unwrap_or(0);
+    let changed = num::<i64>(op.last_rc_change_text()).unwrap_or(0);
     changed > 0 && stt.now > changed + rsc.failure_timeout_s
 }
 
 /// One failed action in words.
 pub fn failed_action_line(f: &FailedOp) -> String {
     let op = f.op;
-    let key = op.operation_key.as_deref().filter(|k| !k.is_empty()).unwrap_or(&op.id);
+    let key = op.operation_key().filter(|k| !k.is_empty()).unwrap_or(&op.id);
     let (rsc, task, interval) =
         parse_op_key(key).unwrap_or_else(|| ("unknown resource".into(), "unknown action".into(), 0));
     let mut s = format!("{rsc} ");
@@ -365,9 +364,9 @@ pub fn failed_action_line(f: &FailedOp) -> String {
     }
     let task = if task == "monitor" && interval == 0 { "probe" } else { task.as_str() };
     let _ = write!(s, "{task} on {}", f.node);
-    let rc = num::<i32>(&op.rc_code).unwrap_or(0);
-    let status = num::<i32>(&op.op_status).unwrap_or(0);
-    let reason = op.exit_reason.as_deref().filter(|r| !r.is_empty());
+    let rc = num::<i32>(op.rc_code_text()).unwrap_or(0);
+    let status = num::<i32>(op.op_status_text()).unwrap_or(0);
+    let reason = op.exit_reason().filter(|r| !r.is_empty());
     if status == EXEC_DONE {
         let _ = write!(s, " returned '{}'", exit_str(rc));
         if let Some(r) = reason {
@@ -380,10 +379,10 @@ pub fn failed_action_line(f: &FailedOp) -> String {
         }
         s.push(')');
     }
-    if let Some(t) = op.last_rc_change.as_deref().and_then(|v| v.trim().parse::<i64>().ok()) {
+    if let Some(t) = op.last_rc_change_text().and_then(|v| v.trim().parse::<i64>().ok()) {
         let _ = write!(s, " at {}", timefmt::ctime(t));
     }
-    if let Some(ms) = num::<i64>(&op.exec_time).filter(|ms| *ms > 0) {
+    if let Some(ms) = num::<i64>(op.exec_time_text()).filter(|ms| *ms > 0) {
         let _ = write!(s, " after {}", readable_interval(ms as u64));
     }
     s

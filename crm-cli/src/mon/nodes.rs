@@ -81,21 +81,21 @@ fn is_bundle_connection(c: &Cluster, r: RscId) -> bool {
 /// its operations in call order: a successful stop or a "not running" result
 /// ends activity, anything else that ran (even failing) starts or keeps it.
 fn entry_active(lr: &cib_schema::LrmResource) -> bool {
-    let num = |v: &Option<String>| v.as_deref().and_then(|s| s.trim().parse::<i64>().ok());
+    let num = |v: Option<&str>| v.and_then(|s| s.trim().parse::<i64>().ok());
     let mut ops: Vec<&cib_schema::LrmRscOp> = lr.ops.iter().collect();
     ops.sort_by_key(|o| {
-        let call = num(&o.call_id).unwrap_or(-1);
+        let call = num(o.call_id_text()).unwrap_or(-1);
         (call < 0, call)
     });
     let mut active = false;
     for op in ops {
-        let task = op.operation.as_deref().unwrap_or("");
+        let task = op.operation().unwrap_or("");
         if matches!(task, "notify" | "meta-data" | "cancel") {
             continue;
         }
-        let rc = num(&op.rc_code).unwrap_or(0);
-        let status = num(&op.op_status).unwrap_or(0);
-        if status == -1 || num(&op.call_id).unwrap_or(-1) < 0 {
+        let rc = num(op.rc_code_text()).unwrap_or(0);
+        let status = num(op.op_status_text()).unwrap_or(0);
+        if status == -1 || num(op.call_id_text()).unwrap_or(-1) < 0 {
             active |= matches!(task, "start" | "promote" | "migrate_from");
             continue;
         }
@@ -106,7 +106,7 @@ fn entry_active(lr: &cib_schema::LrmResource) -> bool {
             "stop" => !(rc == 0 && status == 0),
             // "Not running" from a probe means inactive; from a recurring
             // monitor it is a failure of an active resource.
-            "monitor" => rc != 7 || num(&op.interval).unwrap_or(0) > 0,
+            "monitor" => rc != 7 || num(op.interval_text()).unwrap_or(0) > 0,
             _ => true,
         };
     }

@@ -375,15 +375,15 @@ fn node_history(st: &Status, opts: &Options, out: &mut String) {
 }
 
 fn operation(op: &cib_schema::LrmRscOp, opts: &Options, out: &mut String) {
-    let rc: i32 = op.rc_code.as_deref().and_then(|v| v.trim().parse().ok()).unwrap_or(0).max(0);
-    let interval = op.interval.as_deref().unwrap_or("0");
-    let task = if op.operation.as_deref() == Some("monitor") && interval == "0" {
+    let rc: i32 = op.rc_code_text().and_then(|v| v.trim().parse().ok()).unwrap_or(0).max(0);
+    let interval = op.interval_text().unwrap_or("0");
+    let task = if op.operation() == Some("monitor") && interval == "0" {
         "probe".to_string()
     } else {
-        op.operation.clone().unwrap_or_default()
+        op.operation().map(str::to_string).unwrap_or_default()
     };
     let mut attrs = vec![
-        ("call", op.call_id.clone().unwrap_or_default()),
+        ("call", op.call_id_text().map(str::to_string).unwrap_or_default()),
         ("task", task),
         ("rc", rc.to_string()),
         ("rc_text", exit_str(rc).to_string()),
@@ -393,14 +393,14 @@ fn operation(op: &cib_schema::LrmRscOp, opts: &Options, out: &mut String) {
     }
     if opts.timing {
         if let Some(t) =
-            op.last_rc_change.as_deref().and_then(|v| v.trim().parse::<i64>().ok()).filter(|t| *t > 0)
+            op.last_rc_change_text().and_then(|v| v.trim().parse::<i64>().ok()).filter(|t| *t > 0)
         {
             attrs.push(("last-rc-change", timefmt::ctime(t)));
         }
-        if let Some(v) = &op.exec_time {
+        if let Some(v) = op.exec_time_text() {
             attrs.push(("exec-time", format!("{v}ms")));
         }
-        if let Some(v) = &op.queue_time {
+        if let Some(v) = op.queue_time_text() {
             attrs.push(("queue-time", format!("{v}ms")));
         }
     }
@@ -415,28 +415,34 @@ fn failures(st: &Status, out: &mut String) {
     out.push_str("  <failures>\n");
     for f in &failed {
         let op = f.op;
-        let num = |v: &Option<String>| v.as_deref().and_then(|s| s.trim().parse::<i64>().ok());
-        let rc = num(&op.rc_code).unwrap_or(0);
-        let status = num(&op.op_status).unwrap_or(0);
-        let mut attrs = match &op.operation_key {
-            Some(k) => vec![("op_key", k.clone())],
+        let num = |v: Option<&str>| v.and_then(|s| s.trim().parse::<i64>().ok());
+        let rc = num(op.rc_code_text()).unwrap_or(0);
+        let status = num(op.op_status_text()).unwrap_or(0);
+        let mut attrs = match op.operation_key() {
+            Some(k) => vec![("op_key", k.to_string())],
             None => vec![("id", op.id.clone())],
         };
         attrs.extend([
             ("node", f.node.clone()),
             ("exitstatus", exit_str(rc as i32).to_string()),
-            ("exitreason", op.exit_reason.clone().filter(|r| !r.is_empty()).unwrap_or_else(|| "none".into())),
+            (
+                "exitreason",
+                op.exit_reason()
+                    .map(str::to_string)
+                    .filter(|r| !r.is_empty())
+                    .unwrap_or_else(|| "none".into()),
+            ),
             ("exitcode", rc.max(0).to_string()),
-            ("call", num(&op.call_id).unwrap_or(-1).to_string()),
+            ("call", num(op.call_id_text()).unwrap_or(-1).to_string()),
             ("status", exec_status_str(status as i32).to_string()),
         ]);
-        if let Some(t) = num(&op.last_rc_change) {
-            let key = op.operation_key.as_deref().unwrap_or(&op.id);
+        if let Some(t) = num(op.last_rc_change_text()) {
+            let key = op.operation_key().unwrap_or(&op.id);
             let (task, interval) = parse_op_key(key).map(|(_, t, i)| (t, i)).unwrap_or_default();
             attrs.extend([
                 ("last-rc-change", timefmt::iso(t)),
-                ("queued", num(&op.queue_time).unwrap_or(0).max(0).to_string()),
-                ("exec", num(&op.exec_time).unwrap_or(0).max(0).to_string()),
+                ("queued", num(op.queue_time_text()).unwrap_or(0).max(0).to_string()),
+                ("exec", num(op.exec_time_text()).unwrap_or(0).max(0).to_string()),
                 ("interval", interval.to_string()),
                 ("task", task),
             ]);

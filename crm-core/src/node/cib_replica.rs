@@ -263,8 +263,8 @@ fn clear_history(cib: &mut Cib, uname: &str) {
 
 fn op_succeeded(o: &cs::LrmRscOp) -> bool {
     let rc = o.rc_code().unwrap_or(0);
-    let task = o.operation.as_deref().unwrap_or("");
-    succeeded(task, o.interval_ms(), rc) || o.op_status.as_deref() == Some(EXEC_PENDING)
+    let task = o.operation().unwrap_or("");
+    succeeded(task, o.interval_ms(), rc) || o.op_status_text() == Some(EXEC_PENDING)
 }
 
 /// Whether an operation's result is one the cluster expects in normal life.
@@ -305,12 +305,12 @@ fn record(cib: &mut Cib, uname: &str, op: &OpRecord, now_s: i64) -> Option<Strin
 
 fn set_expected(o: &mut cs::LrmRscOp, expected: i32) {
     let rc = o.rc_code().unwrap_or(0);
-    if let Some(key) = o.transition_key.as_deref() {
+    if let Some(key) = o.transition_key() {
         let parts: Vec<&str> = key.splitn(4, ':').collect();
         if let [action, transition, _, uuid] = parts[..] {
             let key = format!("{action}:{transition}:{expected}:{uuid}");
-            o.transition_magic = Some(format!("0:{rc};{key}"));
-            o.transition_key = Some(key);
+            o.set(cs::OpAttr::TransitionMagic, Some(format!("0:{rc};{key}")));
+            o.set(cs::OpAttr::TransitionKey, Some(key));
         }
     }
 }
@@ -326,7 +326,9 @@ fn remember_failure(cib: &mut Cib, uname: &str, op: &OpRecord) {
         st.lrm.iter_mut().flat_map(|l| l.resources.iter_mut()).flat_map(|r| r.resources.iter_mut());
     if let Some(r) = resources.into_iter().find(|r| r.id == op.rsc) {
         r.ops.retain(|o| o.id != id);
-        r.ops.push(cs::LrmRscOp { id, ..failed });
+        let mut copy = failed;
+        copy.id = id;
+        r.ops.push(copy);
     }
 }
 
@@ -338,7 +340,7 @@ fn set_digest(cib: &mut Cib, uname: &str, op: &OpRecord) {
     let (_, _, _, params) = agent_of(cib, &op.rsc);
     let d = digest::params_digest(&digest::op_params(&params, &BTreeMap::new(), None));
     for o in ops_mut(cib, uname, op) {
-        o.op_digest = Some(d.clone());
+        o.set(cs::OpAttr::OpDigest, Some(d.clone()));
     }
 }
 
@@ -353,14 +355,14 @@ fn ops_mut<'a>(cib: &'a mut Cib, uname: &str, op: &OpRecord) -> impl Iterator<It
         .flat_map(|r| r.resources.iter_mut())
         .filter(move |r| r.id == rsc)
         .flat_map(|r| r.ops.iter_mut())
-        .filter(move |o| o.operation_key.as_deref() == Some(key.as_str()))
+        .filter(move |o| o.operation_key() == Some(key.as_str()))
 }
 
 fn mark_pending(cib: &mut Cib, uname: &str, op: &OpRecord) {
     for o in ops_mut(cib, uname, op) {
-        o.call_id = Some("-1".into());
-        o.op_status = Some(EXEC_PENDING.into());
-        o.rc_code = Some(PCMK_OCF_UNKNOWN.into());
+        o.set(cs::OpAttr::CallId, Some("-1".into()));
+        o.set(cs::OpAttr::OpStatus, Some(EXEC_PENDING.into()));
+        o.set(cs::OpAttr::RcCode, Some(PCMK_OCF_UNKNOWN.into()));
     }
 }
 

@@ -168,7 +168,6 @@ pub struct OpDef {
     pub enabled: bool,
     pub on_fail: Option<OnFail>,
     pub timeout_ms: Option<u64>,
-    pub meta: BTreeMap<String, String>,
     /// The operation's own instance attributes (they count for its digest).
     pub params: BTreeMap<String, String>,
 }

@@ -66,9 +66,9 @@ pub fn op_params(
 /// them when the history lists none) differ from those `op` recorded in its
 /// restart digest. `false` when it recorded none.
 pub fn restart_digest_changed(op: &cib_schema::LrmRscOp, all: &BTreeMap<String, String>) -> bool {
-    let Some(recorded) = op.op_restart_digest.as_deref() else { return false };
+    let Some(recorded) = op.op_restart_digest() else { return false };
     let mut restart = all.clone();
-    if let Some(force) = op.op_force_restart.as_deref() {
+    if let Some(force) = op.op_force_restart() {
         let names: Vec<&str> = force.split_whitespace().collect();
         restart.retain(|k, _| names.contains(&k.as_str()));
     }
@@ -83,9 +83,9 @@ pub fn only_sanitized_changed(
     all: &BTreeMap<String, String>,
     is_stonith: bool,
 ) -> bool {
-    let Some(recorded) = op.op_secure_digest.as_deref() else { return false };
-    let secure: Vec<&str> = op.op_secure_params.as_deref().unwrap_or("").split_whitespace().collect();
-    let old = version_below(op.crm_feature_set.as_deref().unwrap_or(""), &[3, 16, 0]);
+    let Some(recorded) = op.op_secure_digest() else { return false };
+    let secure: Vec<&str> = op.op_secure_params().unwrap_or("").split_whitespace().collect();
+    let old = version_below(op.crm_feature_set().unwrap_or(""), &[3, 16, 0]);
     let mut params = all.clone();
     params.retain(|k, _| !secure.contains(&k.as_str()));
     if old {

@@ -126,9 +126,7 @@ fn peer_table(cluster: &Cluster, status: &cs::Status) -> PeerTable {
         .nodes
         .iter()
         .flat_map(histories)
-        .filter(|lr| {
-            lr.ops.iter().any(|op| matches!(op.operation.as_deref(), Some("migrate_to" | "migrate_from")))
-        })
+        .filter(|lr| lr.ops.iter().any(|op| matches!(op.operation(), Some("migrate_to" | "migrate_from"))))
         .map(|lr| lr.id.as_str())
         .collect();
     if migrating.is_empty() {
@@ -142,13 +140,13 @@ fn peer_table(cluster: &Cluster, status: &cs::Status) -> PeerTable {
                 .ops
                 .iter()
                 .map(|op| PeerOp {
-                    task: op.operation.clone().unwrap_or_default(),
+                    task: op.operation().map(str::to_string).unwrap_or_default(),
                     call_id: op.call_id().unwrap_or(-1),
                     rc: op.rc_code().unwrap_or(0),
                     status: op.op_status().unwrap_or(0),
                     last_rc_change: op.last_rc_change(),
-                    source: op.migrate_source.clone(),
-                    target: op.migrate_target.clone(),
+                    source: op.migrate_source().map(str::to_string),
+                    target: op.migrate_target().map(str::to_string),
                 })
                 .collect();
             table.insert((name.clone(), lr.id.clone()), ops);
@@ -208,8 +206,7 @@ fn migrate_to_success(
     o: &OpRecord,
     newer_here: bool,
 ) -> MigrationEffect {
-    let (Some(source), Some(target)) = (o.op.migrate_source.as_deref(), o.op.migrate_target.as_deref())
-    else {
+    let (Some(source), Some(target)) = (o.op.migrate_source(), o.op.migrate_target()) else {
         return MigrationEffect::None;
     };
     if source != cluster.node(here).name {
@@ -248,8 +245,7 @@ fn migrate_to_success(
 /// A failed migrate_to (on the source) or migrate_from (on the target): the
 /// resource may still be active on the other end.
 fn migration_failure(cluster: &Cluster, here: NodeId, lr_id: &str, o: &OpRecord) -> Option<String> {
-    let (Some(source), Some(target)) = (o.op.migrate_source.as_deref(), o.op.migrate_target.as_deref())
-    else {
+    let (Some(source), Some(target)) = (o.op.migrate_source(), o.op.migrate_target()) else {
         return None;
     };
     let me = cluster.node(here).name.as_str();
@@ -621,7 +617,7 @@ struct OpRecord<'a> {
 }
 
 fn target_rc(op: &cs::LrmRscOp) -> Option<i32> {
-    let key = op.transition_key.as_deref()?;
+    let key = op.transition_key()?;
     key.split(':').nth(2)?.parse().ok()
 }
 
@@ -631,7 +627,7 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
         .iter()
         .map(|op| OpRecord {
             op,
-            task: op.operation.as_deref().unwrap_or(""),
+            task: op.operation().unwrap_or(""),
             call_id: op.call_id().unwrap_or(-1),
             rc: op.rc_code().unwrap_or(0),
             status: op.op_status().unwrap_or(0),
@@ -642,8 +638,7 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
     // Oldest first; pending operations (call-id -1) last.
     // The same call recorded twice (the last result and the last failure)
     // is ordered by when its result last changed.
-    let changed =
-        |o: &OpRecord| o.op.last_rc_change.as_deref().and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1);
+    let changed = |o: &OpRecord| o.op.last_rc_change_text().and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1);
     ops.sort_by_key(|o| (o.call_id < 0, o.call_id, if o.call_id >= 0 { changed(o) } else { 0 }));
 
     let mut role = Role::Unknown;
@@ -660,7 +655,9 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
             continue;
         }
         let key =
-            o.op.operation_key.clone().unwrap_or_else(|| format!("{}_{}_{}", lr.id, o.task, o.interval_ms));
+            o.op.operation_key()
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("{}_{}_{}", lr.id, o.task, o.interval_ms));
         if o.status == EXEC_PENDING || o.call_id < 0 {
             // The first pending action is the one shown; pending probes never are.
             if pending.is_none() && (o.interval_ms > 0 || o.task != "monitor") {
@@ -788,9 +785,9 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                 if is_probe && (o.rc == OCF_NOT_INSTALLED || o.rc == 2 || o.status == 7) {
                     // Only live failures count: on nodes up now, not expired.
                     let timeout = cluster.rsc(rsc).failure_timeout_s;
-                    let changed = o.op.last_rc_change.as_deref().and_then(|v| v.parse::<i64>().ok());
+                    let changed = o.op.last_rc_change_text().and_then(|v| v.parse::<i64>().ok());
                     let expired = timeout > 0 && changed.is_some_and(|c| c > 0 && cluster.now > c + timeout);
-                    if cluster.node(node).online && !expired && o.op.on_node.is_some() {
+                    if cluster.node(node).online && !expired && o.op.on_node().is_some() {
                         cluster.rsc_mut(rsc).failed_probes.push((node, o.rc));
                     }
                 }
@@ -1062,7 +1059,7 @@ fn last_failure_params_changed(cluster: &Cluster, rsc: RscId, o: &OpRecord) -> b
     if !o.op.id.ends_with("_last_failure_0") || !matches!(o.task, "start" | "monitor") {
         return false;
     }
-    let Some(recorded) = o.op.op_digest.as_deref() else { return false };
+    let Some(recorded) = o.op.op_digest() else { return false };
     if failure_expired(cluster, rsc, o) {
         return false;
     }
@@ -1076,7 +1073,7 @@ fn last_failure_params_changed(cluster: &Cluster, rsc: RscId, o: &OpRecord) -> b
 
 fn failure_expired(cluster: &Cluster, rsc: RscId, o: &OpRecord) -> bool {
     let timeout = cluster.rsc(rsc).failure_timeout_s;
-    let changed = o.op.last_rc_change.as_deref().and_then(|v| v.parse::<i64>().ok());
+    let changed = o.op.last_rc_change_text().and_then(|v| v.parse::<i64>().ok());
     let blocks = op_on_fail(cluster, rsc, o.task, o.interval_ms) == Some(OnFail::Block);
     !blocks && timeout > 0 && changed.is_some_and(|c| c > 0 && cluster.now >= c + timeout)
 }
@@ -1166,7 +1163,7 @@ fn check_config(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord
                 Some(d) => {
                     let params =
                         super::digest::op_params(&r.params, &d.params, Some(d.timeout_ms.unwrap_or(20_000)));
-                    let recorded = o.op.op_digest.as_deref();
+                    let recorded = o.op.op_digest();
                     if recorded.is_some_and(|rec| rec != super::digest::params_digest(&params))
                         && !super::digest::only_sanitized_changed(o.op, &params, r.is_stonith)
                     {
@@ -1184,8 +1181,8 @@ fn check_config(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord
         let all = super::digest::op_params(&r.params, &extra, None);
         let all_digest = super::digest::params_digest(&all);
         let restart_needed = super::digest::restart_digest_changed(o.op, &all);
-        let supports_reload = o.op.op_restart_digest.is_some();
-        let changed = match o.op.op_digest.as_deref() {
+        let supports_reload = o.op.op_restart_digest().is_some();
+        let changed = match o.op.op_digest() {
             None => true,
             Some(d) => d != all_digest,
         };

@@ -54,8 +54,18 @@ pub fn schedule(cib: &Cib, now: i64) -> Transition {
 /// As [`schedule`]; with `show_scores` the transition's cluster keeps the
 /// node scores each primitive was placed with (`Cluster::score_log`).
 pub fn schedule_with(cib: &Cib, now: i64, show_scores: bool) -> Transition {
-    let mut clock = StageClock::start();
-    let mut cluster = unpack::unpack(cib, now);
+    let clock = StageClock::start();
+    let cluster = unpack::unpack(cib, now);
+    schedule_unpacked(cluster, show_scores, clock)
+}
+
+/// The stages after unpacking, for a caller that already holds the unpacked
+/// cluster (and may have released the CIB's status meanwhile).
+pub fn schedule_cluster(cluster: Cluster, show_scores: bool) -> Transition {
+    schedule_unpacked(cluster, show_scores, StageClock::start())
+}
+
+fn schedule_unpacked(mut cluster: Cluster, show_scores: bool, mut clock: StageClock) -> Transition {
     clock.lap("unpack");
     if show_scores {
         cluster.score_log = Some(Vec::new());

@@ -775,7 +775,6 @@ impl ResourceBuilder<'_, '_> {
                 enabled,
                 on_fail,
                 timeout_ms,
-                meta,
                 params,
             });
         }

@@ -1,0 +1,42 @@
+//! How the short-lived tools use memory (with mimalloc as their allocator): a
+//! run gains nothing from handing freed memory back to the kernel piecemeal
+//! (on large CIBs mimalloc's decommit and re-fault of freed memory cost more
+//! than half the run time), so purging is off; the few large things freed on
+//! the way (the input text, a status section already unpacked) are handed
+//! back at once, which keeps the peak down.
+
+/// `mi_option_purge_delay` in mimalloc.h (v3); the -sys crate names no constant for it.
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Turns purging off. Call first thing in `main`, while single-threaded.
+pub fn disable_purging() {
+    // SAFETY: a plain option setter; the caller is single-threaded (the call
+    // is not thread safe).
+    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, -1) };
+}
+
+/// Frees `value` and hands its memory back to the system. Only for
+/// single-threaded callers, as [`disable_purging`].
+pub fn release<T>(value: T) {
+    // SAFETY: as in `disable_purging`.
+    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) };
+    drop(value);
+    // SAFETY: `mi_collect` is thread safe; the option setter as above.
+    unsafe {
+        libmimalloc_sys::mi_collect(true);
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, -1);
+    }
+}
+
+/// Current and peak resident memory, for debug logs.
+pub fn usage() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .map(|l| l[name.len()..].trim().to_string())
+            .unwrap_or_default()
+    };
+    format!("rss {}, peak {}", field("VmRSS:"), field("VmHWM:"))
+}
