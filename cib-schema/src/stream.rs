@@ -6,7 +6,6 @@
 
 use std::borrow::Cow;
 
-use quick_xml::events::attributes::Attributes;
 use quick_xml::events::{BytesText, Event};
 use quick_xml::Reader;
 
@@ -49,22 +48,15 @@ impl<'a> StartTag<'a> {
 
     /// The attributes in document order, values unescaped. A malformed attribute
     /// (duplicate, missing quote, bad escape) is an error naming it.
-    pub fn attrs(&self) -> impl Iterator<Item = Result<(&'a str, Cow<'a, str>), String>> + 'a {
-        let raw = self.raw;
-        Attributes::new(raw, self.name_len).map(move |attr| {
-            let attr = attr.map_err(|e| e.to_string())?;
-            let key = within(raw, attr.key.as_ref()).ok_or("attribute name is not UTF-8")?;
-            let value = match &attr.value {
-                Cow::Borrowed(v) => within(raw, v).ok_or("attribute value is not UTF-8")?,
-                Cow::Owned(_) => return Err("attribute value outside the tag".to_string()),
-            };
-            if !value.contains('&') {
-                return Ok((key, Cow::Borrowed(value)));
-            }
-            quick_xml::escape::unescape(value)
-                .map(|v| (key, v))
-                .map_err(|e| format!("attribute '{key}': {e}"))
-        })
+    pub fn attrs(&self) -> Attrs<'a> {
+        Attrs {
+            raw: self.raw,
+            at: self.name_len,
+            seen: [(0, 0); SEEN_INLINE],
+            count: 0,
+            more: Vec::new(),
+            bloom: 0,
+        }
     }
 
     /// One attribute's value; malformed attributes are skipped here (reading the
@@ -78,6 +70,134 @@ impl<'a> StartTag<'a> {
         match self.attr("id") {
             Some(id) => format!("{}[@id='{}']", self.name(), id),
             None => self.name().to_string(),
+        }
+    }
+}
+
+/// The attributes of a start tag, scanned from its raw text: `key="value"`
+/// pairs (either quote) separated by whitespace.
+pub struct Attrs<'a> {
+    raw: &'a str,
+    at: usize,
+    /// Where the keys seen so far are (start, length), to reject duplicates:
+    /// the first few inline, the rest (rare) in `more`.
+    seen: [(u32, u32); SEEN_INLINE],
+    count: usize,
+    more: Vec<(u32, u32)>,
+    /// One bit per hash of each key seen.
+    bloom: u64,
+}
+
+const SEEN_INLINE: usize = 32;
+
+/// Bytes that end an attribute name.
+const KEY_END: [bool; 256] = byte_set(b"= \t\n\r\"'<>/");
+/// Bytes a value scan stops at: either quote, and what needs a second look.
+const VALUE_STOP: [bool; 256] = byte_set(b"\"'<&");
+
+const fn byte_set(bytes: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        set[bytes[i] as usize] = true;
+        i += 1;
+    }
+    set
+}
+
+impl<'a> Attrs<'a> {
+    fn skip_space(&mut self) {
+        let b = &self.raw.as_bytes()[self.at..];
+        self.at += b.iter().position(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r')).unwrap_or(b.len());
+    }
+
+    fn scan(&mut self) -> Result<Option<(&'a str, Cow<'a, str>)>, String> {
+        let raw = self.raw;
+        let b = raw.as_bytes();
+        let before = self.at;
+        self.skip_space();
+        if self.at >= b.len() {
+            return Ok(None);
+        }
+        if self.at == before && before > 0 {
+            return Err(format!("attributes must be separated by whitespace near '{}'", &raw[before..]));
+        }
+        let start = self.at;
+        let key_len = b[start..].iter().position(|&c| KEY_END[c as usize]).unwrap_or(b.len() - start);
+        let key = &raw[start..start + key_len];
+        if key.is_empty() {
+            return Err(format!("attribute without a name near '{}'", &raw[start..]));
+        }
+        self.at = start + key_len;
+        self.skip_space();
+        if b.get(self.at) != Some(&b'=') {
+            return Err(format!("attribute '{key}' has no value"));
+        }
+        self.at += 1;
+        self.skip_space();
+        let quote = match b.get(self.at) {
+            Some(&q @ (b'"' | b'\'')) => q,
+            _ => return Err(format!("attribute '{key}': value is not quoted")),
+        };
+        let value_start = self.at + 1;
+        // One pass finds the closing quote and notes escapes (or a stray '<').
+        let mut special = false;
+        let mut end = value_start;
+        loop {
+            match b[end..].iter().position(|&c| VALUE_STOP[c as usize]) {
+                None => return Err(format!("attribute '{key}': value has no closing quote")),
+                Some(i) if b[end + i] == quote => {
+                    end += i;
+                    break;
+                }
+                Some(i) => {
+                    special |= matches!(b[end + i], b'<' | b'&');
+                    end += i + 1;
+                }
+            }
+        }
+        let value = &raw[value_start..end];
+        self.at = end + 1;
+        if special && value.contains('<') {
+            return Err(format!("attribute '{key}': '<' in a value"));
+        }
+        // A cheap filter first: most keys differ in length or their ends.
+        let kb = key.as_bytes();
+        let bit = 1u64 << ((kb.len() * 7 + kb[0] as usize * 3 + kb[kb.len() - 1] as usize) % 64);
+        if self.bloom & bit != 0 {
+            let inline = &self.seen[..self.count.min(SEEN_INLINE)];
+            if inline.iter().chain(&self.more).any(|&(s, l)| &raw[s as usize..(s + l) as usize] == key) {
+                return Err(format!("duplicate attribute '{key}'"));
+            }
+        }
+        self.bloom |= bit;
+        let entry = (start as u32, key.len() as u32);
+        match self.seen.get_mut(self.count) {
+            Some(slot) => *slot = entry,
+            None => self.more.push(entry),
+        }
+        self.count += 1;
+        if !special {
+            return Ok(Some((key, Cow::Borrowed(value))));
+        }
+        quick_xml::escape::unescape(value)
+            .map(|v| Some((key, v)))
+            .map_err(|e| format!("attribute '{key}': {e}"))
+    }
+}
+
+impl<'a> Iterator for Attrs<'a> {
+    type Item = Result<(&'a str, Cow<'a, str>), String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.scan() {
+            Ok(Some(pair)) => Some(Ok(pair)),
+            Ok(None) => None,
+            Err(e) => {
+                // Stop after an error.
+                self.at = self.raw.len();
+                Some(Err(e))
+            }
         }
     }
 }
@@ -244,6 +364,39 @@ impl<'a> Stream<'a> {
                 }
                 Item::Text(_) | Item::CData(_) | Item::End => {}
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs_of(tag: &str) -> Result<Vec<(String, String)>, String> {
+        let mut s = Stream::new(tag);
+        let Item::Start(t) = s.next_item().unwrap() else { panic!("no start tag") };
+        t.attrs().map(|a| a.map(|(k, v)| (k.to_string(), v.into_owned()))).collect()
+    }
+
+    #[test]
+    fn attributes_are_read_with_either_quote_and_unescaped() {
+        let got = attrs_of("<a x=\"1\" y = 'two' z=\"&lt;&amp;&quot;\"/>").unwrap();
+        let want = [("x", "1"), ("y", "two"), ("z", "<&\"")];
+        assert_eq!(got, want.map(|(k, v)| (k.to_string(), v.to_string())));
+        assert_eq!(attrs_of("<a/>").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn malformed_attributes_are_errors() {
+        for bad in [
+            "<a x=\"1\" x=\"2\"/>",
+            "<a x=1/>",
+            "<a x/>",
+            "<a x=\"1\"y=\"2\"/>",
+            "<a x=\"&bogus;\"/>",
+            "<a =\"1\"/>",
+        ] {
+            assert!(attrs_of(bad).is_err(), "{bad} was accepted");
         }
     }
 }

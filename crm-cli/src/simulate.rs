@@ -34,6 +34,8 @@ pub struct Output {
     pub after: Option<Cib>,
     pub graph_xml: String,
     pub dot: String,
+    /// The transition computed (with `run`, `simulate` or `show_scores`).
+    pub transition: Option<Transition>,
 }
 
 /// `rsc_task_interval@node=rc`
@@ -114,6 +116,7 @@ pub fn run(cib: &mut Cib, opts: &Options, wall: i64) -> Result<Output> {
     }
 
     let mut after = None;
+    let mut computed = None;
     let mut graph_xml = String::new();
     let mut dot = String::new();
     if opts.run || opts.simulate || opts.show_scores {
@@ -162,8 +165,9 @@ pub fn run(cib: &mut Cib, opts: &Options, wall: i64) -> Result<Output> {
                 text.push_str(&display::cluster_status(&revised));
             }
         }
+        computed = Some(transition);
     }
-    Ok(Output { text, after, graph_xml, dot })
+    Ok(Output { text, after, graph_xml, dot, transition: computed })
 }
 
 /// `YYYY-MM-DD HH:MM:SSZ`, as Pacemaker prints times.

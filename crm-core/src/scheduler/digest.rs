@@ -3,11 +3,14 @@
 //! changed resource definition is detected against the digest in the history.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use md5::{Digest, Md5};
 
 fn escape(v: &str, out: &mut String) {
+    if !v.contains(['&', '<', '>', '"', '\n', '\r', '\t']) {
+        out.push_str(v);
+        return;
+    }
     for c in v.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -24,18 +27,24 @@ fn escape(v: &str, out: &mut String) {
 
 /// The digest of `params` (already filtered), as Pacemaker's v1 operation digest.
 pub fn params_digest(params: &BTreeMap<String, String>) -> String {
-    let mut s = String::from(" <parameters");
+    let mut s = String::with_capacity(64);
+    s.push_str(" <parameters");
     for (k, v) in params {
-        let _ = write!(s, " {k}=\"");
+        s.push(' ');
+        s.push_str(k);
+        s.push_str("=\"");
         escape(v, &mut s);
         s.push('"');
     }
     s.push_str("/>\n");
     let hash = Md5::digest(s.as_bytes());
-    hash.iter().fold(String::with_capacity(32), |mut acc, b| {
-        let _ = write!(acc, "{b:02x}");
-        acc
-    })
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(32);
+    for b in hash {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 /// Parameters that count for an operation's digest: the resource's instance

@@ -2,6 +2,7 @@
 //! given `now`, never the clock), resource and operation expressions, nested
 //! rules; and the name/value-set unpacking that uses them.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use cib_schema::{DateExpression, DateSpec, Expression, NvSet, Rule, RuleItem};
@@ -397,8 +398,17 @@ fn parse_iso_duration_ms(s: &str) -> Option<u64> {
 
 /// Copies of `sets` with each `id-ref` replaced by the set it refers to.
 pub fn resolve_nvsets(sets: &[&NvSet], resolve: &dyn Fn(&NvSet) -> Option<NvSet>) -> Vec<NvSet> {
+    resolved_views(sets, resolve).into_iter().map(Cow::into_owned).collect()
+}
+
+/// `sets` with each `id-ref` replaced by the set it refers to, borrowing
+/// the rest.
+fn resolved_views<'a>(sets: &[&'a NvSet], resolve: &dyn Fn(&NvSet) -> Option<NvSet>) -> Vec<Cow<'a, NvSet>> {
     sets.iter()
-        .map(|s| if s.id_ref.is_some() { resolve(s).unwrap_or((*s).clone()) } else { (*s).clone() })
+        .map(|s| match s.id_ref.is_some().then(|| resolve(s)).flatten() {
+            Some(target) => Cow::Owned(target),
+            None => Cow::Borrowed(*s),
+        })
         .collect()
 }
 
@@ -411,18 +421,23 @@ pub fn unpack_nvsets(
     first: Option<&str>,
     resolve: &dyn Fn(&NvSet) -> Option<NvSet>,
 ) -> BTreeMap<String, String> {
-    let mut resolved = resolve_nvsets(sets, resolve);
+    let mut out = BTreeMap::new();
+    if sets.is_empty() {
+        return out;
+    }
+    let resolved = resolved_views(sets, resolve);
     // Stable sort: score descending; the always-first set leads.
     let score_of = |s: &NvSet| s.score.as_deref().and_then(Score::parse).unwrap_or(Score::ZERO);
     let mut order: Vec<usize> = (0..resolved.len()).collect();
-    order.sort_by(|&a, &b| {
-        let fa = first.is_some() && resolved[a].id.as_deref() == first;
-        let fb = first.is_some() && resolved[b].id.as_deref() == first;
-        fb.cmp(&fa).then(score_of(&resolved[b]).cmp(&score_of(&resolved[a])))
-    });
-    let mut out = BTreeMap::new();
+    if resolved.len() > 1 {
+        order.sort_by(|&a, &b| {
+            let fa = first.is_some() && resolved[a].id.as_deref() == first;
+            let fb = first.is_some() && resolved[b].id.as_deref() == first;
+            fb.cmp(&fa).then(score_of(&resolved[b]).cmp(&score_of(&resolved[a])))
+        });
+    }
     for i in order {
-        let set = &mut resolved[i];
+        let set = &resolved[i];
         if !set.rules.iter().all(|r| eval_rule(r, ctx)) {
             continue;
         }
@@ -432,7 +447,9 @@ pub fn unpack_nvsets(
                 if v.eq_ignore_ascii_case("#default") {
                     continue;
                 }
-                out.entry(n.clone()).or_insert_with(|| v.clone());
+                if !out.contains_key(n) {
+                    out.insert(n.clone(), v.clone());
+                }
             }
         }
     }

@@ -82,6 +82,9 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
         resolve: &resolve,
         bundles_seen: 0,
     };
+    let nodes = builder.cluster.nodes.len();
+    let expected = cfg.resources.iter().flat_map(|r| r.items.iter()).map(|r| resource_count(r, nodes)).sum();
+    builder.cluster.resources.reserve(expected);
     for item in cfg.resources.iter().flat_map(|r| r.items.iter()) {
         if let Some(id) = builder.add(item, None, "") {
             builder.cluster.top.push(id);
@@ -124,6 +127,23 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
     super::constraints::unpack_constraints(&mut cluster, cfg);
     clock.lap("unpack constraints");
     cluster
+}
+
+/// About how many working-set resources a configured one becomes (clones
+/// count an instance per node), to size the arena once.
+fn resource_count(r: &cs::Resource, nodes: usize) -> usize {
+    match r {
+        cs::Resource::Template(_) => 0,
+        cs::Resource::Primitive(_) => 1,
+        cs::Resource::Group(g) => 1 + g.primitives.len(),
+        cs::Resource::Clone(c) => {
+            1 + nodes * c.child.as_deref().map_or(1, |child| resource_count(child, nodes))
+        }
+        cs::Resource::Master(c) => {
+            1 + nodes * c.child.as_deref().map_or(1, |child| resource_count(child, nodes))
+        }
+        cs::Resource::Bundle(_) => 1 + 3 * nodes,
+    }
 }
 
 /// A location the cluster itself adds, applied before the configured ones.
@@ -530,12 +550,11 @@ impl ResourceBuilder<'_, '_> {
 
     fn meta_of(
         &self,
-        own: &[NvSet],
+        own: &[&NvSet],
         rsc_ctx: RuleContext<'_>,
         parent: Option<RscId>,
     ) -> BTreeMap<String, String> {
-        let own: Vec<&NvSet> = own.iter().collect();
-        let mut meta = unpack_nvsets(&own, &rsc_ctx, None, self.resolve);
+        let mut meta = unpack_nvsets(own, &rsc_ctx, None, self.resolve);
         // Meta attributes inherit from the parent (clone/group), then rsc_defaults.
         if let Some(p) = parent {
             for (k, v) in &self.cluster.resources[p.0].meta {
@@ -560,7 +579,7 @@ impl ResourceBuilder<'_, '_> {
                 }
                 r.parent = parent;
                 let ctx = RuleContext { now: self.cluster.now, ..Default::default() };
-                r.meta = self.meta_of(&g.meta, ctx, parent);
+                r.meta = self.meta_of(&g.meta.iter().collect::<Vec<_>>(), ctx, parent);
                 apply_common_meta(&mut r, &self.cluster.options);
                 let id = self.push(r);
                 for p in &g.primitives {
@@ -574,7 +593,7 @@ impl ResourceBuilder<'_, '_> {
                 let mut r = Resource::new(id, Variant::Clone, nodes);
                 r.parent = parent;
                 let ctx = RuleContext { now: self.cluster.now, ..Default::default() };
-                r.meta = self.meta_of(meta, ctx, parent);
+                r.meta = self.meta_of(&meta.iter().collect::<Vec<_>>(), ctx, parent);
                 if matches!(item, cs::Resource::Master(_)) {
                     r.meta.entry("promotable".into()).or_insert_with(|| "true".into());
                 }
@@ -629,7 +648,7 @@ impl ResourceBuilder<'_, '_> {
         let mut r = Resource::new(&b.id, Variant::Bundle, nodes);
         r.parent = parent;
         let ctx = RuleContext { now: self.cluster.now, ..Default::default() };
-        r.meta = self.meta_of(&b.meta, ctx, parent);
+        r.meta = self.meta_of(&b.meta.iter().collect::<Vec<_>>(), ctx, parent);
         apply_common_meta(&mut r, &self.cluster.options);
         r.promotable = spec.promoted_max > 0;
         r.promoted_max = spec.promoted_max;
@@ -704,9 +723,9 @@ impl ResourceBuilder<'_, '_> {
             rsc: Some((class.as_str(), provider.as_deref(), agent.as_str())),
             ..Default::default()
         };
-        let mut own_meta: Vec<NvSet> = p.meta.clone();
+        let mut own_meta: Vec<&NvSet> = p.meta.iter().collect();
         if let Some(t) = tmpl {
-            own_meta.extend(t.meta.iter().cloned());
+            own_meta.extend(t.meta.iter());
         }
         r.meta = self.meta_of(&own_meta, rsc_ctx, parent);
         let mut inst: Vec<&NvSet> = p.instance.iter().collect();
