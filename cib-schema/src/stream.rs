@@ -92,8 +92,28 @@ const SEEN_INLINE: usize = 32;
 
 /// Bytes that end an attribute name.
 const KEY_END: [bool; 256] = byte_set(b"= \t\n\r\"'<>/");
-/// Bytes a value scan stops at: either quote, and what needs a second look.
-const VALUE_STOP: [bool; 256] = byte_set(b"\"'<&");
+
+/// The first byte of `b` that is `x`, `y` or `z`: eight bytes at a time
+/// (values are mostly short, which a vector search's setup does not pay for).
+fn find_byte_of(b: &[u8], x: u8, y: u8, z: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Bytes of `v` that are zero have their high bit set in the result; the
+    // lowest such bit is exact (higher ones may be false).
+    let zero_bytes = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let (mx, my, mz) = (ONES * u64::from(x), ONES * u64::from(y), ONES * u64::from(z));
+    let mut chunks = b.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let v = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let hits = zero_bytes(v ^ mx) | zero_bytes(v ^ my) | zero_bytes(v ^ mz);
+        if hits != 0 {
+            return Some(at + (hits.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks.remainder().iter().position(|&c| c == x || c == y || c == z).map(|i| at + i)
+}
 
 const fn byte_set(bytes: &[u8]) -> [bool; 256] {
     let mut set = [false; 256];
@@ -123,17 +143,14 @@ impl<'a> Attrs<'a> {
             return Err(format!("attributes must be separated by whitespace near '{}'", &raw[before..]));
         }
         let start = self.at;
-        let key_len = b[start..].iter().position(|&c| KEY_END[c as usize]).unwrap_or(b.len() - start);
-        let key = &raw[start..start + key_len];
-        if key.is_empty() {
-            return Err(format!("attribute without a name near '{}'", &raw[start..]));
+        let Some(eq) = find_byte_of(&b[start..], b'=', b'=', b'=') else {
+            return Err(format!("attribute without a value near '{}'", &raw[start..]));
+        };
+        let key = raw[start..start + eq].trim_end_matches([' ', '\t', '\n', '\r']);
+        if key.is_empty() || key.bytes().any(|c| KEY_END[c as usize]) {
+            return Err(format!("bad attribute name near '{}'", &raw[start..]));
         }
-        self.at = start + key_len;
-        self.skip_space();
-        if b.get(self.at) != Some(&b'=') {
-            return Err(format!("attribute '{key}' has no value"));
-        }
-        self.at += 1;
+        self.at = start + eq + 1;
         self.skip_space();
         let quote = match b.get(self.at) {
             Some(&q @ (b'"' | b'\'')) => q,
@@ -144,7 +161,7 @@ impl<'a> Attrs<'a> {
         let mut special = false;
         let mut end = value_start;
         loop {
-            match b[end..].iter().position(|&c| VALUE_STOP[c as usize]) {
+            match find_byte_of(&b[end..], quote, b'<', b'&') {
                 None => return Err(format!("attribute '{key}': value has no closing quote")),
                 Some(i) if b[end + i] == quote => {
                     end += i;

@@ -98,15 +98,18 @@ pub struct ActionSet {
     pub edges: Vec<Edge>,
     /// Lookup indexes (never iterated for output): actions per resource in
     /// creation order, and edge position per (first, then).
-    by_rsc: std::collections::HashMap<RscId, Vec<usize>>,
-    edge_index: std::collections::HashMap<(usize, usize), usize>,
+    by_rsc: Vec<Vec<usize>>,
+    edge_index: rustc_hash::FxHashMap<(usize, usize), usize>,
 }
 
 impl ActionSet {
     pub fn add(&mut self, mut a: Action) -> usize {
         a.id = self.actions.len();
         if let Some(r) = a.rsc {
-            self.by_rsc.entry(r).or_default().push(a.id);
+            if self.by_rsc.len() <= r.0 {
+                self.by_rsc.resize_with(r.0 + 1, Vec::new);
+            }
+            self.by_rsc[r.0].push(a.id);
         }
         self.actions.push(a);
         self.actions.len() - 1
@@ -114,7 +117,7 @@ impl ActionSet {
 
     /// The actions of `rsc`, oldest first.
     pub fn of_rsc(&self, rsc: RscId) -> &[usize] {
-        self.by_rsc.get(&rsc).map(Vec::as_slice).unwrap_or(&[])
+        self.by_rsc.get(rsc.0).map(Vec::as_slice).unwrap_or(&[])
     }
 
     pub fn new_action(rsc: Option<RscId>, task: &str, interval_ms: u64, node: Option<NodeId>) -> Action {

@@ -495,7 +495,7 @@ pub struct Cluster {
     /// stonith-enabled, nothing is managed).
     pub has_stonith_resource: bool,
     /// Resource id -> arena index; only looked up, never iterated.
-    pub rsc_index: std::collections::HashMap<String, RscId>,
+    pub rsc_index: rustc_hash::FxHashMap<String, RscId>,
     /// Warnings and configuration errors found while unpacking.
     pub warnings: Vec<String>,
     /// Recurring operations the history shows as running since the last
@@ -504,7 +504,7 @@ pub struct Cluster {
     /// any other, which fixes their place in the graph.
     pub history_recurring: Vec<(RscId, NodeId, String, u64)>,
     /// The same entries, to look them up.
-    pub history_recurring_seen: std::collections::HashSet<(RscId, NodeId, String, u64)>,
+    pub history_recurring_seen: rustc_hash::FxHashSet<(RscId, NodeId, String, u64)>,
     /// When asked for (`crm_simulate -s`): the node scores each primitive
     /// was placed with, as Pacemaker prints them.
     pub score_log: Option<Vec<String>>,

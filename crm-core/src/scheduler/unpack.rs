@@ -41,7 +41,7 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
         dc_uuid: cib.dc_uuid.clone(),
         location_order: Vec::new(),
         has_stonith_resource: false,
-        rsc_index: std::collections::HashMap::new(),
+        rsc_index: Default::default(),
         warnings: Vec::new(),
         history_recurring: Vec::new(),
         history_recurring_seen: Default::default(),
