@@ -3,42 +3,113 @@
 //! and the path of the open elements for error messages. The typed readers consume
 //! it directly, so no generic tree is built for what the model knows; only
 //! unknown elements become [`crate::Element`]s.
+//!
+//! The tokenizer is our own: a CIB is almost all start tags with many short
+//! attributes (an operation record has twenty), and walking each tag once,
+//! attribute by attribute, while noting where each name and value lies, costs
+//! a fraction of finding the tag's end first and parsing its attributes after.
+//! Escapes are decoded by quick-xml.
 
 use std::borrow::Cow;
-
-use quick_xml::events::{BytesText, Event};
-use quick_xml::Reader;
 
 use crate::error::{CibError, ErrorKind, Pos};
 
 /// Limit that keeps a hostile document from exhausting the stack.
 pub const MAX_DEPTH: usize = 256;
 
+/// Where one attribute's name and value lie in its tag's text.
+#[derive(Debug, Clone, Copy, Default)]
+struct AttrSpan {
+    key: u32,
+    key_len: u32,
+    value: u32,
+    value_len: u32,
+    /// The value holds `&` escapes to decode.
+    escaped: bool,
+}
+
+/// The same, packed for tags under 64 KiB (nearly all), so that a tag stays
+/// small as it is handed along.
+#[derive(Debug, Clone, Copy, Default)]
+struct ShortSpan([u16; 4]);
+
+/// Attribute spans of one tag: inline for the usual few, else on the heap.
+#[derive(Debug, Clone)]
+enum Spans {
+    /// Up to [`INLINE_ATTRS`] spans; bit `i` of `escaped` marks span `i`.
+    Inline {
+        n: u8,
+        escaped: u32,
+        spans: [ShortSpan; INLINE_ATTRS],
+    },
+    Heap(Vec<AttrSpan>),
+}
+
+const INLINE_ATTRS: usize = 24;
+
+impl Spans {
+    fn new() -> Self {
+        Spans::Inline { n: 0, escaped: 0, spans: [ShortSpan::default(); INLINE_ATTRS] }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Spans::Inline { n, .. } => *n as usize,
+            Spans::Heap(v) => v.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> AttrSpan {
+        match self {
+            Spans::Inline { escaped, spans, .. } => {
+                let [key, key_len, value, value_len] = spans[i].0.map(u32::from);
+                AttrSpan { key, key_len, value, value_len, escaped: escaped & (1 << i) != 0 }
+            }
+            Spans::Heap(v) => v[i],
+        }
+    }
+
+    fn push(&mut self, span: AttrSpan) {
+        let short = [span.key, span.key_len, span.value, span.value_len].map(u16::try_from);
+        match self {
+            Spans::Inline { n, escaped, spans }
+                if (*n as usize) < INLINE_ATTRS && short.iter().all(Result::is_ok) =>
+            {
+                spans[*n as usize] = ShortSpan(short.map(|x| x.unwrap_or_default()));
+                *escaped |= u32::from(span.escaped) << *n;
+                *n += 1;
+            }
+            Spans::Inline { n, .. } => {
+                let mut v: Vec<AttrSpan> = (0..*n as usize).map(|i| self.get(i)).collect();
+                v.push(span);
+                *self = Spans::Heap(v);
+            }
+            Spans::Heap(v) => v.push(span),
+        }
+    }
+}
+
 /// One start tag (or empty-element tag), borrowed from the document.
 #[derive(Debug, Clone)]
 pub struct StartTag<'a> {
-    /// The tag's text between `<` and `>` (or `/>`): its name, then attributes.
+    /// The tag's text after `<`: its name, then attributes.
     raw: &'a str,
     name_len: usize,
+    spans: Spans,
     /// `<x/>`: there are no children and no end tag to read.
     pub empty: bool,
     pub pos: Pos,
 }
 
 /// What [`Stream::next_item`] found.
+#[allow(clippy::large_enum_variant)] // start tags are nearly every item; boxing would cost more
 pub enum Item<'a> {
     Start(StartTag<'a>),
-    Text(BytesText<'a>),
-    CData(Vec<u8>),
+    /// Character data (not whitespace only), still escaped.
+    Text(&'a str),
+    CData(&'a str),
     End,
     Eof,
-}
-
-/// `part` as a slice of `whole` when it lies inside it (quick-xml borrows from
-/// the input for in-memory documents), so the result lives as long as the input.
-fn within<'a>(whole: &'a str, part: &[u8]) -> Option<&'a str> {
-    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
-    whole.get(start..start.checked_add(part.len())?)
 }
 
 impl<'a> StartTag<'a> {
@@ -46,21 +117,24 @@ impl<'a> StartTag<'a> {
         &self.raw[..self.name_len]
     }
 
-    /// The attributes in document order, values unescaped. A malformed attribute
-    /// (duplicate, missing quote, bad escape) is an error naming it.
-    pub fn attrs(&self) -> Attrs<'a> {
-        Attrs {
-            raw: self.raw,
-            at: self.name_len,
-            seen: [(0, 0); SEEN_INLINE],
-            count: 0,
-            more: Vec::new(),
-            bloom: 0,
-        }
+    /// The attributes in document order, values unescaped; a bad escape is an
+    /// error naming the attribute (the syntax was checked when the tag was read).
+    pub fn attrs(&self) -> impl Iterator<Item = Result<(&'a str, Cow<'a, str>), String>> + '_ {
+        let raw = self.raw;
+        (0..self.spans.len()).map(move |i| {
+            let s = self.spans.get(i);
+            let key = &raw[s.key as usize..(s.key + s.key_len) as usize];
+            let value = &raw[s.value as usize..(s.value + s.value_len) as usize];
+            if !s.escaped {
+                return Ok((key, Cow::Borrowed(value)));
+            }
+            quick_xml::escape::unescape(value)
+                .map(|v| (key, v))
+                .map_err(|e| format!("attribute '{key}': {e}"))
+        })
     }
 
-    /// One attribute's value; malformed attributes are skipped here (reading the
-    /// element's attributes reports them).
+    /// One attribute's value (a bad escape reads as no value).
     pub fn attr(&self, key: &str) -> Option<Cow<'a, str>> {
         self.attrs().filter_map(Result::ok).find(|(k, _)| *k == key).map(|(_, v)| v)
     }
@@ -73,25 +147,6 @@ impl<'a> StartTag<'a> {
         }
     }
 }
-
-/// The attributes of a start tag, scanned from its raw text: `key="value"`
-/// pairs (either quote) separated by whitespace.
-pub struct Attrs<'a> {
-    raw: &'a str,
-    at: usize,
-    /// Where the keys seen so far are (start, length), to reject duplicates:
-    /// the first few inline, the rest (rare) in `more`.
-    seen: [(u32, u32); SEEN_INLINE],
-    count: usize,
-    more: Vec<(u32, u32)>,
-    /// One bit per hash of each key seen.
-    bloom: u64,
-}
-
-const SEEN_INLINE: usize = 32;
-
-/// Bytes that end an attribute name.
-const KEY_END: [bool; 256] = byte_set(b"= \t\n\r\"'<>/");
 
 /// The first byte of `b` that is `x`, `y` or `z`: eight bytes at a time
 /// (values are mostly short, which a vector search's setup does not pay for).
@@ -115,114 +170,27 @@ fn find_byte_of(b: &[u8], x: u8, y: u8, z: u8) -> Option<usize> {
     chunks.remainder().iter().position(|&c| c == x || c == y || c == z).map(|i| at + i)
 }
 
-const fn byte_set(bytes: &[u8]) -> [bool; 256] {
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// Bytes that end a name (of an element or attribute).
+const NAME_END: [bool; 256] = {
     let mut set = [false; 256];
+    let stops = b"= \t\n\r\"'<>/";
     let mut i = 0;
-    while i < bytes.len() {
-        set[bytes[i] as usize] = true;
+    while i < stops.len() {
+        set[stops[i] as usize] = true;
         i += 1;
     }
     set
-}
-
-impl<'a> Attrs<'a> {
-    fn skip_space(&mut self) {
-        let b = &self.raw.as_bytes()[self.at..];
-        self.at += b.iter().position(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r')).unwrap_or(b.len());
-    }
-
-    fn scan(&mut self) -> Result<Option<(&'a str, Cow<'a, str>)>, String> {
-        let raw = self.raw;
-        let b = raw.as_bytes();
-        let before = self.at;
-        self.skip_space();
-        if self.at >= b.len() {
-            return Ok(None);
-        }
-        if self.at == before && before > 0 {
-            return Err(format!("attributes must be separated by whitespace near '{}'", &raw[before..]));
-        }
-        let start = self.at;
-        let Some(eq) = find_byte_of(&b[start..], b'=', b'=', b'=') else {
-            return Err(format!("attribute without a value near '{}'", &raw[start..]));
-        };
-        let key = raw[start..start + eq].trim_end_matches([' ', '\t', '\n', '\r']);
-        if key.is_empty() || key.bytes().any(|c| KEY_END[c as usize]) {
-            return Err(format!("bad attribute name near '{}'", &raw[start..]));
-        }
-        self.at = start + eq + 1;
-        self.skip_space();
-        let quote = match b.get(self.at) {
-            Some(&q @ (b'"' | b'\'')) => q,
-            _ => return Err(format!("attribute '{key}': value is not quoted")),
-        };
-        let value_start = self.at + 1;
-        // One pass finds the closing quote and notes escapes (or a stray '<').
-        let mut special = false;
-        let mut end = value_start;
-        loop {
-            match find_byte_of(&b[end..], quote, b'<', b'&') {
-                None => return Err(format!("attribute '{key}': value has no closing quote")),
-                Some(i) if b[end + i] == quote => {
-                    end += i;
-                    break;
-                }
-                Some(i) => {
-                    special |= matches!(b[end + i], b'<' | b'&');
-                    end += i + 1;
-                }
-            }
-        }
-        let value = &raw[value_start..end];
-        self.at = end + 1;
-        if special && value.contains('<') {
-            return Err(format!("attribute '{key}': '<' in a value"));
-        }
-        // A cheap filter first: most keys differ in length or their ends.
-        let kb = key.as_bytes();
-        let bit = 1u64 << ((kb.len() * 7 + kb[0] as usize * 3 + kb[kb.len() - 1] as usize) % 64);
-        if self.bloom & bit != 0 {
-            let inline = &self.seen[..self.count.min(SEEN_INLINE)];
-            if inline.iter().chain(&self.more).any(|&(s, l)| &raw[s as usize..(s + l) as usize] == key) {
-                return Err(format!("duplicate attribute '{key}'"));
-            }
-        }
-        self.bloom |= bit;
-        let entry = (start as u32, key.len() as u32);
-        match self.seen.get_mut(self.count) {
-            Some(slot) => *slot = entry,
-            None => self.more.push(entry),
-        }
-        self.count += 1;
-        if !special {
-            return Ok(Some((key, Cow::Borrowed(value))));
-        }
-        quick_xml::escape::unescape(value)
-            .map(|v| Some((key, v)))
-            .map_err(|e| format!("attribute '{key}': {e}"))
-    }
-}
-
-impl<'a> Iterator for Attrs<'a> {
-    type Item = Result<(&'a str, Cow<'a, str>), String>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        match self.scan() {
-            Ok(Some(pair)) => Some(Ok(pair)),
-            Ok(None) => None,
-            Err(e) => {
-                // Stop after an error.
-                self.at = self.raw.len();
-                Some(Err(e))
-            }
-        }
-    }
-}
+};
 
 /// The pull reader.
 pub struct Stream<'a> {
     text: &'a str,
-    reader: Reader<&'a [u8]>,
+    /// Offset of the next byte to read.
+    at: usize,
     /// The open (non-empty) elements, outermost first.
     open: Vec<StartTag<'a>>,
     /// Line bookkeeping for positions, advanced as the reader moves forward.
@@ -233,10 +201,8 @@ pub struct Stream<'a> {
 
 impl<'a> Stream<'a> {
     pub fn new(text: &'a str) -> Self {
-        let mut reader = Reader::from_str(text);
-        reader.config_mut().check_end_names = true;
-        reader.config_mut().trim_text(true);
-        Stream { text, reader, open: Vec::new(), line: 1, line_start: 0, scanned: 0 }
+        let at = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        Stream { text, at, open: Vec::new(), line: 1, line_start: 0, scanned: 0 }
     }
 
     /// Line and column (1-based, in bytes) of a byte offset.
@@ -276,56 +242,218 @@ impl<'a> Stream<'a> {
         CibError::new(ErrorKind::Malformed(why.into()), Some(pos), self.path())
     }
 
+    /// An error at byte offset `at`.
+    fn malformed_at(&mut self, why: impl Into<String>, at: usize) -> CibError {
+        let pos = self.pos_at(at);
+        self.malformed(why, pos)
+    }
+
+    /// Skips past `end` (searched from `from`), or fails with `what` unclosed.
+    fn skip_past(&mut self, from: usize, end: &[u8], what: &str, started: usize) -> Result<(), CibError> {
+        match memchr::memmem::find(&self.text.as_bytes()[from..], end) {
+            Some(i) => {
+                self.at = from + i + end.len();
+                Ok(())
+            }
+            None => Err(self.malformed_at(format!("unclosed {what}"), started)),
+        }
+    }
+
     /// The next start tag, text, end tag or end of document.
     pub fn next_item(&mut self) -> Result<Item<'a>, CibError> {
-        let before = self.reader.buffer_position() as usize;
-        let event = match self.reader.read_event() {
-            Ok(ev) => ev,
-            Err(e) => {
-                let pos = self.pos_at(self.reader.error_position() as usize);
-                return Err(self.malformed(e.to_string(), pos));
-            }
-        };
-        let bytes = self.text.as_bytes();
-        let mut at = before;
-        while at < bytes.len() && bytes[at].is_ascii_whitespace() {
-            at += 1;
-        }
-        let pos = self.pos_at(at);
-        match event {
-            Event::Start(start) => self.start_tag(&start, false, pos),
-            Event::Empty(start) => self.start_tag(&start, true, pos),
-            Event::End(_) => {
-                self.open.pop();
-                Ok(Item::End)
-            }
-            Event::Text(t) => {
+        let text = self.text;
+        let b = text.as_bytes();
+        loop {
+            let from = self.at;
+            let lt = memchr::memchr(b'<', &b[from..]).map_or(b.len(), |i| from + i);
+            let run = &text[from..lt];
+            if !run.bytes().all(is_space) {
                 if self.open.is_empty() {
+                    let first = from + run.bytes().position(|c| !is_space(c)).unwrap_or(0);
+                    let pos = self.pos_at(first);
                     return Err(CibError::new(
                         ErrorKind::Malformed("text outside the root element".into()),
                         Some(pos),
                         String::new(),
                     ));
                 }
-                Ok(Item::Text(t))
-            }
-            Event::CData(c) => Ok(Item::CData(c.into_inner().into_owned())),
-            Event::Eof => match self.open.last() {
-                Some(inside) => {
-                    let why = format!("document ends inside <{}>", inside.name());
-                    let pos = self.pos_at(self.text.len());
-                    Err(self.malformed(why, pos))
+                if run.contains("]]>") {
+                    return Err(self.malformed_at("']]>' in text", from));
                 }
-                None => Ok(Item::Eof),
-            },
-            Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => self.next_item(),
+                self.at = lt;
+                return Ok(Item::Text(run));
+            }
+            if lt == b.len() {
+                self.at = lt;
+                return match self.open.last() {
+                    Some(inside) => {
+                        let why = format!("document ends inside <{}>", inside.name());
+                        Err(self.malformed_at(why, lt))
+                    }
+                    None => Ok(Item::Eof),
+                };
+            }
+            let rest = &b[lt..];
+            if rest.starts_with(b"<?") {
+                self.skip_past(lt + 2, b"?>", "processing instruction", lt)?;
+            } else if rest.starts_with(b"<!--") {
+                self.skip_past(lt + 4, b"-->", "comment", lt)?;
+            } else if rest.starts_with(b"<![CDATA[") {
+                self.skip_past(lt + 9, b"]]>", "CDATA section", lt)?;
+                if self.open.is_empty() {
+                    return Err(self.malformed_at("CDATA outside the root element", lt));
+                }
+                return Ok(Item::CData(&text[lt + 9..self.at - 3]));
+            } else if rest.starts_with(b"<!") {
+                self.skip_declaration(lt)?;
+            } else if rest.starts_with(b"</") {
+                return self.end_tag(lt);
+            } else {
+                return self.start_tag(lt);
+            }
         }
     }
 
-    fn start_tag(&mut self, start: &[u8], empty: bool, pos: Pos) -> Result<Item<'a>, CibError> {
-        let raw = within(self.text, start).ok_or_else(|| self.malformed("element name is not UTF-8", pos))?;
-        let name_len = raw.find(|c: char| c.is_ascii_whitespace()).unwrap_or(raw.len());
-        let tag = StartTag { raw, name_len, empty, pos };
+    /// `<!DOCTYPE ...>` and the like, with an internal subset in brackets.
+    fn skip_declaration(&mut self, lt: usize) -> Result<(), CibError> {
+        let b = self.text.as_bytes();
+        let (mut i, mut depth, mut quote) = (lt + 2, 0usize, None);
+        while i < b.len() {
+            let c = b[i];
+            match quote {
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None => match c {
+                    b'"' | b'\'' => quote = Some(c),
+                    b'[' => depth += 1,
+                    b']' => depth = depth.saturating_sub(1),
+                    b'>' if depth == 0 => {
+                        self.at = i + 1;
+                        return Ok(());
+                    }
+                    _ => {}
+                },
+            }
+            i += 1;
+        }
+        Err(self.malformed_at("unclosed declaration", lt))
+    }
+
+    fn end_tag(&mut self, lt: usize) -> Result<Item<'a>, CibError> {
+        let b = self.text.as_bytes();
+        let Some(gt) = memchr::memchr(b'>', &b[lt..]).map(|i| lt + i) else {
+            return Err(self.malformed_at("unclosed end tag", lt));
+        };
+        let name = self.text[lt + 2..gt].trim_end_matches([' ', '\t', '\n', '\r']);
+        self.at = gt + 1;
+        match self.open.last() {
+            Some(top) if top.name() == name => {}
+            Some(top) => {
+                let why = format!("expected </{}> but found </{name}>", top.name());
+                return Err(self.malformed_at(why, lt));
+            }
+            None => return Err(self.malformed_at(format!("unmatched </{name}>"), lt)),
+        }
+        self.open.pop();
+        Ok(Item::End)
+    }
+
+    /// Reads a start tag from `<` at `lt`: its name, then each attribute
+    /// (checking the syntax and that no name repeats), up to `>` or `/>`.
+    fn start_tag(&mut self, lt: usize) -> Result<Item<'a>, CibError> {
+        let text = self.text;
+        let b = text.as_bytes();
+        let start = lt + 1;
+        let name_len = b[start..].iter().position(|&c| NAME_END[c as usize]).unwrap_or(b.len() - start);
+        if name_len == 0 {
+            return Err(self.malformed_at("a tag without a name", lt));
+        }
+        let mut spans = Spans::new();
+        // Duplicate names: a one-word filter first, comparisons only on a hit.
+        let mut bloom = 0u64;
+        let mut i = start + name_len;
+        let empty = loop {
+            let spaced = i < b.len() && is_space(b[i]);
+            while i < b.len() && is_space(b[i]) {
+                i += 1;
+            }
+            match b.get(i) {
+                None => return Err(self.malformed_at("unclosed tag", lt)),
+                Some(b'>') => break false,
+                Some(b'/') if b.get(i + 1) == Some(&b'>') => break true,
+                Some(_) if !spaced => {
+                    return Err(self.malformed_at("attributes must be separated by whitespace", i))
+                }
+                Some(_) => {}
+            }
+            let key = i;
+            let key_len = b[key..].iter().position(|&c| NAME_END[c as usize]).unwrap_or(b.len() - key);
+            let name = &text[key..key + key_len];
+            if key_len == 0 {
+                return Err(self.malformed_at("attribute without a name", key));
+            }
+            i = key + key_len;
+            while i < b.len() && is_space(b[i]) {
+                i += 1;
+            }
+            if b.get(i) != Some(&b'=') {
+                return Err(self.malformed_at(format!("attribute '{name}' has no value"), key));
+            }
+            i += 1;
+            while i < b.len() && is_space(b[i]) {
+                i += 1;
+            }
+            let quote = match b.get(i) {
+                Some(&q @ (b'"' | b'\'')) => q,
+                _ => return Err(self.malformed_at(format!("attribute '{name}': value is not quoted"), key)),
+            };
+            let value = i + 1;
+            let mut escaped = false;
+            let mut end = value;
+            loop {
+                match find_byte_of(&b[end..], quote, b'<', b'&') {
+                    None => {
+                        return Err(
+                            self.malformed_at(format!("attribute '{name}': value has no closing quote"), key)
+                        )
+                    }
+                    Some(j) if b[end + j] == quote => {
+                        end += j;
+                        break;
+                    }
+                    Some(j) if b[end + j] == b'<' => {
+                        return Err(self.malformed_at(format!("attribute '{name}': '<' in a value"), key))
+                    }
+                    Some(j) => {
+                        escaped = true;
+                        end += j + 1;
+                    }
+                }
+            }
+            i = end + 1;
+            let kb = name.as_bytes();
+            let bit = 1u64 << ((kb.len() * 7 + kb[0] as usize * 3 + kb[kb.len() - 1] as usize) % 64);
+            if bloom & bit != 0
+                && (0..spans.len())
+                    .map(|j| spans.get(j))
+                    .any(|s| &b[start + s.key as usize..][..s.key_len as usize] == kb)
+            {
+                return Err(self.malformed_at(format!("duplicate attribute '{name}'"), key));
+            }
+            bloom |= bit;
+            let rel = |x: usize| (x - start) as u32;
+            spans.push(AttrSpan {
+                key: rel(key),
+                key_len: key_len as u32,
+                value: rel(value),
+                value_len: (end - value) as u32,
+                escaped,
+            });
+        };
+        let raw = &text[start..i];
+        self.at = i + if empty { 2 } else { 1 };
+        let pos = self.pos_at(lt);
+        let tag = StartTag { raw, name_len, spans, empty, pos };
         if !empty {
             if self.open.len() >= MAX_DEPTH {
                 return Err(self.malformed(format!("nesting deeper than {MAX_DEPTH}"), pos));
@@ -391,16 +519,33 @@ mod tests {
 
     fn attrs_of(tag: &str) -> Result<Vec<(String, String)>, String> {
         let mut s = Stream::new(tag);
-        let Item::Start(t) = s.next_item().unwrap() else { panic!("no start tag") };
+        let t = match s.next_item() {
+            Ok(Item::Start(t)) => t,
+            Ok(_) => panic!("no start tag"),
+            Err(e) => return Err(e.to_string()),
+        };
         t.attrs().map(|a| a.map(|(k, v)| (k.to_string(), v.into_owned()))).collect()
     }
 
     #[test]
     fn attributes_are_read_with_either_quote_and_unescaped() {
-        let got = attrs_of("<a x=\"1\" y = 'two' z=\"&lt;&amp;&quot;\"/>").unwrap();
-        let want = [("x", "1"), ("y", "two"), ("z", "<&\"")];
+        let got = attrs_of("<a x=\"1\" y = 'two' z=\"&lt;&amp;&quot;\" w='a>b'/>").unwrap();
+        let want = [("x", "1"), ("y", "two"), ("z", "<&\""), ("w", "a>b")];
         assert_eq!(got, want.map(|(k, v)| (k.to_string(), v.to_string())));
         assert_eq!(attrs_of("<a/>").unwrap(), vec![]);
+        assert_eq!(attrs_of("<a >").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn many_attributes_and_long_values_are_kept() {
+        let many: String = (0..40).map(|i| format!(" k{i}=\"{i}&amp;\"")).collect();
+        let got = attrs_of(&format!("<a{many}/>")).unwrap();
+        assert_eq!(got.len(), 40);
+        assert_eq!(got[39], ("k39".to_string(), "39&".to_string()));
+        let long = "x".repeat(70_000);
+        let got = attrs_of(&format!("<a p=\"1\" q=\"{long}\" r=\"&lt;\"/>")).unwrap();
+        assert_eq!(got[1].1.len(), 70_000);
+        assert_eq!(got[2], ("r".to_string(), "<".to_string()));
     }
 
     #[test]
@@ -412,8 +557,35 @@ mod tests {
             "<a x=\"1\"y=\"2\"/>",
             "<a x=\"&bogus;\"/>",
             "<a =\"1\"/>",
+            "<a x=\"<\"/>",
+            "<a x=\"1",
         ] {
             assert!(attrs_of(bad).is_err(), "{bad} was accepted");
         }
+    }
+
+    #[test]
+    fn comments_declarations_and_cdata_are_handled() {
+        let doc = "\u{feff}<?xml version=\"1.0\"?>\n<!DOCTYPE a [<!ENTITY e \"x>\">]>\n<!-- c > -->\n<a><![CDATA[<raw>]]>t&amp;</a>";
+        let mut s = Stream::new(doc);
+        let root = s.root().unwrap();
+        assert_eq!(root.name(), "a");
+        assert_eq!(root.pos.line, 4);
+        assert!(matches!(s.next_item(), Ok(Item::CData("<raw>"))));
+        assert!(matches!(s.next_item(), Ok(Item::Text("t&amp;"))));
+        assert!(matches!(s.next_item(), Ok(Item::End)));
+        assert!(s.finish().is_ok());
+    }
+
+    #[test]
+    fn mismatched_and_unclosed_structure_is_reported_where() {
+        let mut s = Stream::new("<a>\n  <b>\n  </c>\n</a>");
+        s.root().unwrap();
+        s.next_item().unwrap();
+        let err = s.next_item().err().unwrap();
+        assert_eq!(err.pos.unwrap().line, 3, "{err}");
+        let mut s = Stream::new("<a><!-- never closed");
+        s.root().unwrap();
+        assert!(s.next_item().is_err());
     }
 }

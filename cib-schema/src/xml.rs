@@ -102,13 +102,14 @@ impl Element {
             match stream.next_item()? {
                 Item::Start(child) => el.children.push(Element::read_xml(&child, stream)?),
                 Item::Text(t) => {
-                    let s = t.unescape().map_err(|e| stream.malformed(e.to_string(), tag.pos))?;
+                    let s = quick_xml::escape::unescape(t)
+                        .map_err(|e| stream.malformed(e.to_string(), tag.pos))?;
                     let trimmed = s.trim();
                     if !trimmed.is_empty() {
                         append_text(&mut el, trimmed);
                     }
                 }
-                Item::CData(c) => append_text(&mut el, String::from_utf8_lossy(&c).trim()),
+                Item::CData(c) => append_text(&mut el, c.trim()),
                 Item::End | Item::Eof => return Ok(el),
             }
         }
