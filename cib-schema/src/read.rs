@@ -4,7 +4,6 @@
 //! dangling id-refs).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use crate::error::{CibError, ErrorKind, Pos};
 use crate::stream::{StartTag, Stream};
@@ -58,7 +57,7 @@ pub struct ReadCtx<'a> {
     depth: usize,
     /// Depth at which `<configuration>` was entered; ids are unique only there.
     config_depth: Option<usize>,
-    ids: HashMap<Cow<'a, str>, (Pos, &'a str)>,
+    ids: rustc_hash::FxHashMap<Cow<'a, str>, (Pos, &'a str)>,
     refs: Vec<IdRef>,
 }
 
@@ -76,7 +75,7 @@ impl<'a> ReadCtx<'a> {
             stream: Stream::new(text),
             depth: 0,
             config_depth: None,
-            ids: HashMap::new(),
+            ids: Default::default(),
             refs: Vec::new(),
         }
     }

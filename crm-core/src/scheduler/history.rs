@@ -925,9 +925,9 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
     // History left by a different agent (class, provider or type) is stale:
     // cleaned up, and where the resource runs, restarted.
     let agent_changed = !r.orphan
-        && (r.class != lr.class.clone().unwrap_or_default()
+        && (r.class != lr.class.as_deref().unwrap_or_default()
             || r.provider != lr.provider
-            || r.agent != lr.agent.clone().unwrap_or_default());
+            || r.agent != lr.agent.as_deref().unwrap_or_default());
     if agent_changed {
         if !r.cleanup_on.contains(&node) {
             r.cleanup_on.push(node);
@@ -981,12 +981,11 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
     if cluster.node(node).maintenance {
         cluster.rsc_mut(rsc).managed = false;
     }
-    let r = cluster.rsc_mut(rsc);
     // A managed resource thought active on a node that is down: fence it.
-    let r_id = r.id.clone();
-    let managed_now = r.managed;
+    let managed_now = cluster.rsc(rsc).managed;
     let n = cluster.node(node);
     if !n.online && !n.maintenance && managed_now {
+        let r_id = cluster.rsc(rsc).id.clone();
         if let Some(container) = n.container.as_deref().and_then(|c| cluster.rsc_by_id(c)) {
             // A guest node is "fenced" by recovering its container, with or
             // without fencing; what it ran is failed until it is back.
@@ -1034,7 +1033,8 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
             note_unpack_action(cluster, target.unwrap_or(rsc), node, "stop");
         }
         OnFail::Fence => {
-            super::unpack::fence_node(&mut cluster.nodes[node.0], &format!("{r_id} failed there"));
+            let reason = format!("{} failed there", cluster.rsc(rsc).id);
+            super::unpack::fence_node(&mut cluster.nodes[node.0], &reason);
         }
         OnFail::Standby => {
             cluster.nodes[node.0].standby_onfail = true;
@@ -1297,7 +1297,9 @@ fn unpack_fail_counts(cluster: &mut Cluster) {
             let attrs = &cluster.nodes[ni].attrs;
             let mut total = Score::ZERO;
             let mut last_failure = 0i64;
-            for (k, v) in attrs.range(prefix.clone()..) {
+            for (k, v) in attrs
+                .range::<str, _>((std::ops::Bound::Included(prefix.as_str()), std::ops::Bound::Unbounded))
+            {
                 if !k.starts_with(&prefix) {
                     break;
                 }
@@ -1305,7 +1307,9 @@ fn unpack_fail_counts(cluster: &mut Cluster) {
                     total = total.plus(Score::parse(v).unwrap_or(Score::ZERO));
                 }
             }
-            for (k, v) in attrs.range(lf_prefix.clone()..) {
+            for (k, v) in attrs
+                .range::<str, _>((std::ops::Bound::Included(lf_prefix.as_str()), std::ops::Bound::Unbounded))
+            {
                 if !k.starts_with(&lf_prefix) {
                     break;
                 }
