@@ -15,4 +15,5 @@ pub mod mon;
 pub mod nodeattr;
 pub mod settle;
 pub mod simulate;
+pub mod textfile;
 pub mod toolerror;

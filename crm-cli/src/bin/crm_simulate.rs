@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::Parser;
+use crm_cli::textfile::TextFile;
 use crm_cli::{cibio, simulate};
 
 #[derive(Parser, Debug)]
@@ -74,17 +75,17 @@ struct Args {
     verbose: u8,
 }
 
-fn read_input(args: &Args) -> Result<String> {
+fn read_input(args: &Args) -> Result<TextFile> {
     if let Some(path) = &args.xml_file {
-        return std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()));
+        return TextFile::open(path);
     }
     if args.xml_pipe {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s)?;
-        return Ok(s);
+        return Ok(s.into());
     }
     if let Some(path) = cibio::cib_file_from_env() {
-        return std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()));
+        return TextFile::open(&path);
     }
     if args.live {
         bail!(
@@ -102,13 +103,14 @@ fn main() -> Result<()> {
         tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().init();
     }
     let args = Args::parse();
-    let text = read_input(&args)?;
+    let input = read_input(&args)?;
     let source = args.xml_file.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "input".into());
+    let text = input.text().with_context(|| format!("{source}: invalid CIB"))?;
     let started = std::time::Instant::now();
     let mut cib = cib_schema::parse(&text).with_context(|| format!("{source}: invalid CIB"))?;
     tracing::debug!("parsed {} bytes in {:?} ({})", text.len(), started.elapsed(), crm_cli::memory::usage());
     // The text is not needed again: free it before scheduling.
-    crm_cli::memory::release(text);
+    crm_cli::memory::release(input);
     tracing::debug!("text released ({})", crm_cli::memory::usage());
     if let Some(path) = &args.save_input {
         cibio::write_cib_file(path, &cib)?;
