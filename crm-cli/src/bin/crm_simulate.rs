@@ -107,7 +107,7 @@ fn main() -> Result<()> {
     let source = args.xml_file.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "input".into());
     let text = input.text().with_context(|| format!("{source}: invalid CIB"))?;
     let started = std::time::Instant::now();
-    let mut cib = cib_schema::parse(&text).with_context(|| format!("{source}: invalid CIB"))?;
+    let mut cib = cib_schema::parse(text).with_context(|| format!("{source}: invalid CIB"))?;
     tracing::debug!("parsed {} bytes in {:?} ({})", text.len(), started.elapsed(), crm_cli::memory::usage());
     // The text is not needed again: free it before scheduling.
     crm_cli::memory::release(input);
