@@ -12,8 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED_DIR=${SHARED_DIR:-$(cd .. && pwd)/shared}
 SIZES=("$@"); [ ${#SIZES[@]} -gt 0 ] || SIZES=(8x100 8x1000)
-cargo build --release -q --bin crm_simulate
-OURS=target/release/crm_simulate
+cargo build --profile dist -q --bin crm_simulate
+OURS=target/dist/crm_simulate
 THEIRS=$(command -v crm_simulate || echo /usr/sbin/crm_simulate)
 [ -x "$THEIRS" ] || { echo "Pacemaker's crm_simulate not found (apt install pacemaker-cli-utils)"; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
