@@ -65,6 +65,29 @@ fn colocation_score_on(cluster: &Cluster, inst: RscId, node: NodeId) -> Score {
     work[node.0].unwrap_or(Score::ZERO)
 }
 
+/// [`colocation_score_on`] for one sort: each instance's score is computed
+/// once, not at every comparison (it follows colocation chains, which on
+/// large configurations are long).
+pub struct ColocationScores<'c> {
+    cluster: &'c Cluster,
+    known: std::cell::RefCell<Vec<(RscId, NodeId, Score)>>,
+}
+
+impl<'c> ColocationScores<'c> {
+    pub fn new(cluster: &'c Cluster) -> Self {
+        ColocationScores { cluster, known: Default::default() }
+    }
+
+    fn get(&self, inst: RscId, node: NodeId) -> Score {
+        if let Some(&(_, _, s)) = self.known.borrow().iter().find(|(i, n, _)| *i == inst && *n == node) {
+            return s;
+        }
+        let s = colocation_score_on(self.cluster, inst, node);
+        self.known.borrow_mut().push((inst, node, s));
+        s
+    }
+}
+
 /// Compares two instances of `clone` for assignment order (Less: `a` first):
 /// less multiply active, not active where no longer allowed, higher
 /// `priority`, active, on a node that can run resources, on a node the clone
@@ -76,6 +99,7 @@ pub fn compare(
     a: RscId,
     b: RscId,
     priority: &dyn Fn(RscId) -> i64,
+    scores: &ColocationScores<'_>,
 ) -> Ordering {
     let (on_a, on_b) = (instance_nodes(cluster, a), instance_nodes(cluster, b));
     if !on_a.is_empty() && !on_b.is_empty() && on_a.len() != on_b.len() {
@@ -118,7 +142,7 @@ pub fn compare(
     if failed != Ordering::Equal {
         return failed;
     }
-    let by_colocation = colocation_score_on(cluster, b, nb).cmp(&colocation_score_on(cluster, a, na));
+    let by_colocation = scores.get(b, nb).cmp(&scores.get(a, na));
     if by_colocation != Ordering::Equal {
         return by_colocation;
     }
@@ -128,7 +152,8 @@ pub fn compare(
 /// Sorts instances (stably) into assignment order by their configured
 /// priority (which promotion scores may have raised).
 pub fn sort_for_assignment(cluster: &Cluster, clone: RscId, instances: &mut Vec<RscId>) {
-    list_sort(instances, &|&a, &b| compare(cluster, clone, a, b, &|r| cluster.rsc(r).priority));
+    let scores = ColocationScores::new(cluster);
+    list_sort(instances, &|&a, &b| compare(cluster, clone, a, b, &|r| cluster.rsc(r).priority, &scores));
 }
 
 /// A stable merge sort that splits and merges exactly as GLib's list sort

@@ -257,12 +257,13 @@ pub fn set_instance_roles(cluster: &mut Cluster, clone: RscId, assignment_order:
     let position = |r: RscId| instances.iter().position(|&i| i == r).unwrap_or(0);
     let mut order: Vec<usize> = assignment_order.iter().map(|&r| position(r)).collect();
     let promotion_priority = |r: RscId| priorities[position(r)];
+    let scores = super::instance_order::ColocationScores::new(cluster);
     super::instance_order::list_sort(&mut order, &|&a, &b| {
         let (ia, sa) = sort_index[a];
         let (ib, sb) = sort_index[b];
-        sb.cmp(&sa)
-            .then(current_role(cluster, ib).cmp(&current_role(cluster, ia)))
-            .then_with(|| super::instance_order::compare(cluster, clone, ia, ib, &promotion_priority))
+        sb.cmp(&sa).then(current_role(cluster, ib).cmp(&current_role(cluster, ia))).then_with(|| {
+            super::instance_order::compare(cluster, clone, ia, ib, &promotion_priority, &scores)
+        })
     });
 
     // Without quorum under no-quorum-policy=demote, nothing stays promoted.
