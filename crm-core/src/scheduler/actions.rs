@@ -166,10 +166,24 @@ impl ActionSet {
 
     /// Actions of `rsc` with `task` (any interval 0), optionally on `node`.
     pub fn find(&self, rsc: RscId, task: &str, node: Option<NodeId>) -> Vec<usize> {
+        self.matching(rsc, task, node).collect()
+    }
+
+    /// The first of [`ActionSet::find`]'s answers.
+    pub fn find_first(&self, rsc: RscId, task: &str, node: Option<NodeId>) -> Option<usize> {
+        self.matching(rsc, task, node).next()
+    }
+
+    fn matching<'s>(
+        &'s self,
+        rsc: RscId,
+        task: &'s str,
+        node: Option<NodeId>,
+    ) -> impl Iterator<Item = usize> + 's {
         self.of_rsc(rsc)
             .iter()
             .map(|&i| &self.actions[i])
-            .filter(|a| {
+            .filter(move |a| {
                 a.rsc == Some(rsc)
                     && a.task == task
                     && a.interval_ms == 0
@@ -177,7 +191,6 @@ impl ActionSet {
                     && node.is_none_or(|n| a.node == Some(n))
             })
             .map(|a| a.id)
-            .collect()
     }
 
     /// Adds `a`, or, when an earlier stage already created the same operation

@@ -434,7 +434,7 @@ pub fn require_from_instances(cluster: &Cluster, set: &mut ActionSet) -> bool {
                 .iter()
                 .filter_map(|&c| {
                     let t = if cluster.rsc(c).variant == Variant::Primitive { task } else { pseudo };
-                    set.find(c, t, None).first().copied()
+                    set.find_first(c, t, None)
                 })
                 .collect();
             // An instance stopping for good has, in Pacemaker, a start when an
@@ -498,7 +498,7 @@ pub fn required_on(cluster: &Cluster, set: &ActionSet, a: usize, node: Option<No
     fn required_there(cluster: &Cluster, set: &ActionSet, c: RscId, task: &str, node: NodeId) -> bool {
         let inst = cluster.rsc(c);
         if inst.variant == Variant::Primitive {
-            set.find(c, task, Some(node)).first().is_some_and(|&x| !set.actions[x].optional)
+            set.find_first(c, task, Some(node)).is_some_and(|x| !set.actions[x].optional)
         } else {
             inst.children.iter().any(|&m| required_there(cluster, set, m, task, node))
         }

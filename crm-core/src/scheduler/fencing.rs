@@ -78,7 +78,7 @@ fn order_implied_stops(cluster: &Cluster, set: &mut ActionSet, f: usize, n: Node
             set.find(rid, "stop", Some(n)).into_iter().filter(|&s| set.actions[s].pseudo).collect();
         if !stops.is_empty() {
             let top = cluster.top_of(rid);
-            let parent_stop = set.find(top, "stop", None).first().copied();
+            let parent_stop = set.find_first(top, "stop", None);
             for s in stops.into_iter().chain(parent_stop) {
                 set.edge(f, s, EdgeFlags::ORDER);
             }

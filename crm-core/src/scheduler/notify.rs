@@ -23,7 +23,7 @@ pub fn create_pseudo(set: &mut ActionSet, r: RscId, action: &str, complete: &str
 }
 
 fn pseudo(set: &ActionSet, r: RscId, kind: &str, task: &str) -> Option<usize> {
-    set.find(r, &format!("{kind}_notify_{task}"), None).first().copied()
+    set.find_first(r, &format!("{kind}_notify_{task}"), None)
 }
 
 /// The (pre, confirmed-pre, post, confirmed-post) pseudo-actions of one set.
@@ -132,7 +132,7 @@ pub fn create_notifications(cluster: &Cluster, set: &mut ActionSet, r: RscId) {
         for &leaf in &instances {
             let rsc = cluster.rsc(leaf);
             if matches!(action, "stop" | "demote") && rsc.role != Role::Stopped {
-                let stop = set.find(leaf, "stop", None).first().copied();
+                let stop = set.find_first(leaf, "stop", None);
                 for &node in &rsc.running_on {
                     let implied = stop.is_some_and(|s| set.actions[s].pseudo) && cluster.node(node).unclean;
                     if implied {
@@ -147,7 +147,7 @@ pub fn create_notifications(cluster: &Cluster, set: &mut ActionSet, r: RscId) {
             let next = rsc.assigned.filter(|_| rsc.next_role.is_active());
             if matches!(action, "start" | "promote") {
                 let Some(node) = next else { continue };
-                let start = set.find(leaf, "start", None).first().copied();
+                let start = set.find_first(leaf, "start", None);
                 if action != "start" || start.is_none_or(|s| set.actions[s].optional) {
                     notify_action(cluster, set, leaf, node, pre, pre_done);
                 }

@@ -706,23 +706,20 @@ impl ResourceBuilder<'_, '_> {
     fn add_primitive(&mut self, p: &cs::Primitive, parent: Option<RscId>, suffix: &str) -> RscId {
         let nodes = self.cluster.nodes.len();
         let tmpl = p.template.as_ref().and_then(|t| self.templates.get(t));
-        let class = p.class.clone().or_else(|| tmpl.and_then(|t| t.class.clone())).unwrap_or_default();
-        let provider = p.provider.clone().or_else(|| tmpl.and_then(|t| t.provider.clone()));
-        let agent = p.agent.clone().or_else(|| tmpl.and_then(|t| t.agent.clone())).unwrap_or_default();
-        let mut r = Resource::new(&format!("{}{suffix}", p.id), Variant::Primitive, nodes);
+        let class = p.class.as_deref().or_else(|| tmpl.and_then(|t| t.class.as_deref())).unwrap_or_default();
+        let provider = p.provider.as_deref().or_else(|| tmpl.and_then(|t| t.provider.as_deref()));
+        let agent = p.agent.as_deref().or_else(|| tmpl.and_then(|t| t.agent.as_deref())).unwrap_or_default();
+        let id = if suffix.is_empty() { p.id.clone() } else { format!("{}{suffix}", p.id) };
+        let mut r = Resource::new(&id, Variant::Primitive, nodes);
         if !suffix.is_empty() {
             r.base_id = Some(p.id.clone());
         }
         r.parent = parent;
-        r.class = class;
-        r.provider = provider;
-        r.agent = agent;
-        let (class, provider, agent) = (r.class.clone(), r.provider.clone(), r.agent.clone());
-        let rsc_ctx = RuleContext {
-            now: self.cluster.now,
-            rsc: Some((class.as_str(), provider.as_deref(), agent.as_str())),
-            ..Default::default()
-        };
+        r.class = class.to_string();
+        r.provider = provider.map(str::to_string);
+        r.agent = agent.to_string();
+        let rsc_ctx =
+            RuleContext { now: self.cluster.now, rsc: Some((class, provider, agent)), ..Default::default() };
         let mut own_meta: Vec<&NvSet> = p.meta.iter().collect();
         if let Some(t) = tmpl {
             own_meta.extend(t.meta.iter());
