@@ -38,5 +38,9 @@ pub fn usage() -> String {
             .map(|l| l[name.len()..].trim().to_string())
             .unwrap_or_default()
     };
-    format!("rss {}, peak {}", field("VmRSS:"), field("VmHWM:"))
+    // Minor page faults so far: field 10 of /proc/self/stat, after the
+    // parenthesised command name.
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let faults = stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().nth(7)).unwrap_or("?");
+    format!("rss {}, peak {}, {faults} page faults", field("VmRSS:"), field("VmHWM:"))
 }
