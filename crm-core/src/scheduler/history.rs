@@ -462,8 +462,7 @@ fn resolve(cluster: &mut Cluster, node: NodeId, id: &str) -> Resolved {
         Some(r) => Some(r),
         None => None,
     };
-    let zero = format!("{}:0", base_of(id));
-    let anchor = found.or_else(|| cluster.rsc_by_id(&zero));
+    let anchor = found.or_else(|| cluster.rsc_by_id(&format!("{}:0", base_of(id))));
     match anchor.and_then(|a| anonymous_clone_of(cluster, a)) {
         Some(clone) => Resolved::Found(find_anonymous_instance(cluster, clone, node, base_of(id))),
         None => match found {
@@ -654,10 +653,10 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
         if matches!(o.task, "notify" | "meta-data") {
             continue;
         }
-        let key =
-            o.op.operation_key()
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("{}_{}_{}", lr.id, o.task, o.interval_ms));
+        let key: std::borrow::Cow<str> = match o.op.operation_key() {
+            Some(k) => k.into(),
+            None => format!("{}_{}_{}", lr.id, o.task, o.interval_ms).into(),
+        };
         if o.status == EXEC_PENDING || o.call_id < 0 {
             // The first pending action is the one shown; pending probes never are.
             if pending.is_none() && (o.interval_ms > 0 || o.task != "monitor") {
@@ -671,12 +670,12 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                 _ => {}
             }
             if o.interval_ms > 0 && o.task == "monitor" {
-                recurring.push((key, o.interval_ms));
+                recurring.push((key.into_owned(), o.interval_ms));
             }
             continue;
         }
         if o.status == EXEC_CANCELLED {
-            recurring.retain(|(k, _)| *k != key);
+            recurring.retain(|(k, _)| *k != *key);
             continue;
         }
         if o.interval_ms > 0 && o.task == "cancel" {
@@ -740,7 +739,7 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                             }
                         }
                         "monitor" => {
-                            if last_failure_key.as_deref() == Some(key.as_str()) {
+                            if last_failure_key.as_deref() == Some(&*key) {
                                 clear = true;
                             }
                             if role < Role::Started {
@@ -757,8 +756,8 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                 // A recurring monitor that succeeded is active, including one
                 // for the Stopped role (whose success is "not running").
                 if o.task == "monitor" && o.interval_ms > 0 {
-                    if !recurring.iter().any(|(k, _)| *k == key) {
-                        recurring.push((key.clone(), o.interval_ms));
+                    if !recurring.iter().any(|(k, _)| *k == *key) {
+                        recurring.push((key.to_string(), o.interval_ms));
                     }
                 } else if matches!(o.task, "stop" | "start" | "promote" | "demote") || rc == OCF_NOT_RUNNING {
                     // A state change invalidates monitors recorded before it.
@@ -838,7 +837,7 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                 if matches!(o.task, "migrate_to" | "migrate_from") {
                     also_on.extend(migration_failure(cluster, node, &lr.id, o));
                 }
-                last_failure_key = Some(key.clone());
+                last_failure_key = Some(key.to_string());
                 failed_here = true;
                 if this_fail > on_fail {
                     on_fail = this_fail;
