@@ -70,12 +70,17 @@ impl Spans {
     }
 
     fn push(&mut self, span: AttrSpan) {
-        let short = [span.key, span.key_len, span.value, span.value_len].map(u16::try_from);
+        // The value ends last: if its end fits in 16 bits, everything does.
+        let fits = span.value + span.value_len <= u32::from(u16::MAX);
         match self {
-            Spans::Inline { n, escaped, spans }
-                if (*n as usize) < INLINE_ATTRS && short.iter().all(Result::is_ok) =>
-            {
-                spans[*n as usize] = ShortSpan(short.map(|x| x.unwrap_or_default()));
+            Spans::Inline { n, escaped, spans } if (*n as usize) < INLINE_ATTRS && fits => {
+                let short = |x: u32| x as u16;
+                spans[*n as usize] = ShortSpan([
+                    short(span.key),
+                    short(span.key_len),
+                    short(span.value),
+                    short(span.value_len),
+                ]);
                 *escaped |= u32::from(span.escaped) << *n;
                 *n += 1;
             }
