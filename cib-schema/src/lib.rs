@@ -41,12 +41,6 @@ pub fn parse(text: &str) -> Result<Cib, CibError> {
     Ok(cib)
 }
 
-/// Builds the typed model from an element tree (by writing and reading it, so
-/// positions in errors refer to the written form).
-pub fn from_element(root: &Element) -> Result<Cib, CibError> {
-    parse(&root.to_xml())
-}
-
 /// The element tree of a model.
 pub fn to_element(cib: &Cib) -> Element {
     cib.to_element()
