@@ -38,6 +38,20 @@ fn bench(c: &mut Criterion) {
     };
     let mut g = c.benchmark_group("cib");
     g.sample_size(20);
+    // The tokenizer alone: every item and attribute, no model.
+    g.bench_function("tokenize", |b| {
+        b.iter(|| {
+            let mut stream = cib_schema::stream::Stream::new(&text);
+            let mut n = 0usize;
+            loop {
+                match stream.next_item().unwrap() {
+                    cib_schema::stream::Item::Start(tag) => n += tag.attrs().count(),
+                    cib_schema::stream::Item::Eof => break n,
+                    _ => {}
+                }
+            }
+        })
+    });
     g.bench_function("parse", |b| b.iter(|| cib_schema::parse(&text).unwrap()));
     let cib = cib_schema::parse(&text).unwrap();
     g.bench_function("write", |b| b.iter(|| cib_schema::to_xml(&cib)));

@@ -75,7 +75,8 @@ macro_rules! cib_element {
                     let name = child.name();
                     $(
                         if $crate::read::child_matches::<$mt>(name, name_filter!($mx)) {
-                            out.$mf.push(<$mt as $crate::read::FromXml>::read_xml(&child, ctx)?);
+                            let item = <$mt as $crate::read::FromXml>::read_xml(&child, ctx)?;
+                            $crate::read::push_item(&mut out.$mf, item);
                             continue;
                         }
                     )*
@@ -88,7 +89,6 @@ macro_rules! cib_element {
                     out.extra_children.push($crate::xml::Element::read_xml(&child, &mut ctx.stream)?);
                 }
                 ctx.leave();
-                // Most lists hold one or two items; growth would leave room for four.
                 $(out.$mf.shrink_to_fit();)*
                 out.extra_attrs.shrink_to_fit();
                 Ok(out)

@@ -32,6 +32,17 @@ pub fn child_matches<T: FromXml>(name: &str, filter: Option<&str>) -> bool {
     }
 }
 
+/// Appends to a list of children. Most lists hold one or two items, for which
+/// growth would reserve room for four and shrinking would then copy: the first
+/// few are added one slot at a time, longer lists grow as usual (and are shrunk
+/// once read).
+pub fn push_item<T>(list: &mut Vec<T>, item: T) {
+    if list.len() < 4 {
+        list.reserve_exact(1);
+    }
+    list.push(item);
+}
+
 /// Elements whose `id` is not an XML ID: references to other elements, and node ids
 /// (a remote node shares its id with the connection resource that runs it).
 const REFERENCE_ELEMENTS: &[&str] = &["resource_ref", "obj_ref", "role", "node"];

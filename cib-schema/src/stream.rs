@@ -175,6 +175,164 @@ fn find_byte_of(b: &[u8], x: u8, y: u8, z: u8) -> Option<usize> {
     chunks.remainder().iter().position(|&c| c == x || c == y || c == z).map(|i| at + i)
 }
 
+/// Duplicate attribute names: a one-word filter first, comparisons only on a hit.
+#[derive(Default)]
+struct NameFilter(u64);
+
+impl NameFilter {
+    /// Whether `name` may be among the names seen so far; notes it.
+    #[inline]
+    fn may_repeat(&mut self, name: &[u8]) -> bool {
+        let bit = 1u64 << ((name.len() * 7 + name[0] as usize * 3 + name[name.len() - 1] as usize) % 64);
+        let hit = self.0 & bit != 0;
+        self.0 |= bit;
+        hit
+    }
+
+    /// Whether `name` is among the names in `spans` (relative to `tag`); notes it.
+    fn repeats(&mut self, name: &[u8], spans: &Spans, tag: &[u8]) -> bool {
+        self.may_repeat(name)
+            && (0..spans.len())
+                .map(|j| spans.get(j))
+                .any(|s| &tag[s.key as usize..][..s.key_len as usize] == name)
+    }
+}
+
+/// The attributes of a tag written the way nearly every CIB tag is (names and
+/// `="value"` with single spaces between, no newline inside the tag, at most
+/// [`INLINE_ATTRS`] of them, under 64 KiB), found a block of bytes at a time;
+/// `None` for any other form, which [`Stream::attributes`] then reads (and
+/// reports, if malformed). Arguments and result as there.
+#[cfg(target_arch = "x86_64")]
+fn simple_attributes(b: &[u8], start: usize, i: usize) -> Option<(Spans, usize, bool)> {
+    let tag = &b[start..];
+    let mut i = i - start;
+    let mut spans = [ShortSpan::default(); INLINE_ATTRS];
+    let mut n = 0;
+    let mut escaped_bits = 0u32;
+    let mut names = NameFilter::default();
+    let empty = loop {
+        let spaced = tag.get(i) == Some(&b' ');
+        while tag.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        match *tag.get(i)? {
+            b'>' => break false,
+            b'/' if tag.get(i + 1) == Some(&b'>') => break true,
+            b'/' => return None,
+            _ if !spaced || n == INLINE_ATTRS => return None,
+            _ => {}
+        }
+        // The name ends at the first byte that may not be in one: `=`, then
+        // the opening quote.
+        let key = i;
+        let key_len = simd::name_stops(tag.get(key..key + 32)?).trailing_zeros() as usize;
+        if key_len == 0
+            || key_len == 32
+            || tag[key + key_len] != b'='
+            || tag.get(key + key_len + 1) != Some(&b'"')
+        {
+            return None;
+        }
+        // The value, up to the closing quote.
+        let value = key + key_len + 2;
+        let mut end = value;
+        let mut escaped = false;
+        loop {
+            let stops = simd::value_stops(tag.get(end..end + 16)?);
+            if stops == 0 {
+                end += 16;
+                continue;
+            }
+            let j = end + stops.trailing_zeros() as usize;
+            match tag[j] {
+                b'"' => {
+                    end = j;
+                    break;
+                }
+                b'&' => {
+                    escaped = true;
+                    end = j + 1;
+                }
+                _ => return None,
+            }
+        }
+        if end > usize::from(u16::MAX) {
+            return None;
+        }
+        let name = &tag[key..key + key_len];
+        if names.may_repeat(name)
+            && spans[..n].iter().any(|s| &tag[usize::from(s.0[0])..][..usize::from(s.0[1])] == name)
+        {
+            return None;
+        }
+        spans[n] = ShortSpan([key as u16, key_len as u16, value as u16, (end - value) as u16]);
+        escaped_bits |= u32::from(escaped) << n;
+        n += 1;
+        i = end + 1;
+    };
+    Some((Spans::Inline { n: n as u8, escaped: escaped_bits, spans }, start + i, empty))
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn simple_attributes(_: &[u8], _: usize, _: usize) -> Option<(Spans, usize, bool)> {
+    None
+}
+
+/// Byte classes of 16 or 32 bytes at once, with SSE2. SAFETY (for every
+/// `unsafe` here): SSE2 is part of every x86-64 processor, and loads read
+/// exactly the 16 bytes of the slice given, with no alignment requirement.
+#[cfg(target_arch = "x86_64")]
+mod simd {
+    use std::arch::x86_64::*;
+
+    /// Bit `i` set where byte `i` of `b` is one of `set`.
+    fn any_of(b: &[u8; 16], set: &[u8]) -> u32 {
+        unsafe {
+            let v = _mm_loadu_si128(b.as_ptr().cast());
+            let mut hits = 0;
+            for &c in set {
+                hits |= _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8))) as u32;
+            }
+            hits
+        }
+    }
+
+    /// Bit `i` set where byte `i` of `b` is a space or a control byte.
+    fn space_or_control(b: &[u8; 16]) -> u32 {
+        unsafe {
+            let v = _mm_loadu_si128(b.as_ptr().cast());
+            let space = _mm_set1_epi8(0x20);
+            _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(v, space), space)) as u32
+        }
+    }
+
+    /// Bytes among 16 that may not be in a name: space and control bytes,
+    /// quotes, `/`, and `<`, `=`, `>`, `?` (one mask for those four).
+    fn name_stops16(b: &[u8; 16]) -> u32 {
+        unsafe {
+            let v = _mm_loadu_si128(b.as_ptr().cast());
+            let angle = _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8(0xfc_u8 as i8)), _mm_set1_epi8(0x3c));
+            space_or_control(b) | _mm_movemask_epi8(angle) as u32 | any_of(b, b"\"'/")
+        }
+    }
+
+    /// As `name_stops16` for 32 bytes, of which names nearly always end in
+    /// the first 16.
+    pub fn name_stops(b: &[u8]) -> u32 {
+        let first = name_stops16(b[..16].try_into().expect("16 bytes"));
+        if first != 0 {
+            return first;
+        }
+        name_stops16(b[16..32].try_into().expect("16 bytes")) << 16
+    }
+
+    /// Bytes among 16 that stop a double-quoted value: `"`, `<` and `&`.
+    pub fn value_stops(b: &[u8]) -> u32 {
+        any_of(b.try_into().expect("16 bytes"), b"\"<&")
+    }
+}
+
 fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\r')
 }
@@ -363,20 +521,20 @@ impl<'a> Stream<'a> {
         Ok(Item::End)
     }
 
-    /// Reads a start tag from `<` at `lt`: its name, then each attribute
-    /// (checking the syntax and that no name repeats), up to `>` or `/>`.
-    fn start_tag(&mut self, lt: usize) -> Result<Item<'a>, CibError> {
+    /// The attributes of the tag whose name ends at `i` (`start` is just after
+    /// its `<`): each checked for syntax and against the names before it, up to
+    /// `>` or `/>`. Returns the spans, the offset of that `>` or `/`, and
+    /// whether the element is empty.
+    fn attributes(
+        &mut self,
+        lt: usize,
+        start: usize,
+        mut i: usize,
+    ) -> Result<(Spans, usize, bool), CibError> {
         let text = self.text;
         let b = text.as_bytes();
-        let start = lt + 1;
-        let name_len = b[start..].iter().position(|&c| NAME_END[c as usize]).unwrap_or(b.len() - start);
-        if name_len == 0 {
-            return Err(self.malformed_at("a tag without a name", lt));
-        }
         let mut spans = Spans::new();
-        // Duplicate names: a one-word filter first, comparisons only on a hit.
-        let mut bloom = 0u64;
-        let mut i = start + name_len;
+        let mut names = NameFilter::default();
         let empty = loop {
             let spaced = i < b.len() && is_space(b[i]);
             while i < b.len() && is_space(b[i]) {
@@ -436,16 +594,9 @@ impl<'a> Stream<'a> {
                 }
             }
             i = end + 1;
-            let kb = name.as_bytes();
-            let bit = 1u64 << ((kb.len() * 7 + kb[0] as usize * 3 + kb[kb.len() - 1] as usize) % 64);
-            if bloom & bit != 0
-                && (0..spans.len())
-                    .map(|j| spans.get(j))
-                    .any(|s| &b[start + s.key as usize..][..s.key_len as usize] == kb)
-            {
+            if names.repeats(name.as_bytes(), &spans, &b[start..]) {
                 return Err(self.malformed_at(format!("duplicate attribute '{name}'"), key));
             }
-            bloom |= bit;
             let rel = |x: usize| (x - start) as u32;
             spans.push(AttrSpan {
                 key: rel(key),
@@ -454,6 +605,23 @@ impl<'a> Stream<'a> {
                 value_len: (end - value) as u32,
                 escaped,
             });
+        };
+        Ok((spans, i, empty))
+    }
+
+    /// Reads a start tag from `<` at `lt`: its name, then each attribute
+    /// (checking the syntax and that no name repeats), up to `>` or `/>`.
+    fn start_tag(&mut self, lt: usize) -> Result<Item<'a>, CibError> {
+        let text = self.text;
+        let b = text.as_bytes();
+        let start = lt + 1;
+        let name_len = b[start..].iter().position(|&c| NAME_END[c as usize]).unwrap_or(b.len() - start);
+        if name_len == 0 {
+            return Err(self.malformed_at("a tag without a name", lt));
+        }
+        let (spans, i, empty) = match simple_attributes(b, start, start + name_len) {
+            Some(done) => done,
+            None => self.attributes(lt, start, start + name_len)?,
         };
         let raw = &text[start..i];
         self.at = i + if empty { 2 } else { 1 };
@@ -551,6 +719,93 @@ mod tests {
         let got = attrs_of(&format!("<a p=\"1\" q=\"{long}\" r=\"&lt;\"/>")).unwrap();
         assert_eq!(got[1].1.len(), 70_000);
         assert_eq!(got[2], ("r".to_string(), "<".to_string()));
+    }
+
+    fn spans_of(s: &Spans) -> Vec<(u32, u32, u32, u32, bool)> {
+        (0..s.len()).map(|i| s.get(i)).map(|a| (a.key, a.key_len, a.value, a.value_len, a.escaped)).collect()
+    }
+
+    /// Reads every start tag of `doc` with the general attribute reader and,
+    /// wherever the simple form was taken, checks that both agree. Returns how
+    /// many tags took the simple form.
+    fn simple_form_agrees(doc: &str) -> usize {
+        let b = doc.as_bytes();
+        let mut simple = 0;
+        for lt in memchr::memchr_iter(b'<', b) {
+            let start = lt + 1;
+            let name_len = b[start..].iter().position(|&c| NAME_END[c as usize]).unwrap_or(b.len() - start);
+            if name_len == 0 || matches!(b[start], b'/' | b'!' | b'?') {
+                continue;
+            }
+            let Some((spans, end, empty)) = simple_attributes(b, start, start + name_len) else { continue };
+            simple += 1;
+            let general = Stream::new(doc).attributes(lt, start, start + name_len);
+            let (g_spans, g_end, g_empty) = general
+                .unwrap_or_else(|e| panic!("simple form accepted what is an error ({e}): {}", &doc[lt..]));
+            assert_eq!(
+                (spans_of(&spans), end, empty),
+                (spans_of(&g_spans), g_end, g_empty),
+                "{}",
+                &doc[lt..]
+            );
+        }
+        simple
+    }
+
+    #[test]
+    fn the_simple_attribute_form_reads_as_the_general_one() {
+        let base = "<lrm_rsc_op id=\"r_last_0\" operation_key=\"r_start_0\" operation=\"start\" crm-debug-origin=\"do_update_resource\" transition-magic=\"0:0;1:1:0:abc\" exit-reason=\"\" call-id=\"11\" op-digest=\"0123456789abcdef0123456789abcdef\"/>\n<x a=\"1\">t</x>\n";
+        // (The simple form needs some bytes after a tag: a document's last
+        // tags go the general way.)
+        assert_eq!(simple_form_agrees(&(base.repeat(3) + &" ".repeat(32))), 6);
+        // Seeded mutations around the forms the simple reader must refuse.
+        const EDITS: &[&str] = &[
+            " ",
+            "  ",
+            "\t",
+            "\n",
+            "\"",
+            "'",
+            "=",
+            "<",
+            ">",
+            "/",
+            "/>",
+            "&amp;",
+            "&",
+            "?",
+            "é",
+            "id=\"2\" ",
+            "a_name_longer_than_thirty_two_bytes_in_all=\"v\" ",
+            "x=\"0123456789abcdef0123456789abcdef0123\" ",
+        ];
+        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut simple = 0;
+        for _ in 0..3000 {
+            let mut doc = base.to_string();
+            for _ in 0..1 + next(3) {
+                let mut at = next(doc.len());
+                while !doc.is_char_boundary(at) {
+                    at -= 1;
+                }
+                doc.insert_str(at, EDITS[next(EDITS.len())]);
+            }
+            simple += simple_form_agrees(&doc.repeat(2));
+        }
+        assert!(simple > 3000, "the mutants hardly ever took the simple form ({simple})");
+        // And every CIB of the shared regression suite, where it is at hand.
+        let suite = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/scheduler-suite/xml");
+        for entry in std::fs::read_dir(suite).into_iter().flatten().flatten() {
+            if let Ok(doc) = std::fs::read_to_string(entry.path()) {
+                simple_form_agrees(&doc);
+            }
+        }
     }
 
     #[test]
