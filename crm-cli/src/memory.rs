@@ -15,9 +15,18 @@ pub fn disable_purging() {
     unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, -1) };
 }
 
-/// Frees `value` and hands its memory back to the system. Only for
-/// single-threaded callers, as [`disable_purging`].
+/// Below this resident size, freed memory is kept for reuse rather than
+/// handed back: purging splits the process's huge pages, and what follows
+/// re-faults the same memory page by page.
+const PURGE_ABOVE_BYTES: u64 = 128 << 20;
+
+/// Frees `value` and, when the process is large, hands its memory back to the
+/// system. Only for single-threaded callers, as [`disable_purging`].
 pub fn release<T>(value: T) {
+    if resident_bytes().is_some_and(|rss| rss < PURGE_ABOVE_BYTES) {
+        drop(value);
+        return;
+    }
     // SAFETY: as in `disable_purging`.
     unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) };
     drop(value);
@@ -26,6 +35,13 @@ pub fn release<T>(value: T) {
         libmimalloc_sys::mi_collect(true);
         libmimalloc_sys::mi_option_set(PURGE_DELAY, -1);
     }
+}
+
+/// Resident memory now, from `/proc/self/statm` (in pages, its second field).
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
 }
 
 /// Current and peak resident memory, for debug logs.
