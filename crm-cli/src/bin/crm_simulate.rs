@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 // The scheduler allocates many small strings; mimalloc handles that far better
 // than glibc's allocator (a third of the run time on large CIBs).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: crm_cli::memory::ToolAllocator = crm_cli::memory::ToolAllocator;
 use clap::Parser;
 use crm_cli::textfile::TextFile;
 use crm_cli::{cibio, simulate};
