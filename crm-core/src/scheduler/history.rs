@@ -1270,6 +1270,20 @@ fn classify(rc: i32, status: i32, target: i32, is_probe: bool, interval_ms: u64)
 /// or the older `fail-count-<rsc>`; expired by `failure-timeout`.
 fn unpack_fail_counts(cluster: &mut Cluster) {
     let now = cluster.now;
+    // Each node's failure attributes, gathered once (sorted, as the node's
+    // attributes are): most nodes have none, and each resource looks here.
+    let failure_attrs: Vec<Vec<(String, String)>> = cluster
+        .nodes
+        .iter()
+        .map(|n| {
+            let from = |p: &'static str| {
+                n.attrs
+                    .range::<str, _>((std::ops::Bound::Included(p), std::ops::Bound::Unbounded))
+                    .take_while(move |(k, _)| k.starts_with(p))
+            };
+            from("fail-count-").chain(from("last-failure-")).map(|(k, v)| (k.clone(), v.clone())).collect()
+        })
+        .collect();
     for ri in 0..cluster.resources.len() {
         if cluster.resources[ri].variant != Variant::Primitive {
             continue;
@@ -1293,26 +1307,26 @@ fn unpack_fail_counts(cluster: &mut Cluster) {
         };
         let timeout = cluster.resources[ri].failure_timeout_s;
         for ni in 0..cluster.nodes.len() {
-            let attrs = &cluster.nodes[ni].attrs;
+            let attrs = &failure_attrs[ni];
+            fn with_prefix<'a>(
+                attrs: &'a [(String, String)],
+                p: &'a str,
+            ) -> impl Iterator<Item = (&'a str, &'a str)> {
+                let from = attrs.partition_point(|(k, _)| k.as_str() < p);
+                attrs[from..]
+                    .iter()
+                    .take_while(move |(k, _)| k.starts_with(p))
+                    .map(move |(k, v)| (&k[p.len()..], v.as_str()))
+            }
             let mut total = Score::ZERO;
             let mut last_failure = 0i64;
-            for (k, v) in attrs
-                .range::<str, _>((std::ops::Bound::Included(prefix.as_str()), std::ops::Bound::Unbounded))
-            {
-                if !k.starts_with(&prefix) {
-                    break;
-                }
-                if matches(&k[prefix.len()..]) {
+            for (rest, v) in with_prefix(attrs, &prefix) {
+                if matches(rest) {
                     total = total.plus(Score::parse(v).unwrap_or(Score::ZERO));
                 }
             }
-            for (k, v) in attrs
-                .range::<str, _>((std::ops::Bound::Included(lf_prefix.as_str()), std::ops::Bound::Unbounded))
-            {
-                if !k.starts_with(&lf_prefix) {
-                    break;
-                }
-                if matches(&k[lf_prefix.len()..]) {
+            for (rest, v) in with_prefix(attrs, &lf_prefix) {
+                if matches(rest) {
                     last_failure = last_failure.max(v.parse().unwrap_or(0));
                 }
             }
