@@ -125,11 +125,10 @@ impl<'a> StartTag<'a> {
     /// The attributes in document order, values unescaped; a bad escape is an
     /// error naming the attribute (the syntax was checked when the tag was read).
     pub fn attrs(&self) -> impl Iterator<Item = Result<(&'a str, Cow<'a, str>), String>> + '_ {
-        let raw = self.raw;
         (0..self.spans.len()).map(move |i| {
             let s = self.spans.get(i);
-            let key = &raw[s.key as usize..(s.key + s.key_len) as usize];
-            let value = &raw[s.value as usize..(s.value + s.value_len) as usize];
+            let key = self.span_text(s.key, s.key_len);
+            let value = self.span_text(s.value, s.value_len);
             if !s.escaped {
                 return Ok((key, Cow::Borrowed(value)));
             }
@@ -137,6 +136,18 @@ impl<'a> StartTag<'a> {
                 .map(|v| (key, v))
                 .map_err(|e| format!("attribute '{key}': {e}"))
         })
+    }
+
+    #[inline]
+    fn span_text(&self, start: u32, len: u32) -> &'a str {
+        let (start, end) = (start as usize, (start + len) as usize);
+        debug_assert!(
+            end <= self.raw.len() && self.raw.is_char_boundary(start) && self.raw.is_char_boundary(end)
+        );
+        // SAFETY: the reader made every span lie within `raw` and begin and end
+        // next to the tag's ASCII delimiters (whitespace, `=`, quotes), so on
+        // character boundaries.
+        unsafe { self.raw.get_unchecked(start..end) }
     }
 
     /// One attribute's value (a bad escape reads as no value).
