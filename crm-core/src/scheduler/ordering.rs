@@ -290,9 +290,14 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                 super::clone::required_on(cluster, set, i, node_of(set, other))
                     .unwrap_or(!set.actions[i].optional)
             };
-            let first_required =
-                if e.flags.any_node { !set.actions[f].optional } else { required_for(set, f, t) };
-            if e.flags.implies_then && set.actions[t].optional && first_required {
+            let first_required = |set: &ActionSet| {
+                if e.flags.any_node {
+                    !set.actions[f].optional
+                } else {
+                    required_for(set, f, t)
+                }
+            };
+            if e.flags.implies_then && set.actions[t].optional && first_required(set) {
                 set.actions[t].optional = false;
                 if set.actions[t].reason.is_none() && set.actions[f].rsc != set.actions[t].rsc {
                     let why = format!("required {}", describe(cluster, set, f));
