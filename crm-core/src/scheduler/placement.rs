@@ -462,12 +462,27 @@ pub fn fold_in_dependents_with(cluster: &mut Cluster, r: RscId, nonnegative: boo
     }
 }
 
-fn best_score_matching(cluster: &Cluster, r: RscId, attr: &str, value: Option<&str>) -> Score {
+/// `r`'s best score on an available node whose `attr` is `values[i]`
+/// (`values` holds every node's value of `attr`).
+fn best_score_matching(
+    cluster: &Cluster,
+    r: RscId,
+    values: &[Option<&str>],
+    i: usize,
+    by_name: bool,
+) -> Score {
     let rsc = cluster.rsc(r);
+    if by_name {
+        // Node names are unique: only node `i` itself has its name.
+        return match rsc.allowed[i] {
+            Some(s) if node_available(cluster, NodeId(i)) => s,
+            _ => Score::NEG_INF,
+        };
+    }
     let mut best = Score::NEG_INF;
-    for (i, s) in rsc.allowed.iter().enumerate() {
+    for (j, s) in rsc.allowed.iter().enumerate() {
         let Some(s) = *s else { continue };
-        if s > best && node_available(cluster, NodeId(i)) && attr_value(cluster, NodeId(i), attr) == value {
+        if s > best && node_available(cluster, NodeId(j)) && values[j] == values[i] {
             best = s;
         }
     }
@@ -486,10 +501,11 @@ pub(crate) fn add_scores_matching_attr(
     factor: f64,
     only_positive: bool,
 ) {
+    let values: Vec<Option<&str>> = (0..work.len()).map(|i| attr_value(cluster, NodeId(i), attr)).collect();
+    let by_name = attr == "#uname";
     for (i, slot) in work.iter_mut().enumerate() {
         let Some(cur) = *slot else { continue };
-        let value = attr_value(cluster, NodeId(i), attr);
-        let score = best_score_matching(cluster, r, attr, value);
+        let score = best_score_matching(cluster, r, &values, i, by_name);
         if (factor < 0.0 && score < Score::ZERO) || cur == UNUSABLE {
             continue;
         }
