@@ -355,16 +355,28 @@ pub fn parse_interval_ms(s: &str) -> Option<u64> {
     }
     let split = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
-    let n: f64 = num.parse().ok()?;
-    let mult = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "s" | "sec" | "secs" | "second" | "seconds" => 1000.0,
-        "ms" | "msec" | "msecs" => 1.0,
-        "us" | "usec" | "usecs" => 0.001,
-        "m" | "min" | "mins" | "minute" | "minutes" => 60_000.0,
-        "h" | "hr" | "hrs" | "hour" | "hours" => 3_600_000.0,
-        _ => return None,
+    let unit = unit.trim();
+    let is = |names: &[&str]| names.iter().any(|n| n.eq_ignore_ascii_case(unit));
+    // Microseconds per unit.
+    let per_unit: u64 = if is(&["", "s", "sec", "secs", "second", "seconds"]) {
+        1_000_000
+    } else if is(&["ms", "msec", "msecs"]) {
+        1_000
+    } else if is(&["us", "usec", "usecs"]) {
+        1
+    } else if is(&["m", "min", "mins", "minute", "minutes"]) {
+        60_000_000
+    } else if is(&["h", "hr", "hrs", "hour", "hours"]) {
+        3_600_000_000
+    } else {
+        return None;
     };
-    Some((n * mult) as u64)
+    // Whole numbers (nearly all) in integers; fractions as Pacemaker does, in floating point.
+    if let Ok(n) = num.parse::<u64>() {
+        return Some(n.saturating_mul(per_unit) / 1000);
+    }
+    let n: f64 = num.parse().ok()?;
+    Some((n * (per_unit as f64 / 1000.0)) as u64)
 }
 
 fn parse_iso_duration_ms(s: &str) -> Option<u64> {
