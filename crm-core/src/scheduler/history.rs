@@ -1306,8 +1306,7 @@ fn unpack_fail_counts(cluster: &mut Cluster) {
             rest.is_empty() || rest.starts_with('#')
         };
         let timeout = cluster.resources[ri].failure_timeout_s;
-        for ni in 0..cluster.nodes.len() {
-            let attrs = &failure_attrs[ni];
+        for (ni, attrs) in failure_attrs.iter().enumerate() {
             fn with_prefix<'a>(
                 attrs: &'a [(String, String)],
                 p: &'a str,
