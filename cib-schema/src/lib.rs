@@ -16,6 +16,7 @@ pub mod error;
 pub mod model;
 mod op;
 pub mod read;
+mod split;
 pub mod stream;
 pub mod write;
 pub mod xml;
@@ -29,8 +30,29 @@ use write::ToElement;
 
 /// Parses a CIB document (the `<cib>` element and everything under it), in one
 /// pass from text to the typed model.
+///
+/// Large documents are read on two threads (see `split`); the result, and any
+/// error, is the same as a one-thread reading's.
 pub fn parse(text: &str) -> Result<Cib, CibError> {
-    let mut ctx = read::ReadCtx::new(text);
+    let Some((status, at)) = split::plan(text) else {
+        return parse_with(read::ReadCtx::new(text));
+    };
+    std::thread::scope(|scope| {
+        let (send, tail) = std::sync::mpsc::sync_channel(1);
+        let mut ctx = read::ReadCtx::new(text);
+        let spawned = std::thread::Builder::new().name("cib-reader".into()).spawn_scoped(scope, move || {
+            // (If this thread's reading failed first, nobody listens: fine.)
+            let _ = send.send(split::read_tail(text, status, at));
+        });
+        // Without a second thread, one reads it all.
+        if spawned.is_ok() {
+            ctx.splice = Some(split::Splice { at, tail });
+        }
+        parse_with(ctx)
+    })
+}
+
+fn parse_with(mut ctx: read::ReadCtx<'_>) -> Result<Cib, CibError> {
     let root = ctx.stream.root()?;
     if root.name() != "cib" {
         return Err(ctx.unexpected(&root, "cib"));

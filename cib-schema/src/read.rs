@@ -70,6 +70,9 @@ pub struct ReadCtx<'a> {
     config_depth: Option<usize>,
     ids: rustc_hash::FxHashMap<Cow<'a, str>, (Pos, &'a str)>,
     refs: Vec<IdRef>,
+    /// Where another thread's reading of the status section's tail may be
+    /// taken ([`crate::split`]).
+    pub(crate) splice: Option<crate::split::Splice>,
 }
 
 /// An `id-ref` seen while reading, checked once the whole document is known.
@@ -88,7 +91,34 @@ impl<'a> ReadCtx<'a> {
             config_depth: None,
             ids: Default::default(),
             refs: Vec::new(),
+            splice: None,
         }
+    }
+
+    /// A reader of `text` that starts at byte `offset` (positions still count
+    /// from the start of `text`).
+    pub(crate) fn starting_at(text: &'a str, offset: usize) -> Self {
+        let mut ctx = ReadCtx::new(text);
+        ctx.stream.skip_to(offset);
+        ctx
+    }
+
+    pub(crate) fn has_id_refs(&self) -> bool {
+        !self.refs.is_empty()
+    }
+
+    /// The node states another thread read, if the next child of the status
+    /// section being read begins where that reading began; the stream then
+    /// continues at `</status>`.
+    pub(crate) fn take_spliced_nodes(&mut self) -> Option<Vec<crate::model::NodeState>> {
+        let at = self.splice.as_ref()?.at;
+        if self.stream.next_tag_offset() != Some(at) {
+            return None;
+        }
+        let splice = self.splice.take()?;
+        let (nodes, end) = splice.tail.recv().ok().flatten()?;
+        self.stream.skip_to(end);
+        Some(nodes)
     }
 
     /// Called by a typed reader once it has read `tag`'s attributes, among them

@@ -371,12 +371,32 @@ pub struct Stream<'a> {
     line: u32,
     line_start: usize,
     scanned: usize,
+    /// Offset of the `<` of the last start or end tag read.
+    last_tag: usize,
 }
 
 impl<'a> Stream<'a> {
     pub fn new(text: &'a str) -> Self {
         let at = if text.starts_with('\u{feff}') { 3 } else { 0 };
-        Stream { text, at, open: Vec::new(), line: 1, line_start: 0, scanned: 0 }
+        Stream { text, at, open: Vec::new(), line: 1, line_start: 0, scanned: 0, last_tag: 0 }
+    }
+
+    /// Continues reading at byte `offset` (for readings split between
+    /// threads: the bytes skipped are read elsewhere).
+    pub(crate) fn skip_to(&mut self, offset: usize) {
+        self.at = offset;
+    }
+
+    /// Offset of the `<` of the last start or end tag read.
+    pub(crate) fn last_item_start(&self) -> usize {
+        self.last_tag
+    }
+
+    /// Offset of the next `<`, if only whitespace comes before it.
+    pub(crate) fn next_tag_offset(&self) -> Option<usize> {
+        let b = self.text.as_bytes();
+        let lt = self.at + memchr::memchr(b'<', &b[self.at..])?;
+        b[self.at..lt].iter().all(|&c| is_space(c)).then_some(lt)
     }
 
     /// Line and column (1-based, in bytes) of a byte offset.
@@ -481,8 +501,10 @@ impl<'a> Stream<'a> {
             } else if rest.starts_with(b"<!") {
                 self.skip_declaration(lt)?;
             } else if rest.starts_with(b"</") {
+                self.last_tag = lt;
                 return self.end_tag(lt);
             } else {
+                self.last_tag = lt;
                 return self.start_tag(lt);
             }
         }
