@@ -20,11 +20,14 @@ pub fn disable_purging() {
 /// re-faults the same memory page by page.
 const PURGE_ABOVE_BYTES: u64 = 128 << 20;
 
-/// Frees `value` and, when the process is large, hands its memory back to the
-/// system. Only for single-threaded callers, as [`disable_purging`].
+/// Done with `value`: when the process is large, frees it and hands its
+/// memory back to the system; otherwise leaves it to the process exit, which
+/// is soon (taking a status section apart piece by piece costs a run about a
+/// millisecond, and returns nothing useful). Only for single-threaded callers,
+/// as [`disable_purging`].
 pub fn release<T>(value: T) {
     if resident_bytes().is_some_and(|rss| rss < PURGE_ABOVE_BYTES) {
-        drop(value);
+        std::mem::forget(value);
         return;
     }
     // SAFETY: as in `disable_purging`.

@@ -21,9 +21,10 @@ pub struct Options {
     pub now: Option<i64>,
     /// Also render the transition graph (`-G`) and its dot form (`-D`).
     pub graph: bool,
-    /// The caller has no further use for the CIB's status section: without
-    /// simulation it is released once unpacked (on large clusters it is most
-    /// of the memory).
+    /// The caller is a process about to end, with no further use for the
+    /// CIB's status section: without simulation it is released once unpacked
+    /// ([`crate::memory::release`]: on large clusters it is most of the
+    /// memory; in a small process it is left to the exit).
     pub release_status: bool,
 }
 
