@@ -71,10 +71,11 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
             _ => None,
         })
         .collect::<BTreeMap<_, _>>();
-    let defaults = Defaults {
-        rsc: cfg.rsc_defaults.iter().flat_map(|d| d.sets.iter()).collect(),
-        op: cfg.op_defaults.iter().flat_map(|d| d.sets.iter()).collect(),
-    };
+    let defaults = Defaults::new(
+        cfg.rsc_defaults.iter().flat_map(|d| d.sets.iter()).collect(),
+        cfg.op_defaults.iter().flat_map(|d| d.sets.iter()).collect(),
+        cluster.now,
+    );
     let mut builder = ResourceBuilder {
         cluster: &mut cluster,
         templates: &templates,
@@ -532,6 +533,44 @@ fn is_true_or_time(v: &str) -> bool {
 struct Defaults<'a> {
     rsc: Vec<&'a NvSet>,
     op: Vec<&'a NvSet>,
+    /// The same merged once, where no set has a rule (or refers to another
+    /// set): then they read the same for every resource and operation.
+    rsc_plain: Option<BTreeMap<String, String>>,
+    op_plain: Option<BTreeMap<String, String>>,
+}
+
+impl<'a> Defaults<'a> {
+    fn new(rsc: Vec<&'a NvSet>, op: Vec<&'a NvSet>, now: i64) -> Self {
+        let plain = |sets: &[&NvSet]| {
+            sets.iter().all(|s| s.rules.is_empty() && s.id_ref.is_none()).then(|| {
+                let ctx = RuleContext { now, ..Default::default() };
+                unpack_nvsets(sets, &ctx, None, &|_| None)
+            })
+        };
+        Defaults { rsc_plain: plain(&rsc), op_plain: plain(&op), rsc, op }
+    }
+
+    fn rsc(
+        &self,
+        ctx: &RuleContext<'_>,
+        resolve: &dyn Fn(&NvSet) -> Option<NvSet>,
+    ) -> BTreeMap<String, String> {
+        match &self.rsc_plain {
+            Some(m) => m.clone(),
+            None => unpack_nvsets(&self.rsc, ctx, None, resolve),
+        }
+    }
+
+    fn op(
+        &self,
+        ctx: &RuleContext<'_>,
+        resolve: &dyn Fn(&NvSet) -> Option<NvSet>,
+    ) -> BTreeMap<String, String> {
+        match &self.op_plain {
+            Some(m) => m.clone(),
+            None => unpack_nvsets(&self.op, ctx, None, resolve),
+        }
+    }
 }
 
 struct ResourceBuilder<'a, 'b> {
@@ -561,7 +600,7 @@ impl ResourceBuilder<'_, '_> {
                 meta.entry(k.clone()).or_insert_with(|| v.clone());
             }
         }
-        for (k, v) in unpack_nvsets(&self.defaults.rsc, &rsc_ctx, None, self.resolve) {
+        for (k, v) in self.defaults.rsc(&rsc_ctx, self.resolve) {
             meta.entry(k).or_insert(v);
         }
         meta
@@ -768,7 +807,7 @@ impl ResourceBuilder<'_, '_> {
             let op_ctx = RuleContext { op: Some((op.name.as_str(), interval_ms)), ..rsc_ctx };
             let op_meta_sets: Vec<&NvSet> = op.meta.iter().collect();
             let mut meta = unpack_nvsets(&op_meta_sets, &op_ctx, None, self.resolve);
-            for (k, v) in unpack_nvsets(&self.defaults.op, &op_ctx, None, self.resolve) {
+            for (k, v) in self.defaults.op(&op_ctx, self.resolve) {
                 meta.entry(k).or_insert(v);
             }
             let op_inst: Vec<&NvSet> = op.instance.iter().collect();
@@ -800,36 +839,44 @@ impl ResourceBuilder<'_, '_> {
 
 /// Meta attributes every resource variant understands.
 fn apply_common_meta(r: &mut Resource, options: &ClusterOptions) {
-    let get = |k: &str| r.meta.get(k).cloned();
-    r.priority = get("priority").and_then(|v| Score::parse(&v)).map(|s| s.0).unwrap_or(0);
-    r.stickiness = get("resource-stickiness")
+    let meta = &r.meta;
+    let get = |k: &str| meta.get(k).map(String::as_str);
+    let priority = get("priority").and_then(Score::parse).map(|s| s.0).unwrap_or(0);
+    let stickiness = get("resource-stickiness")
         .or_else(|| get("stickiness"))
-        .and_then(|v| Score::parse(&v))
+        .and_then(Score::parse)
         .unwrap_or(options.default_stickiness);
-    r.migration_threshold =
-        get("migration-threshold").and_then(|v| Score::parse(&v)).map(|s| s.0).unwrap_or(1_000_000);
-    r.failure_timeout_s =
-        get("failure-timeout").and_then(|v| parse_interval_ms(&v)).map(|ms| (ms / 1000) as i64).unwrap_or(0);
-    r.target_role = get("target-role").and_then(|v| Role::parse(&v));
-    r.managed = get("is-managed").map(|v| is_true(&v)).unwrap_or(true)
-        && !get("maintenance").map(|v| is_true(&v)).unwrap_or(false)
+    let migration_threshold =
+        get("migration-threshold").and_then(Score::parse).map(|s| s.0).unwrap_or(1_000_000);
+    let failure_timeout_s =
+        get("failure-timeout").and_then(parse_interval_ms).map(|ms| (ms / 1000) as i64).unwrap_or(0);
+    let target_role = get("target-role").and_then(Role::parse);
+    let managed = get("is-managed").map(is_true).unwrap_or(true)
+        && !get("maintenance").map(is_true).unwrap_or(false)
         && !options.maintenance_mode;
-    r.critical = get("critical").map(|v| is_true(&v)).unwrap_or(true);
+    let critical = get("critical").map(is_true).unwrap_or(true);
     let device = r.is_stonith || r.class == "stonith";
-    let requires = match get("requires").as_deref() {
+    let requires = match get("requires") {
         // Fencing devices cannot require unfencing, nor can anything when
         // fencing is disabled.
-        Some("unfencing") if device || !options.stonith_enabled => "quorum".into(),
-        Some(v @ ("nothing" | "quorum" | "fencing" | "unfencing")) => v.to_string(),
-        _ if device => "quorum".into(),
-        _ if options.unfencing_enabled => "unfencing".into(),
-        _ if options.stonith_enabled => "fencing".into(),
-        _ if options.no_quorum_policy == super::options::NoQuorumPolicy::Ignore => "nothing".into(),
-        _ => "quorum".into(),
+        Some("unfencing") if device || !options.stonith_enabled => "quorum",
+        Some(v @ ("nothing" | "quorum" | "fencing" | "unfencing")) => v,
+        _ if device => "quorum",
+        _ if options.unfencing_enabled => "unfencing",
+        _ if options.stonith_enabled => "fencing",
+        _ if options.no_quorum_policy == super::options::NoQuorumPolicy::Ignore => "nothing",
+        _ => "quorum",
     };
-    r.requires_fencing = matches!(requires.as_str(), "fencing" | "unfencing");
+    r.requires_fencing = matches!(requires, "fencing" | "unfencing");
     r.requires_nothing = requires == "nothing";
     r.requires_unfencing = requires == "unfencing";
+    r.priority = priority;
+    r.stickiness = stickiness;
+    r.migration_threshold = migration_threshold;
+    r.failure_timeout_s = failure_timeout_s;
+    r.target_role = target_role;
+    r.managed = managed;
+    r.critical = critical;
 }
 
 /// Clone meta attributes: instance counts and behaviour flags.
