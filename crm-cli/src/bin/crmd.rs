@@ -28,6 +28,9 @@ struct Args {
 }
 
 fn main() -> Result<()> {
+    // A daemon lives long on little memory: 2 MiB pages (which the one-shot
+    // tools use for speed) would only inflate what it holds.
+    let _ = nix::sys::prctl::set_thp_disable(true);
     let args = Args::parse();
     let default = if args.debug { "debug" } else { "info" };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
