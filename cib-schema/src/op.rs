@@ -215,8 +215,15 @@ impl ToElement for LrmRscOp {
     }
 }
 
-fn parse_num<T: std::str::FromStr>(v: Option<&str>) -> Option<T> {
-    v.and_then(|s| s.trim().parse().ok())
+fn parse_num<T: std::str::FromStr + TryFrom<u64>>(v: Option<&str>) -> Option<T> {
+    let s = v?;
+    // Recorded numbers are nearly always plain digits: read those directly
+    // (a status section holds some hundred thousand of them).
+    if (1..=18).contains(&s.len()) && s.bytes().all(|c| c.is_ascii_digit()) {
+        let n = s.bytes().fold(0u64, |n, c| n * 10 + u64::from(c - b'0'));
+        return T::try_from(n).ok();
+    }
+    s.trim().parse().ok()
 }
 
 impl LrmRscOp {
