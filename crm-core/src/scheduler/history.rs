@@ -620,7 +620,57 @@ fn target_rc(op: &cs::LrmRscOp) -> Option<i32> {
     key.split(':').nth(2)?.parse().ok()
 }
 
+/// What any history of `rsc` on `node` tells, whatever it shows running:
+/// where the state is known, and what history must be cleaned up.
+fn note_history_seen(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs::LrmResource, role: Role) {
+    let r = cluster.rsc(rsc);
+    // An orphan's history is cleaned up wherever it has some, running or not
+    // (anonymous clone instances excepted: their history names the clone).
+    let orphan_cleanup = r.orphan && !r.cleanup_on.contains(&node);
+    if orphan_cleanup && anonymous_clone_of(cluster, rsc).is_none() {
+        cluster.rsc_mut(rsc).cleanup_on.push(node);
+    }
+    let r = cluster.rsc_mut(rsc);
+    // Only a result tells where the state is known: a probe still pending
+    // leaves it unknown (and so is repeated).
+    if role != Role::Unknown && !r.known_on.contains(&node) {
+        r.known_on.push(node);
+    }
+    // History left by a different agent (class, provider or type) is stale:
+    // cleaned up, and where the resource runs, restarted.
+    let agent_changed = !r.orphan
+        && (r.class != lr.class.as_deref().unwrap_or_default()
+            || r.provider != lr.provider
+            || r.agent != lr.agent.as_deref().unwrap_or_default());
+    if agent_changed {
+        if !r.cleanup_on.contains(&node) {
+            r.cleanup_on.push(node);
+        }
+        if !r.agent_changed_on.contains(&node) {
+            r.agent_changed_on.push(node);
+        }
+    }
+}
+
+/// The history most resources have on most nodes: one completed probe that
+/// found the resource stopped. It reads as "stopped here" and nothing else
+/// (no failure, nothing recurring or pending), which the general reading
+/// below would conclude at many times the cost.
+fn only_probed_stopped(lr: &cs::LrmResource) -> bool {
+    let [op] = lr.ops.as_slice() else { return false };
+    op.operation() == Some("monitor")
+        && op.interval_ms() == 0
+        && op.op_status() == Some(EXEC_DONE)
+        && op.rc_code() == Some(OCF_NOT_RUNNING)
+        && op.call_id().is_some_and(|c| c >= 0)
+        && !op.id.ends_with("_last_failure_0")
+}
+
 fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs::LrmResource) {
+    if only_probed_stopped(lr) {
+        note_history_seen(cluster, rsc, node, lr, Role::Stopped);
+        return;
+    }
     let mut ops: Vec<OpRecord> = lr
         .ops
         .iter()
@@ -909,35 +959,11 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
     if pending.is_some() && r.pending_task.is_none() {
         r.pending_task = pending.clone();
     }
-    // An orphan's history is cleaned up wherever it has some, running or not
-    // (anonymous clone instances excepted: their history names the clone).
-    let orphan_cleanup = r.orphan && !r.cleanup_on.contains(&node);
-    if orphan_cleanup && anonymous_clone_of(cluster, rsc).is_none() {
-        cluster.rsc_mut(rsc).cleanup_on.push(node);
-    }
-    let r = cluster.rsc_mut(rsc);
-    // Only a result tells where the state is known: a probe still pending
-    // leaves it unknown (and so is repeated).
-    if role != Role::Unknown && !r.known_on.contains(&node) {
-        r.known_on.push(node);
-    }
-    // History left by a different agent (class, provider or type) is stale:
-    // cleaned up, and where the resource runs, restarted.
-    let agent_changed = !r.orphan
-        && (r.class != lr.class.as_deref().unwrap_or_default()
-            || r.provider != lr.provider
-            || r.agent != lr.agent.as_deref().unwrap_or_default());
-    if agent_changed {
-        if !r.cleanup_on.contains(&node) {
-            r.cleanup_on.push(node);
-        }
-        if !r.agent_changed_on.contains(&node) {
-            r.agent_changed_on.push(node);
-        }
-    }
+    note_history_seen(cluster, rsc, node, lr, role);
     if role == Role::Unknown || role == Role::Stopped {
         return;
     }
+    let r = cluster.rsc_mut(rsc);
     if !r.running_on.contains(&node) {
         r.running_on.push(node);
     }
