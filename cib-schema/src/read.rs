@@ -136,14 +136,19 @@ impl<'a> ReadCtx<'a> {
         self.depth += 1;
         if self.config_depth.is_some() && !REFERENCE_ELEMENTS.contains(&name) {
             if let Some(id) = id {
-                if let Some((first, _)) = self.ids.get(&id) {
-                    return Err(CibError::new(
-                        ErrorKind::DuplicateId { id: id.into_owned(), first: *first },
-                        Some(tag.pos),
-                        self.stream.path_to(tag),
-                    ));
+                match self.ids.entry(id) {
+                    std::collections::hash_map::Entry::Occupied(seen) => {
+                        let (id, first) = (seen.key().to_string(), seen.get().0);
+                        return Err(CibError::new(
+                            ErrorKind::DuplicateId { id, first },
+                            Some(tag.pos),
+                            self.stream.path_to(tag),
+                        ));
+                    }
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert((tag.pos, name));
+                    }
                 }
-                self.ids.insert(id, (tag.pos, name));
             }
         }
         self.note_id_ref(tag, id_ref);
