@@ -84,26 +84,49 @@ fn block_size(size: usize) -> usize {
     }
 }
 
+/// Every mimalloc block is aligned to at least a word (its size classes are
+/// word multiples): plain calls serve the usual alignments, skipping the
+/// aligned entry points' extra work.
+const WORD: usize = std::mem::size_of::<usize>();
+
 // SAFETY: every call forwards to mimalloc with a size at least the one asked
-// for and the same alignment; mimalloc finds a block's size itself on free.
+// for, and an alignment at least the one asked for (a word, which every block
+// has, or the requested one); mimalloc finds a block's size itself on free.
 unsafe impl std::alloc::GlobalAlloc for ToolAllocator {
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        unsafe { libmimalloc_sys::mi_malloc_aligned(block_size(layout.size()), layout.align()).cast() }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
-        unsafe { libmimalloc_sys::mi_zalloc_aligned(block_size(layout.size()), layout.align()).cast() }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        let size = block_size(layout.size());
         unsafe {
-            libmimalloc_sys::mi_free_size_aligned(ptr.cast(), block_size(layout.size()), layout.align())
+            if layout.align() <= WORD {
+                libmimalloc_sys::mi_malloc(size).cast()
+            } else {
+                libmimalloc_sys::mi_malloc_aligned(size, layout.align()).cast()
+            }
         }
     }
 
-    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let size = block_size(layout.size());
         unsafe {
-            libmimalloc_sys::mi_realloc_aligned(ptr.cast(), block_size(new_size), layout.align()).cast()
+            if layout.align() <= WORD {
+                libmimalloc_sys::mi_zalloc(size).cast()
+            } else {
+                libmimalloc_sys::mi_zalloc_aligned(size, layout.align()).cast()
+            }
+        }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, _layout: std::alloc::Layout) {
+        unsafe { libmimalloc_sys::mi_free(ptr.cast()) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        let size = block_size(new_size);
+        unsafe {
+            if layout.align() <= WORD {
+                libmimalloc_sys::mi_realloc(ptr.cast(), size).cast()
+            } else {
+                libmimalloc_sys::mi_realloc_aligned(ptr.cast(), size, layout.align()).cast()
+            }
         }
     }
 }
