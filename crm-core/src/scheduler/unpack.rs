@@ -550,25 +550,46 @@ impl<'a> Defaults<'a> {
         Defaults { rsc_plain: plain(&rsc), op_plain: plain(&op), rsc, op }
     }
 
-    fn rsc(
+    /// Adds the resource defaults `meta` does not set.
+    fn fill_rsc(
         &self,
+        meta: &mut BTreeMap<String, String>,
         ctx: &RuleContext<'_>,
         resolve: &dyn Fn(&NvSet) -> Option<NvSet>,
-    ) -> BTreeMap<String, String> {
-        match &self.rsc_plain {
-            Some(m) => m.clone(),
-            None => unpack_nvsets(&self.rsc, ctx, None, resolve),
-        }
+    ) {
+        fill(meta, &self.rsc_plain, || unpack_nvsets(&self.rsc, ctx, None, resolve));
     }
 
-    fn op(
+    /// Adds the operation defaults `meta` does not set.
+    fn fill_op(
         &self,
+        meta: &mut BTreeMap<String, String>,
         ctx: &RuleContext<'_>,
         resolve: &dyn Fn(&NvSet) -> Option<NvSet>,
-    ) -> BTreeMap<String, String> {
-        match &self.op_plain {
-            Some(m) => m.clone(),
-            None => unpack_nvsets(&self.op, ctx, None, resolve),
+    ) {
+        fill(meta, &self.op_plain, || unpack_nvsets(&self.op, ctx, None, resolve));
+    }
+}
+
+/// Adds to `meta` what it lacks of the defaults: `plain` where they read the
+/// same everywhere, else what `merged` reads here.
+fn fill(
+    meta: &mut BTreeMap<String, String>,
+    plain: &Option<BTreeMap<String, String>>,
+    merged: impl FnOnce() -> BTreeMap<String, String>,
+) {
+    match plain {
+        Some(defaults) => {
+            for (k, v) in defaults {
+                if !meta.contains_key(k) {
+                    meta.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        None => {
+            for (k, v) in merged() {
+                meta.entry(k).or_insert(v);
+            }
         }
     }
 }
@@ -597,12 +618,12 @@ impl ResourceBuilder<'_, '_> {
         // Meta attributes inherit from the parent (clone/group), then rsc_defaults.
         if let Some(p) = parent {
             for (k, v) in &self.cluster.resources[p.0].meta {
-                meta.entry(k.clone()).or_insert_with(|| v.clone());
+                if !meta.contains_key(k) {
+                    meta.insert(k.clone(), v.clone());
+                }
             }
         }
-        for (k, v) in self.defaults.rsc(&rsc_ctx, self.resolve) {
-            meta.entry(k).or_insert(v);
-        }
+        self.defaults.fill_rsc(&mut meta, &rsc_ctx, self.resolve);
         meta
     }
 
@@ -807,9 +828,7 @@ impl ResourceBuilder<'_, '_> {
             let op_ctx = RuleContext { op: Some((op.name.as_str(), interval_ms)), ..rsc_ctx };
             let op_meta_sets: Vec<&NvSet> = op.meta.iter().collect();
             let mut meta = unpack_nvsets(&op_meta_sets, &op_ctx, None, self.resolve);
-            for (k, v) in self.defaults.op(&op_ctx, self.resolve) {
-                meta.entry(k).or_insert(v);
-            }
+            self.defaults.fill_op(&mut meta, &op_ctx, self.resolve);
             let op_inst: Vec<&NvSet> = op.instance.iter().collect();
             let params = unpack_nvsets(&op_inst, &op_ctx, None, self.resolve);
             let on_fail =
