@@ -24,8 +24,9 @@ impl TextFile {
             // SAFETY: a read-only private mapping of a regular file, only ever
             // read. As for any reader of a file that another process rewrites
             // meanwhile, such a change can show through; `text` checks the
-            // bytes are UTF-8 when it hands them out.
-            if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+            // bytes are UTF-8 when it hands them out. Every page is read, so
+            // all are mapped at once rather than fault by fault.
+            if let Ok(map) = unsafe { memmap2::MmapOptions::new().populate().map(&file) } {
                 return Ok(TextFile::Mapped(map));
             }
         }
