@@ -1,9 +1,10 @@
-//! How the short-lived tools use memory (with mimalloc as their allocator): a
-//! run gains nothing from handing freed memory back to the kernel piecemeal
-//! (on large CIBs mimalloc's decommit and re-fault of freed memory cost more
-//! than half the run time), so purging is off; the few large things freed on
-//! the way (the input text, a status section already unpacked) are handed
-//! back at once, which keeps the peak down.
+//! How the short-lived tools use memory: their allocator ([`ToolAllocator`],
+//! mimalloc on transparent huge pages), and what they hand back. A run gains
+//! nothing from handing freed memory back to the kernel piecemeal (on large
+//! CIBs mimalloc's decommit and re-fault of freed memory cost more than half
+//! the run time), so purging is off; the few large things freed on the way
+//! (the input text, a status section already unpacked) are handed back at
+//! once in a large process, which keeps the peak down.
 
 /// `mi_option_purge_delay` in mimalloc.h (v3); the -sys crate names no constant for it.
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
