@@ -35,7 +35,9 @@ pub struct Output {
     pub after: Option<Cib>,
     pub graph_xml: String,
     pub dot: String,
-    /// The transition computed (with `run`, `simulate` or `show_scores`).
+    /// The transition computed (with `run`, `simulate` or `show_scores`),
+    /// handed out rather than dropped here, so that a caller about to end
+    /// can leave it to the exit.
     pub transition: Option<Transition>,
 }
 

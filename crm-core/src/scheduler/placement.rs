@@ -462,23 +462,18 @@ pub fn fold_in_dependents_with(cluster: &mut Cluster, r: RscId, nonnegative: boo
     }
 }
 
-/// `r`'s best score on an available node whose `attr` is `values[i]`
-/// (`values` holds every node's value of `attr`).
-fn best_score_matching(
-    cluster: &Cluster,
-    r: RscId,
-    values: &[Option<&str>],
-    i: usize,
-    by_name: bool,
-) -> Score {
+/// `r`'s best score on an available node that shares node `i`'s value of
+/// the attribute: `values` holds every node's, `None` standing for the node
+/// name.
+fn best_score_matching(cluster: &Cluster, r: RscId, values: Option<&[Option<&str>]>, i: usize) -> Score {
     let rsc = cluster.rsc(r);
-    if by_name {
+    let Some(values) = values else {
         // Node names are unique: only node `i` itself has its name.
         return match rsc.allowed[i] {
             Some(s) if node_available(cluster, NodeId(i)) => s,
             _ => Score::NEG_INF,
         };
-    }
+    };
     let mut best = Score::NEG_INF;
     for (j, s) in rsc.allowed.iter().enumerate() {
         let Some(s) = *s else { continue };
@@ -501,11 +496,11 @@ pub(crate) fn add_scores_matching_attr(
     factor: f64,
     only_positive: bool,
 ) {
-    let values: Vec<Option<&str>> = (0..work.len()).map(|i| attr_value(cluster, NodeId(i), attr)).collect();
-    let by_name = attr == "#uname";
+    let values: Option<Vec<Option<&str>>> =
+        (attr != "#uname").then(|| (0..work.len()).map(|i| attr_value(cluster, NodeId(i), attr)).collect());
     for (i, slot) in work.iter_mut().enumerate() {
         let Some(cur) = *slot else { continue };
-        let score = best_score_matching(cluster, r, &values, i, by_name);
+        let score = best_score_matching(cluster, r, values.as_deref(), i);
         if (factor < 0.0 && score < Score::ZERO) || cur == UNUSABLE {
             continue;
         }

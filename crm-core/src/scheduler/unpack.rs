@@ -71,11 +71,10 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
             _ => None,
         })
         .collect::<BTreeMap<_, _>>();
-    let defaults = Defaults::new(
-        cfg.rsc_defaults.iter().flat_map(|d| d.sets.iter()).collect(),
-        cfg.op_defaults.iter().flat_map(|d| d.sets.iter()).collect(),
-        cluster.now,
-    );
+    let defaults = Defaults {
+        rsc: DefaultSets::new(cfg.rsc_defaults.iter().flat_map(|d| d.sets.iter()).collect(), now),
+        op: DefaultSets::new(cfg.op_defaults.iter().flat_map(|d| d.sets.iter()).collect(), now),
+    };
     let mut builder = ResourceBuilder {
         cluster: &mut cluster,
         templates: &templates,
@@ -531,65 +530,50 @@ fn is_true_or_time(v: &str) -> bool {
 }
 
 struct Defaults<'a> {
-    rsc: Vec<&'a NvSet>,
-    op: Vec<&'a NvSet>,
-    /// The same merged once, where no set has a rule (or refers to another
+    rsc: DefaultSets<'a>,
+    op: DefaultSets<'a>,
+}
+
+/// `rsc_defaults` or `op_defaults`.
+struct DefaultSets<'a> {
+    sets: Vec<&'a NvSet>,
+    /// The sets merged once, where none has a rule (or refers to another
     /// set): then they read the same for every resource and operation.
-    rsc_plain: Option<BTreeMap<String, String>>,
-    op_plain: Option<BTreeMap<String, String>>,
+    plain: Option<BTreeMap<String, String>>,
 }
 
-impl<'a> Defaults<'a> {
-    fn new(rsc: Vec<&'a NvSet>, op: Vec<&'a NvSet>, now: i64) -> Self {
-        let plain = |sets: &[&NvSet]| {
-            sets.iter().all(|s| s.rules.is_empty() && s.id_ref.is_none()).then(|| {
-                let ctx = RuleContext { now, ..Default::default() };
-                unpack_nvsets(sets, &ctx, None, &|_| None)
-            })
-        };
-        Defaults { rsc_plain: plain(&rsc), op_plain: plain(&op), rsc, op }
+impl<'a> DefaultSets<'a> {
+    fn new(sets: Vec<&'a NvSet>, now: i64) -> Self {
+        let plain = sets.iter().all(|s| s.rules.is_empty() && s.id_ref.is_none()).then(|| {
+            let ctx = RuleContext { now, ..Default::default() };
+            unpack_nvsets(&sets, &ctx, None, &|_| None)
+        });
+        DefaultSets { sets, plain }
     }
 
-    /// Adds the resource defaults `meta` does not set.
-    fn fill_rsc(
+    /// Adds the defaults `meta` does not set.
+    fn fill(
         &self,
         meta: &mut BTreeMap<String, String>,
         ctx: &RuleContext<'_>,
         resolve: &dyn Fn(&NvSet) -> Option<NvSet>,
     ) {
-        fill(meta, &self.rsc_plain, || unpack_nvsets(&self.rsc, ctx, None, resolve));
-    }
-
-    /// Adds the operation defaults `meta` does not set.
-    fn fill_op(
-        &self,
-        meta: &mut BTreeMap<String, String>,
-        ctx: &RuleContext<'_>,
-        resolve: &dyn Fn(&NvSet) -> Option<NvSet>,
-    ) {
-        fill(meta, &self.op_plain, || unpack_nvsets(&self.op, ctx, None, resolve));
-    }
-}
-
-/// Adds to `meta` what it lacks of the defaults: `plain` where they read the
-/// same everywhere, else what `merged` reads here.
-fn fill(
-    meta: &mut BTreeMap<String, String>,
-    plain: &Option<BTreeMap<String, String>>,
-    merged: impl FnOnce() -> BTreeMap<String, String>,
-) {
-    match plain {
-        Some(defaults) => {
-            for (k, v) in defaults {
-                if !meta.contains_key(k) {
-                    meta.insert(k.clone(), v.clone());
+        match &self.plain {
+            Some(defaults) => add_missing(meta, defaults),
+            None => {
+                for (k, v) in unpack_nvsets(&self.sets, ctx, None, resolve) {
+                    meta.entry(k).or_insert(v);
                 }
             }
         }
-        None => {
-            for (k, v) in merged() {
-                meta.entry(k).or_insert(v);
-            }
+    }
+}
+
+/// Adds to `meta` the entries of `from` it does not have.
+fn add_missing(meta: &mut BTreeMap<String, String>, from: &BTreeMap<String, String>) {
+    for (k, v) in from {
+        if !meta.contains_key(k) {
+            meta.insert(k.clone(), v.clone());
         }
     }
 }
@@ -617,13 +601,9 @@ impl ResourceBuilder<'_, '_> {
         let mut meta = unpack_nvsets(own, &rsc_ctx, None, self.resolve);
         // Meta attributes inherit from the parent (clone/group), then rsc_defaults.
         if let Some(p) = parent {
-            for (k, v) in &self.cluster.resources[p.0].meta {
-                if !meta.contains_key(k) {
-                    meta.insert(k.clone(), v.clone());
-                }
-            }
+            add_missing(&mut meta, &self.cluster.resources[p.0].meta);
         }
-        self.defaults.fill_rsc(&mut meta, &rsc_ctx, self.resolve);
+        self.defaults.rsc.fill(&mut meta, &rsc_ctx, self.resolve);
         meta
     }
 
@@ -828,7 +808,7 @@ impl ResourceBuilder<'_, '_> {
             let op_ctx = RuleContext { op: Some((op.name.as_str(), interval_ms)), ..rsc_ctx };
             let op_meta_sets: Vec<&NvSet> = op.meta.iter().collect();
             let mut meta = unpack_nvsets(&op_meta_sets, &op_ctx, None, self.resolve);
-            self.defaults.fill_op(&mut meta, &op_ctx, self.resolve);
+            self.defaults.op.fill(&mut meta, &op_ctx, self.resolve);
             let op_inst: Vec<&NvSet> = op.instance.iter().collect();
             let params = unpack_nvsets(&op_inst, &op_ctx, None, self.resolve);
             let on_fail =
