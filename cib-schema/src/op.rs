@@ -106,10 +106,6 @@ impl Values {
         out.text = text.into_boxed_str();
         out
     }
-
-    fn unpack(&self) -> [Option<String>; N] {
-        std::array::from_fn(|i| self.get(OpAttr::ALL[i]).map(str::to_string))
-    }
 }
 
 /// One recorded operation result.
@@ -137,8 +133,9 @@ impl LrmRscOp {
 
     /// Sets (or with `None` removes) a known attribute.
     pub fn set(&mut self, a: OpAttr, value: Option<String>) {
-        let mut all = self.values.unpack();
-        all[a as usize] = value;
+        // Repacked from borrowed values: one allocation, not one per value.
+        let mut all: [Option<&str>; N] = std::array::from_fn(|i| self.values.get(OpAttr::ALL[i]));
+        all[a as usize] = value.as_deref();
         self.values = Values::pack(&all);
     }
 
