@@ -1,0 +1,318 @@
+//! Mid-sized blocks (8 KiB to 4 MiB) for the tools' allocator, laid out back
+//! to back in one reserved region.
+//!
+//! mimalloc opens a page per size class (and per thread) for such blocks: 512
+//! KiB for each class up to 64 KiB, 4 MiB above. A scheduler run holds a few
+//! blocks in each of some twenty such classes, so most of those pages stay
+//! empty, and on transparent huge pages every 2 MiB they touch is cleared in
+//! full: about half of all the memory a run touched. Here a block takes its
+//! size rounded up to its class (at most an eighth more), freed blocks are
+//! kept per class for reuse, and the block at the top of the region grows and
+//! shrinks in place, which is how a growing vector usually reallocates.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Smallest block served here; below it mimalloc's small pages (64 KiB) fill well.
+pub const MIN: usize = 8 << 10;
+/// Largest block served here; larger ones are few, and mimalloc hands them back.
+pub const MAX: usize = 1 << 20;
+/// Every block's size is a multiple of this, and its address too.
+pub const GRAIN: usize = 4 << 10;
+/// Address space reserved (not memory: pages are used as blocks are).
+const RESERVE: usize = 1 << 30;
+/// Transparent huge pages need regions aligned to them.
+const HUGE_PAGE: usize = 2 << 20;
+const CLASSES: usize = 65;
+
+/// The region's blocks. Every method is thread safe.
+pub struct Blocks {
+    /// Start of the region: 0 until reserved, [`UNAVAILABLE`] if that failed.
+    base: AtomicUsize,
+    state: Mutex<State>,
+}
+
+const UNAVAILABLE: usize = usize::MAX;
+
+struct State {
+    /// The next fresh byte.
+    top: usize,
+    /// Bytes at and above this address were never handed out: still zero.
+    untouched: usize,
+    /// Heads of the free lists, one per class (0 = empty); a free block holds
+    /// the address of the next.
+    free: [usize; CLASSES],
+}
+
+/// A block's class and the size it takes.
+fn class_of(size: usize) -> (usize, usize) {
+    debug_assert!((MIN..=MAX).contains(&size));
+    let size = size.next_multiple_of(GRAIN);
+    if size <= 64 << 10 {
+        return (size / GRAIN, size);
+    }
+    // Eight classes per doubling above 64 KiB.
+    let k = (usize::BITS - 1 - (size - 1).leading_zeros()) as usize;
+    let step = 1 << (k - 3);
+    let sub = (size - 1 - (1 << k)) / step;
+    (16 + (k - 16) * 8 + sub + 1, (1 << k) + (sub + 1) * step)
+}
+
+/// Whether a block of `size` bytes and `align` alignment is served here.
+pub fn serves(size: usize, align: usize) -> bool {
+    (MIN..=MAX).contains(&size) && align <= GRAIN
+}
+
+impl Blocks {
+    pub const fn new() -> Blocks {
+        Blocks {
+            base: AtomicUsize::new(0),
+            state: Mutex::new(State { top: 0, untouched: 0, free: [0; CLASSES] }),
+        }
+    }
+
+    /// Whether `ptr` is one of this region's blocks.
+    pub fn owns(&self, ptr: *mut u8) -> bool {
+        let base = self.base.load(Ordering::Acquire);
+        let p = ptr as usize;
+        base != 0 && base != UNAVAILABLE && p >= base && p < base + RESERVE
+    }
+
+    /// The region's start, reserving it on first use.
+    fn region(&self, state: &mut State) -> Option<usize> {
+        match self.base.load(Ordering::Acquire) {
+            UNAVAILABLE => return None,
+            0 => {}
+            base => return Some(base),
+        }
+        // SAFETY: a fresh private anonymous mapping that nothing else refers
+        // to; NORESERVE, so only the pages used count.
+        let raw = unsafe {
+            nix::libc::mmap(
+                std::ptr::null_mut(),
+                RESERVE + HUGE_PAGE,
+                nix::libc::PROT_READ | nix::libc::PROT_WRITE,
+                nix::libc::MAP_PRIVATE | nix::libc::MAP_ANONYMOUS | nix::libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if raw == nix::libc::MAP_FAILED {
+            self.base.store(UNAVAILABLE, Ordering::Release);
+            return None;
+        }
+        let base = (raw as usize).next_multiple_of(HUGE_PAGE);
+        // SAFETY: advice on the mapping just made; failing it only costs speed.
+        unsafe { nix::libc::madvise(base as *mut _, RESERVE, nix::libc::MADV_HUGEPAGE) };
+        state.top = base;
+        state.untouched = base;
+        self.base.store(base, Ordering::Release);
+        Some(base)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // Nothing panics while holding it; a poisoned state is still sound.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A block of at least `size` bytes (see [`serves`]), zeroed if asked;
+    /// null when the region is unavailable or full.
+    pub fn alloc(&self, size: usize, zeroed: bool) -> *mut u8 {
+        let (class, taken) = class_of(size);
+        let mut state = self.lock();
+        let Some(base) = self.region(&mut state) else { return std::ptr::null_mut() };
+        let head = state.free[class];
+        let p = if head != 0 {
+            // SAFETY: a free block of this class holds the next one's address.
+            state.free[class] = unsafe { *(head as *const usize) };
+            head
+        } else if state.top + taken <= base + RESERVE {
+            let p = state.top;
+            state.top += taken;
+            p
+        } else {
+            return std::ptr::null_mut();
+        };
+        let dirty = state.untouched.min(p + taken).saturating_sub(p);
+        state.untouched = state.untouched.max(p + taken);
+        drop(state);
+        if zeroed && dirty > 0 {
+            // SAFETY: the block is ours, `taken` bytes long.
+            unsafe { std::ptr::write_bytes(p as *mut u8, 0, dirty) };
+        }
+        p as *mut u8
+    }
+
+    /// Frees a block of this region allocated for `size` bytes.
+    ///
+    /// # Safety
+    /// `ptr` came from [`Blocks::alloc`] or [`Blocks::grow_in_place`] for
+    /// `size` and is not used again.
+    pub unsafe fn free(&self, ptr: *mut u8, size: usize) {
+        let (class, taken) = class_of(size);
+        let mut state = self.lock();
+        let p = ptr as usize;
+        if p + taken == state.top {
+            state.top = p;
+            return;
+        }
+        // SAFETY: the block is ours and at least a word long.
+        unsafe { *(p as *mut usize) = state.free[class] };
+        state.free[class] = p;
+    }
+
+    /// Resizes a block in place if it can: same class, or the block at the
+    /// top of the region. False if it must move.
+    ///
+    /// # Safety
+    /// `ptr` is a live block of this region allocated for `old`.
+    pub unsafe fn grow_in_place(&self, ptr: *mut u8, old: usize, new: usize) -> bool {
+        let (old_class, old_taken) = class_of(old);
+        let (new_class, new_taken) = class_of(new);
+        if old_class == new_class {
+            return true;
+        }
+        let mut state = self.lock();
+        let p = ptr as usize;
+        let Some(base) = self.region(&mut state) else { return false };
+        if p + old_taken != state.top || p + new_taken > base + RESERVE {
+            return false;
+        }
+        state.top = p + new_taken;
+        state.untouched = state.untouched.max(state.top);
+        true
+    }
+}
+
+impl Blocks {
+    /// Hands the memory of free blocks back to the system (all but the page
+    /// holding a block's free-list link), and the memory above the top.
+    pub fn purge(&self) {
+        let state = self.lock();
+        let base = self.base.load(Ordering::Acquire);
+        if base == 0 || base == UNAVAILABLE {
+            return;
+        }
+        let discard = |from: usize, to: usize| {
+            if to > from {
+                // SAFETY: the range lies in the region and holds no live block.
+                unsafe { nix::libc::madvise(from as *mut _, to - from, nix::libc::MADV_DONTNEED) };
+            }
+        };
+        for (class, &head) in state.free.iter().enumerate() {
+            let taken = class_size(class);
+            let mut p = head;
+            while p != 0 {
+                discard(p + GRAIN, p + taken);
+                // SAFETY: a free block holds the next one's address.
+                p = unsafe { *(p as *const usize) };
+            }
+        }
+        discard(state.top, state.untouched.min(base + RESERVE));
+    }
+}
+
+/// The size a class's blocks take (the inverse of [`class_of`]).
+fn class_size(class: usize) -> usize {
+    if class <= 16 {
+        return class * GRAIN;
+    }
+    let k = 16 + (class - 17) / 8;
+    let sub = (class - 17) % 8;
+    (1 << k) + (sub + 1) * (1 << (k - 3))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_cover_every_size_with_at_most_an_eighth_more() {
+        let mut last = (0, 0);
+        for size in (MIN..=MAX).step_by(509).chain([MIN, 64 << 10, (64 << 10) + 1, MAX]) {
+            let (class, taken) = class_of(size);
+            assert!(class < CLASSES, "{size}: class {class}");
+            assert!(taken >= size && taken % GRAIN == 0, "{size} -> {taken}");
+            assert!(taken - size <= size / 8 + GRAIN, "{size} -> {taken}");
+            assert_eq!(class_size(class), taken, "{size}");
+            // A class is one size.
+            if class == last.0 {
+                assert_eq!(taken, last.1, "{size}");
+            }
+            last = (class, taken);
+        }
+        assert_eq!(class_of(MAX).1, MAX);
+    }
+
+    #[test]
+    fn freed_blocks_are_reused_and_the_top_moves_back() {
+        let blocks = Blocks::new();
+        let a = blocks.alloc(10_000, false);
+        let b = blocks.alloc(100_000, false);
+        assert!(blocks.owns(a) && blocks.owns(b));
+        assert_eq!(a as usize % GRAIN, 0);
+        unsafe { a.write_bytes(0xAB, 10_000) };
+        unsafe { blocks.free(a, 10_000) };
+        // Same class: the freed block again, cleared when asked.
+        let c = blocks.alloc(9_000, true);
+        assert_eq!(c, a);
+        assert!(unsafe { std::slice::from_raw_parts(c, 9_000) }.iter().all(|&x| x == 0));
+        // The top block goes back to the region.
+        unsafe { blocks.free(b, 100_000) };
+        let d = blocks.alloc(200_000, true);
+        assert_eq!(d, b);
+        // Purged free blocks read as zero when reused.
+        let e = blocks.alloc(300_000, false);
+        unsafe { e.write_bytes(7, 300_000) };
+        let f = blocks.alloc(MIN, false);
+        unsafe { blocks.free(e, 300_000) };
+        blocks.purge();
+        assert_eq!(blocks.alloc(300_000, false), e);
+        assert!(unsafe { std::slice::from_raw_parts(e.add(GRAIN), 300_000 - GRAIN) }.iter().all(|&x| x == 0));
+        unsafe { blocks.free(f, MIN) };
+        assert!(!blocks.owns(std::ptr::null_mut()));
+    }
+
+    #[test]
+    fn the_top_block_grows_in_place_and_others_move() {
+        let blocks = Blocks::new();
+        let a = blocks.alloc(MIN + 1, false);
+        let b = blocks.alloc(MIN, false);
+        unsafe {
+            assert!(blocks.grow_in_place(b, MIN, MIN * 4));
+            assert!(blocks.grow_in_place(b, MIN * 4, MIN * 4 + 1));
+            assert!(!blocks.grow_in_place(a, MIN + 1, MIN * 2), "not at the top");
+            assert!(blocks.grow_in_place(a, MIN + 1, MIN + GRAIN), "same class");
+        }
+        let c = blocks.alloc(MIN, false);
+        assert_eq!(c as usize, b as usize + class_of(MIN * 4 + 1).1);
+    }
+
+    #[test]
+    fn threads_share_the_region() {
+        let blocks = Blocks::new();
+        std::thread::scope(|s| {
+            for t in 0..4u8 {
+                let blocks = &blocks;
+                s.spawn(move || {
+                    let mut held = Vec::new();
+                    for i in 0..200 {
+                        let size = MIN + (i * 997 + t as usize * 31) % (300 << 10);
+                        let p = blocks.alloc(size, true);
+                        assert!(!p.is_null());
+                        unsafe { p.write_bytes(t, size) };
+                        held.push((p, size));
+                        if i % 3 == 0 {
+                            let (p, size) = held.swap_remove(i % held.len());
+                            unsafe { blocks.free(p, size) };
+                        }
+                    }
+                    for (p, size) in held {
+                        assert!(unsafe { std::slice::from_raw_parts(p, size) }.iter().all(|&x| x == t));
+                        unsafe { blocks.free(p, size) };
+                    }
+                });
+            }
+        });
+    }
+}
