@@ -1,7 +1,7 @@
 //! `lrm_rsc_op`, one recorded operation result. A large cluster's status holds
 //! tens of thousands of them, each with some twenty attributes, so the model
-//! keeps an operation's known attribute values in one string with their end
-//! offsets (two allocations a record instead of twenty), read through
+//! keeps an operation's id and known attribute values in one block with their
+//! end offsets (one allocation a record instead of twenty), read through
 //! [`LrmRscOp::get`] and the named getters.
 
 use std::borrow::Cow;
@@ -71,70 +71,126 @@ op_attrs! {
 
 const N: usize = 23;
 const _: () = assert!(OpAttr::ALL.len() == N);
+/// The slot of the record's `id`, after the known attributes'.
+const ID: usize = N;
+const SLOTS: usize = N + 1;
+/// Set in the bit set when the offsets are four bytes wide (text of 64 KiB or more).
+const WIDE: u32 = 1 << 31;
 
-/// Values of the known attributes: `text[ends[i-1]..ends[i]]` is attribute
-/// `i`'s value when bit `i` of `present` is set. One representation per set
-/// of values, so equality is field-wise.
+/// A record's id and known attribute values in one block: a bit set of the
+/// slots present (little endian), each present value's end offset in slot
+/// order (two bytes each, four when [`WIDE`]), then the values' text, one
+/// after another. Empty when nothing is present. One representation per set
+/// of values, so equality is byte-wise.
 #[derive(Clone, Default, PartialEq, Eq)]
-struct Values {
-    text: Box<str>,
-    ends: [u32; N],
-    present: u32,
-}
+struct Values(Box<[u8]>);
 
 impl Values {
-    fn get(&self, a: OpAttr) -> Option<&str> {
-        let i = a as usize;
-        if self.present & (1 << i) == 0 {
+    fn get(&self, slot: usize) -> Option<&str> {
+        let b = &self.0;
+        let present = u32::from_le_bytes(b.get(..4)?.try_into().ok()?);
+        if present & (1 << slot) == 0 {
             return None;
         }
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        Some(&self.text[start..self.ends[i] as usize])
+        let width = if present & WIDE != 0 { 4 } else { 2 };
+        let count = (present & !WIDE).count_ones() as usize;
+        let rank = (present & ((1 << slot) - 1)).count_ones() as usize;
+        let end_of = |r: usize| {
+            let at = 4 + r * width;
+            if width == 2 {
+                usize::from(u16::from_le_bytes([b[at], b[at + 1]]))
+            } else {
+                u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]) as usize
+            }
+        };
+        let text = 4 + count * width;
+        let start = if rank == 0 { 0 } else { end_of(rank - 1) };
+        let bytes = &b[text + start..text + end_of(rank)];
+        debug_assert!(std::str::from_utf8(bytes).is_ok());
+        // SAFETY: the text is whole `&str` values one after another, and
+        // offsets fall between them, so on character boundaries.
+        Some(unsafe { std::str::from_utf8_unchecked(bytes) })
     }
 
-    fn pack<S: AsRef<str>>(values: &[Option<S>; N]) -> Values {
-        let len = values.iter().flatten().map(|v| v.as_ref().len()).sum();
-        let mut text = String::with_capacity(len);
-        let mut out = Values::default();
-        for (i, v) in values.iter().enumerate() {
-            if let Some(v) = v {
-                text.push_str(v.as_ref());
-                out.present |= 1 << i;
-            }
-            out.ends[i] = u32::try_from(text.len()).expect("an operation record under 4 GiB");
+    fn pack<S: AsRef<str>>(values: &[Option<S>; SLOTS]) -> Values {
+        let present =
+            values.iter().enumerate().filter(|(_, v)| v.is_some()).fold(0u32, |p, (i, _)| p | 1 << i);
+        if present == 0 {
+            return Values::default();
         }
-        out.text = text.into_boxed_str();
-        out
+        let len: usize = values.iter().flatten().map(|v| v.as_ref().len()).sum();
+        let wide = len > usize::from(u16::MAX);
+        let width = if wide { 4 } else { 2 };
+        let count = present.count_ones() as usize;
+        let mut out = Vec::with_capacity(4 + count * width + len);
+        out.extend_from_slice(&(present | if wide { WIDE } else { 0 }).to_le_bytes());
+        let mut end = 0usize;
+        for v in values.iter().flatten() {
+            end += v.as_ref().len();
+            if wide {
+                out.extend_from_slice(
+                    &u32::try_from(end).expect("an operation record under 4 GiB").to_le_bytes(),
+                );
+            } else {
+                out.extend_from_slice(&(end as u16).to_le_bytes());
+            }
+        }
+        for v in values.iter().flatten() {
+            out.extend_from_slice(v.as_ref().as_bytes());
+        }
+        Values(out.into_boxed_slice())
+    }
+
+    /// Every slot's value, to change some and pack again.
+    fn unpacked(&self) -> [Option<&str>; SLOTS] {
+        std::array::from_fn(|i| self.get(i))
     }
 }
 
-/// One recorded operation result.
+/// What a record rarely has: attributes and children the model does not know.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Unknown {
+    attrs: Vec<(String, String)>,
+    children: Vec<Element>,
+}
+
+/// One recorded operation result. A status section holds tens of thousands:
+/// it is 32 bytes and one block of text.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct LrmRscOp {
-    pub id: String,
     values: Values,
-    /// Attributes this model does not know, in document order.
-    pub extra_attrs: Vec<(String, String)>,
-    /// Child elements this model does not know, in document order.
-    pub extra_children: Vec<Element>,
+    unknown: Option<Box<Unknown>>,
     /// Where the element was read from; ignored by equality.
     pub pos: At,
 }
 
 impl LrmRscOp {
     pub fn new(id: impl Into<String>) -> Self {
-        LrmRscOp { id: id.into(), ..Default::default() }
+        let mut op = LrmRscOp::default();
+        op.set_id(&id.into());
+        op
+    }
+
+    /// The record's `id` (empty if it has none).
+    pub fn id(&self) -> &str {
+        self.values.get(ID).unwrap_or("")
+    }
+
+    pub fn set_id(&mut self, id: &str) {
+        let mut all = self.values.unpacked();
+        all[ID] = Some(id);
+        self.values = Values::pack(&all);
     }
 
     /// A known attribute's value as written.
     pub fn get(&self, a: OpAttr) -> Option<&str> {
-        self.values.get(a)
+        self.values.get(a as usize)
     }
 
     /// Sets (or with `None` removes) a known attribute.
     pub fn set(&mut self, a: OpAttr, value: Option<String>) {
         // Repacked from borrowed values: one allocation, not one per value.
-        let mut all: [Option<&str>; N] = std::array::from_fn(|i| self.values.get(OpAttr::ALL[i]));
+        let mut all = self.values.unpacked();
         all[a as usize] = value.as_deref();
         self.values = Values::pack(&all);
     }
@@ -144,18 +200,32 @@ impl LrmRscOp {
         self.set(a, Some(value.into()));
         self
     }
+
+    /// Attributes this model does not know, in document order.
+    pub fn extra_attrs(&self) -> &[(String, String)] {
+        self.unknown.as_ref().map_or(&[], |u| &u.attrs)
+    }
+
+    /// Child elements this model does not know, in document order.
+    pub fn extra_children(&self) -> &[Element] {
+        self.unknown.as_ref().map_or(&[], |u| &u.children)
+    }
+
+    fn unknown_mut(&mut self) -> &mut Unknown {
+        self.unknown.get_or_insert_with(Default::default)
+    }
 }
 
 impl fmt::Debug for LrmRscOp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("LrmRscOp");
-        d.field("id", &self.id);
+        d.field("id", &self.id());
         for &a in OpAttr::ALL {
             if let Some(v) = self.get(a) {
                 d.field(a.xml_name(), &v);
             }
         }
-        d.field("extra_attrs", &self.extra_attrs).field("extra_children", &self.extra_children).finish()
+        d.field("extra_attrs", &self.extra_attrs()).field("extra_children", &self.extra_children()).finish()
     }
 }
 
@@ -166,33 +236,31 @@ impl FromXml for LrmRscOp {
 
     fn read_xml<'a>(tag: &StartTag<'a>, ctx: &mut ReadCtx<'a>) -> Result<Self, CibError> {
         let mut out = LrmRscOp { pos: At(tag.pos), ..Default::default() };
-        let mut id: Option<Cow<'a, str>> = None;
         let mut id_ref: Option<Cow<'a, str>> = None;
-        let mut values: [Option<Cow<'a, str>>; N] = Default::default();
+        let mut values: [Option<Cow<'a, str>>; SLOTS] = Default::default();
         for attr in tag.attrs() {
             let (k, v) = attr.map_err(|why| ctx.bad_attribute(tag, why))?;
             match k {
-                "id" => id = Some(v),
+                "id" => values[ID] = Some(v),
                 _ => match OpAttr::from_xml_name(k) {
                     Some(a) => values[a as usize] = Some(v),
                     None => {
                         if k == "id-ref" {
                             id_ref = Some(v.clone());
                         }
-                        out.extra_attrs.push((k.to_string(), v.into_owned()))
+                        out.unknown_mut().attrs.push((k.to_string(), v.into_owned()))
                     }
                 },
             }
         }
-        let Some(id) = id else { return Err(ctx.missing(tag, "id")) };
-        out.id = id.to_string();
+        let Some(id) = values[ID].clone() else { return Err(ctx.missing(tag, "id")) };
         out.values = Values::pack(&values);
         ctx.enter(tag, Some(id), id_ref.as_deref())?;
         while let Some(child) = ctx.next_child(tag)? {
-            out.extra_children.push(Element::read_xml(&child, &mut ctx.stream)?);
+            let child = Element::read_xml(&child, &mut ctx.stream)?;
+            out.unknown_mut().children.push(child);
         }
         ctx.leave();
-        out.extra_attrs.shrink_to_fit();
         Ok(out)
     }
 }
@@ -200,14 +268,14 @@ impl FromXml for LrmRscOp {
 impl ToElement for LrmRscOp {
     fn to_element(&self) -> Element {
         let mut el = Element::new("lrm_rsc_op");
-        el.attrs.push(("id".to_string(), self.id.clone()));
+        el.attrs.push(("id".to_string(), self.id().to_string()));
         for &a in OpAttr::ALL {
             if let Some(v) = self.get(a) {
                 el.attrs.push((a.xml_name().to_string(), v.to_string()));
             }
         }
-        el.attrs.extend(self.extra_attrs.iter().cloned());
-        el.children.extend(self.extra_children.iter().cloned());
+        el.attrs.extend(self.extra_attrs().iter().cloned());
+        el.children.extend(self.extra_children().iter().cloned());
         el
     }
 }
@@ -270,5 +338,19 @@ mod tests {
         assert_ne!(a, c);
         let empty = LrmRscOp::new("y").with(OpAttr::ExitReason, "");
         assert_eq!(empty.exit_reason(), Some(""));
+        assert_eq!(empty.id(), "y");
+        assert_eq!(LrmRscOp::default().id(), "");
+    }
+
+    #[test]
+    fn long_values_take_wide_offsets() {
+        let long = "p".repeat(70_000);
+        let op = LrmRscOp::new("z").with(OpAttr::OpSecureParams, long.as_str()).with(OpAttr::CallId, "7");
+        assert_eq!(op.op_secure_params(), Some(long.as_str()));
+        assert_eq!(op.call_id(), Some(7));
+        assert_eq!(op.id(), "z");
+        let mut short = op.clone();
+        short.set(OpAttr::OpSecureParams, Some("x".into()));
+        assert_eq!(short, LrmRscOp::new("z").with(OpAttr::CallId, "7").with(OpAttr::OpSecureParams, "x"));
     }
 }

@@ -140,15 +140,15 @@ pub fn record_op(
     // A stop ends the resource's recurring operations on this node; the record
     // of a failure stays until it is cleaned up.
     if task == "stop" {
-        lr.ops.retain(|o| o.interval_text().is_none_or(|i| i == "0") || o.id.ends_with("_last_failure_0"));
+        lr.ops.retain(|o| o.interval_text().is_none_or(|i| i == "0") || o.id().ends_with("_last_failure_0"));
     }
     // The result supersedes the same operation still recorded as pending
     // (older histories keep it under its own key).
     let pending = |o: &cs::LrmRscOp| o.call_id().is_none_or(|c| c < 0) || o.op_status() == Some(-1);
     lr.ops.retain(|o| {
-        !(o.id != id && pending(o) && o.operation() == Some(task) && o.interval_ms() == interval_ms)
+        !(o.id() != id && pending(o) && o.operation() == Some(task) && o.interval_ms() == interval_ms)
     });
-    match lr.ops.iter().position(|o| o.id == id) {
+    match lr.ops.iter().position(|o| o.id() == id) {
         Some(i) => lr.ops[i] = op,
         None => lr.ops.push(op),
     }

@@ -355,7 +355,7 @@ fn expired(stt: &Status, rsc: Option<RscId>, op: &cs::LrmRscOp) -> bool {
 /// One failed action in words.
 pub fn failed_action_line(f: &FailedOp) -> String {
     let op = f.op;
-    let key = op.operation_key().filter(|k| !k.is_empty()).unwrap_or(&op.id);
+    let key = op.operation_key().filter(|k| !k.is_empty()).unwrap_or(op.id());
     let (rsc, task, interval) =
         parse_op_key(key).unwrap_or_else(|| ("unknown resource".into(), "unknown action".into(), 0));
     let mut s = format!("{rsc} ");

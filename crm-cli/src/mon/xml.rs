@@ -420,7 +420,7 @@ fn failures(st: &Status, out: &mut String) {
         let status = num(op.op_status_text()).unwrap_or(0);
         let mut attrs = match op.operation_key() {
             Some(k) => vec![("op_key", k.to_string())],
-            None => vec![("id", op.id.clone())],
+            None => vec![("id", op.id().to_string())],
         };
         attrs.extend([
             ("node", f.node.clone()),
@@ -437,7 +437,7 @@ fn failures(st: &Status, out: &mut String) {
             ("status", exec_status_str(status as i32).to_string()),
         ]);
         if let Some(t) = num(op.last_rc_change_text()) {
-            let key = op.operation_key().unwrap_or(&op.id);
+            let key = op.operation_key().unwrap_or(op.id());
             let (task, interval) = parse_op_key(key).map(|(_, t, i)| (t, i)).unwrap_or_default();
             attrs.extend([
                 ("last-rc-change", timefmt::iso(t)),

@@ -325,9 +325,9 @@ fn remember_failure(cib: &mut Cib, uname: &str, op: &OpRecord) {
     let resources =
         st.lrm.iter_mut().flat_map(|l| l.resources.iter_mut()).flat_map(|r| r.resources.iter_mut());
     if let Some(r) = resources.into_iter().find(|r| r.id == op.rsc) {
-        r.ops.retain(|o| o.id != id);
+        r.ops.retain(|o| o.id() != id);
         let mut copy = failed;
-        copy.id = id;
+        copy.set_id(&id);
         r.ops.push(copy);
     }
 }

@@ -663,7 +663,7 @@ fn only_probed_stopped(lr: &cs::LrmResource) -> bool {
         && op.op_status() == Some(EXEC_DONE)
         && op.rc_code() == Some(OCF_NOT_RUNNING)
         && op.call_id().is_some_and(|c| c >= 0)
-        && !op.id.ends_with("_last_failure_0")
+        && !op.id().ends_with("_last_failure_0")
 }
 
 fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs::LrmResource) {
@@ -1081,7 +1081,7 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
 /// parameters have changed since: its fail count is cleared (the failure may
 /// have been the old parameters' fault).
 fn last_failure_params_changed(cluster: &Cluster, rsc: RscId, o: &OpRecord) -> bool {
-    if !o.op.id.ends_with("_last_failure_0") || !matches!(o.task, "start" | "monitor") {
+    if !o.op.id().ends_with("_last_failure_0") || !matches!(o.task, "start" | "monitor") {
         return false;
     }
     let Some(recorded) = o.op.op_digest() else { return false };
