@@ -34,19 +34,21 @@ use write::ToElement;
 /// Large documents are read on two threads (see `split`); the result, and any
 /// error, is the same as a one-thread reading's.
 pub fn parse(text: &str) -> Result<Cib, CibError> {
-    let Some((status, at)) = split::plan(text) else {
+    let Some(plan) = split::plan(text) else {
         return parse_with(read::ReadCtx::new(text));
     };
     std::thread::scope(|scope| {
-        let (send, tail) = std::sync::mpsc::sync_channel(1);
-        let mut ctx = read::ReadCtx::new(text);
+        let shared = std::sync::Arc::new(split::Shared::new(&plan));
+        let (send, chunks) = std::sync::mpsc::sync_channel(1);
+        let (theirs, their_plan) = (shared.clone(), plan.clone());
         let spawned = std::thread::Builder::new().name("cib-reader".into()).spawn_scoped(scope, move || {
             // (If this thread's reading failed first, nobody listens: fine.)
-            let _ = send.send(split::read_tail(text, status, at));
+            let _ = send.send(split::read_chunks(text, &their_plan, &theirs));
         });
+        let mut ctx = read::ReadCtx::new(text);
         // Without a second thread, one reads it all.
         if spawned.is_ok() {
-            ctx.splice = Some(split::Splice { at, tail });
+            ctx.splice = Some(split::Splice { plan, shared, chunks });
         }
         parse_with(ctx)
     })

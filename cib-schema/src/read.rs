@@ -95,30 +95,27 @@ impl<'a> ReadCtx<'a> {
         }
     }
 
-    /// A reader of `text` that starts at byte `offset` (positions still count
-    /// from the start of `text`).
-    pub(crate) fn starting_at(text: &'a str, offset: usize) -> Self {
-        let mut ctx = ReadCtx::new(text);
-        ctx.stream.skip_to(offset);
-        ctx
-    }
-
     pub(crate) fn has_id_refs(&self) -> bool {
         !self.refs.is_empty()
     }
 
-    /// The node states another thread read, if the next child of the status
-    /// section being read begins where that reading began; the stream then
-    /// continues at `</status>`.
+    /// The node states another thread read, if the reading of the status
+    /// section has arrived where they begin; the stream then continues at
+    /// `</status>`. Called before each child of the status section.
     pub(crate) fn take_spliced_nodes(&mut self) -> Option<Vec<crate::model::NodeState>> {
-        let at = self.splice.as_ref()?.at;
-        if self.stream.next_tag_offset() != Some(at) {
-            return None;
+        let next = self.stream.next_tag_offset();
+        match self.splice.as_mut()?.at(next) {
+            Some(crate::split::AtCut::ReadOn) => None,
+            Some(crate::split::AtCut::Take(nodes, end)) => {
+                self.splice = None;
+                self.stream.skip_to(end);
+                Some(nodes)
+            }
+            None => {
+                self.splice = None;
+                None
+            }
         }
-        let splice = self.splice.take()?;
-        let (nodes, end) = splice.tail.recv().ok().flatten()?;
-        self.stream.skip_to(end);
-        Some(nodes)
     }
 
     /// Called by a typed reader once it has read `tag`'s attributes, among them

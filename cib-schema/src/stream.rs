@@ -387,6 +387,15 @@ impl<'a> Stream<'a> {
         self.at = offset;
     }
 
+    /// Continues reading at byte `offset`, which lies on line `line` (1-based)
+    /// beginning at byte `line_start`: positions are then counted from there.
+    pub(crate) fn jump_to(&mut self, offset: usize, line: u32, line_start: usize) {
+        self.at = offset;
+        self.scanned = offset;
+        self.line = line;
+        self.line_start = line_start;
+    }
+
     /// Offset of the `<` of the last start or end tag read.
     pub(crate) fn last_item_start(&self) -> usize {
         self.last_tag
