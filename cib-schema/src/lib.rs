@@ -39,16 +39,15 @@ pub fn parse(text: &str) -> Result<Cib, CibError> {
     };
     std::thread::scope(|scope| {
         let shared = std::sync::Arc::new(split::Shared::new(&plan));
-        let (send, chunks) = std::sync::mpsc::sync_channel(1);
+        let (send, runs) = std::sync::mpsc::channel();
         let (theirs, their_plan) = (shared.clone(), plan.clone());
-        let spawned = std::thread::Builder::new().name("cib-reader".into()).spawn_scoped(scope, move || {
-            // (If this thread's reading failed first, nobody listens: fine.)
-            let _ = send.send(split::read_chunks(text, &their_plan, &theirs));
-        });
+        let spawned = std::thread::Builder::new()
+            .name("cib-reader".into())
+            .spawn_scoped(scope, move || split::read_runs(text, &their_plan, &theirs, &send));
         let mut ctx = read::ReadCtx::new(text);
         // Without a second thread, one reads it all.
         if spawned.is_ok() {
-            ctx.splice = Some(split::Splice { plan, shared, chunks });
+            ctx.splice = Some(split::Splice::new(plan, shared, runs));
         }
         parse_with(ctx)
     })

@@ -800,64 +800,13 @@ cib_element! {
 // ---------------------------------------------------------------------------
 // Status
 
-/// `<status>`: one `node_state` per node. Read by hand rather than by
-/// `cib_element!` for one reason: on large documents the second half of its
-/// node states is read on another thread ([`crate::split`]) and spliced in here.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Status {
-    pub nodes: Vec<NodeState>,
-    /// Attributes this model does not know, in document order.
-    pub extra_attrs: Vec<(String, String)>,
-    /// Child elements this model does not know, in document order.
-    pub extra_children: Vec<Element>,
-    /// Where the element was read from; ignored by equality.
-    pub pos: crate::error::At,
-}
-
-impl FromXml for Status {
-    fn accepts(name: &str) -> bool {
-        name == "status"
-    }
-
-    fn read_xml<'a>(tag: &StartTag<'a>, ctx: &mut ReadCtx<'a>) -> Result<Self, CibError> {
-        let mut out = Status { pos: crate::error::At(tag.pos), ..Default::default() };
-        let mut id = None;
-        let mut id_ref = None;
-        for attr in tag.attrs() {
-            let (k, v) = attr.map_err(|why| ctx.bad_attribute(tag, why))?;
-            match k {
-                "id" => id = Some(v.clone()),
-                "id-ref" => id_ref = Some(v.clone()),
-                _ => {}
-            }
-            out.extra_attrs.push((k.to_string(), v.into_owned()));
-        }
-        ctx.enter(tag, id, id_ref.as_deref())?;
-        loop {
-            if let Some(nodes) = ctx.take_spliced_nodes() {
-                out.nodes.extend(nodes);
-            }
-            let Some(child) = ctx.next_child(tag)? else { break };
-            if child.name() == "node_state" {
-                let node = NodeState::read_xml(&child, ctx)?;
-                crate::read::push_item(&mut out.nodes, node);
-            } else {
-                out.extra_children.push(Element::read_xml(&child, &mut ctx.stream)?);
-            }
-        }
-        ctx.leave();
-        out.nodes.shrink_to_fit();
-        Ok(out)
-    }
-}
-
-impl ToElement for Status {
-    fn to_element(&self) -> Element {
-        let mut el = Element::new("status");
-        el.attrs.extend(self.extra_attrs.iter().cloned());
-        el.children.extend(self.nodes.iter().map(ToElement::to_element));
-        el.children.extend(self.extra_children.iter().cloned());
-        el
+cib_element! {
+    /// `<status>`: one `node_state` per node.
+    Status "status" {
+        req {}
+        opt {}
+        many { nodes: NodeState = "node_state" }
+        one {}
     }
 }
 
@@ -894,12 +843,67 @@ cib_element! {
     }
 }
 
-cib_element! {
-    LrmResources "lrm_resources" {
-        req {}
-        opt {}
-        many { resources: LrmResource = "lrm_resource" }
-        one {}
+/// `<lrm_resources>`: a node's operation history, one `lrm_resource` per
+/// resource. Read by hand rather than by `cib_element!` for one reason: on
+/// large documents, runs of its `lrm_resource` elements are read on another
+/// thread ([`crate::split`]) and spliced in here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LrmResources {
+    pub resources: Vec<LrmResource>,
+    /// Attributes this model does not know, in document order.
+    pub extra_attrs: Vec<(String, String)>,
+    /// Child elements this model does not know, in document order.
+    pub extra_children: Vec<Element>,
+    /// Where the element was read from; ignored by equality.
+    pub pos: crate::error::At,
+}
+
+impl FromXml for LrmResources {
+    fn accepts(name: &str) -> bool {
+        name == "lrm_resources"
+    }
+
+    fn read_xml<'a>(tag: &StartTag<'a>, ctx: &mut ReadCtx<'a>) -> Result<Self, CibError> {
+        let mut out = LrmResources { pos: crate::error::At(tag.pos), ..Default::default() };
+        let mut id = None;
+        let mut id_ref = None;
+        for attr in tag.attrs() {
+            let (k, v) = attr.map_err(|why| ctx.bad_attribute(tag, why))?;
+            match k {
+                "id" => id = Some(v.clone()),
+                "id-ref" => id_ref = Some(v.clone()),
+                _ => {}
+            }
+            out.extra_attrs.push((k.to_string(), v.into_owned()));
+        }
+        ctx.enter(tag, id, id_ref.as_deref())?;
+        loop {
+            if let Some(run) = ctx.take_run() {
+                out.resources.extend(run);
+                continue;
+            }
+            let Some(child) = ctx.next_child(tag)? else { break };
+            if child.name() == "lrm_resource" {
+                let resource = LrmResource::read_xml(&child, ctx)?;
+                crate::read::push_item(&mut out.resources, resource);
+            } else {
+                out.extra_children.push(Element::read_xml(&child, &mut ctx.stream)?);
+            }
+        }
+        ctx.leave();
+        out.resources.shrink_to_fit();
+        out.extra_attrs.shrink_to_fit();
+        Ok(out)
+    }
+}
+
+impl ToElement for LrmResources {
+    fn to_element(&self) -> Element {
+        let mut el = Element::new("lrm_resources");
+        el.attrs.extend(self.extra_attrs.iter().cloned());
+        el.children.extend(self.resources.iter().map(ToElement::to_element));
+        el.children.extend(self.extra_children.iter().cloned());
+        el
     }
 }
 

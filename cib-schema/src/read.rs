@@ -99,23 +99,14 @@ impl<'a> ReadCtx<'a> {
         !self.refs.is_empty()
     }
 
-    /// The node states another thread read, if the reading of the status
-    /// section has arrived where they begin; the stream then continues at
-    /// `</status>`. Called before each child of the status section.
-    pub(crate) fn take_spliced_nodes(&mut self) -> Option<Vec<crate::model::NodeState>> {
-        let next = self.stream.next_tag_offset();
-        match self.splice.as_mut()?.at(next) {
-            Some(crate::split::AtCut::ReadOn) => None,
-            Some(crate::split::AtCut::Take(nodes, end)) => {
-                self.splice = None;
-                self.stream.skip_to(end);
-                Some(nodes)
-            }
-            None => {
-                self.splice = None;
-                None
-            }
-        }
+    /// The `lrm_resource` elements another thread read, if the next child of
+    /// the `lrm_resources` element being read is where they begin; the
+    /// stream then continues after them.
+    pub(crate) fn take_run(&mut self) -> Option<Vec<crate::model::LrmResource>> {
+        let next = self.stream.next_tag_offset()?;
+        let run = self.splice.as_mut()?.run_at(next)?;
+        self.stream.skip_to(run.end);
+        Some(run.resources)
     }
 
     /// Called by a typed reader once it has read `tag`'s attributes, among them

@@ -381,6 +381,11 @@ impl<'a> Stream<'a> {
         Stream { text, at, open: Vec::new(), line: 1, line_start: 0, scanned: 0, last_tag: 0 }
     }
 
+    /// Offset of the next byte to read.
+    pub(crate) fn offset(&self) -> usize {
+        self.at
+    }
+
     /// Continues reading at byte `offset` (for readings split between
     /// threads: the bytes skipped are read elsewhere).
     pub(crate) fn skip_to(&mut self, offset: usize) {
@@ -394,11 +399,6 @@ impl<'a> Stream<'a> {
         self.scanned = offset;
         self.line = line;
         self.line_start = line_start;
-    }
-
-    /// Offset of the `<` of the last start or end tag read.
-    pub(crate) fn last_item_start(&self) -> usize {
-        self.last_tag
     }
 
     /// Offset of the next `<`, if only whitespace comes before it.
