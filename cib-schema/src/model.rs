@@ -877,9 +877,14 @@ impl FromXml for LrmResources {
             out.extra_attrs.push((k.to_string(), v.into_owned()));
         }
         ctx.enter(tag, id, id_ref.as_deref())?;
+        // Runs taken from the other thread, between stretches read here: put
+        // together once at the end (growing one list through them would
+        // leave a trail of ever larger freed copies).
+        let mut parts: Vec<Vec<LrmResource>> = Vec::new();
         loop {
             if let Some(run) = ctx.take_run() {
-                out.resources.extend(run);
+                parts.push(std::mem::take(&mut out.resources));
+                parts.push(run);
                 continue;
             }
             let Some(child) = ctx.next_child(tag)? else { break };
@@ -891,6 +896,11 @@ impl FromXml for LrmResources {
             }
         }
         ctx.leave();
+        if !parts.is_empty() {
+            parts.push(std::mem::take(&mut out.resources));
+            out.resources = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+            parts.into_iter().for_each(|part| out.resources.extend(part));
+        }
         out.resources.shrink_to_fit();
         out.extra_attrs.shrink_to_fit();
         Ok(out)
