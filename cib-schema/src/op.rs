@@ -78,34 +78,41 @@ const SLOTS: usize = N + 1;
 const WIDE: u32 = 1 << 31;
 
 /// A record's id and known attribute values in one block: a bit set of the
-/// slots present (little endian), each present value's end offset in slot
-/// order (two bytes each, four when [`WIDE`]), then the values' text, one
-/// after another. Empty when nothing is present. One representation per set
-/// of values, so equality is byte-wise.
+/// slots present (little endian), every slot's end offset in slot order (an
+/// absent slot ends where the one before it does; two bytes each, four when
+/// [`WIDE`]), then the present values' text, one after another. Empty when
+/// nothing is present. One representation per set of values, so equality is
+/// byte-wise.
 #[derive(Clone, Default, PartialEq, Eq)]
 struct Values(Box<[u8]>);
 
+/// Where the text begins, after the bit set and the offsets.
+const fn text_start(wide: bool) -> usize {
+    4 + SLOTS * if wide { 4 } else { 2 }
+}
+
 impl Values {
+    #[inline]
     fn get(&self, slot: usize) -> Option<&str> {
         let b = &self.0;
-        let present = u32::from_le_bytes(b.get(..4)?.try_into().ok()?);
+        if b.len() < 4 {
+            return None;
+        }
+        let present = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
         if present & (1 << slot) == 0 {
             return None;
         }
-        let width = if present & WIDE != 0 { 4 } else { 2 };
-        let count = (present & !WIDE).count_ones() as usize;
-        let rank = (present & ((1 << slot) - 1)).count_ones() as usize;
-        let end_of = |r: usize| {
-            let at = 4 + r * width;
-            if width == 2 {
-                usize::from(u16::from_le_bytes([b[at], b[at + 1]]))
-            } else {
+        let (start, end, text) = if present & WIDE == 0 {
+            let end_of = |s: usize| usize::from(u16::from_le_bytes([b[4 + 2 * s], b[5 + 2 * s]]));
+            (if slot == 0 { 0 } else { end_of(slot - 1) }, end_of(slot), text_start(false))
+        } else {
+            let end_of = |s: usize| {
+                let at = 4 + 4 * s;
                 u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]) as usize
-            }
+            };
+            (if slot == 0 { 0 } else { end_of(slot - 1) }, end_of(slot), text_start(true))
         };
-        let text = 4 + count * width;
-        let start = if rank == 0 { 0 } else { end_of(rank - 1) };
-        let bytes = &b[text + start..text + end_of(rank)];
+        let bytes = &b[text + start..text + end];
         debug_assert!(std::str::from_utf8(bytes).is_ok());
         // SAFETY: the text is whole `&str` values one after another, and
         // offsets fall between them, so on character boundaries.
@@ -120,13 +127,11 @@ impl Values {
         }
         let len: usize = values.iter().flatten().map(|v| v.as_ref().len()).sum();
         let wide = len > usize::from(u16::MAX);
-        let width = if wide { 4 } else { 2 };
-        let count = present.count_ones() as usize;
-        let mut out = Vec::with_capacity(4 + count * width + len);
+        let mut out = Vec::with_capacity(text_start(wide) + len);
         out.extend_from_slice(&(present | if wide { WIDE } else { 0 }).to_le_bytes());
         let mut end = 0usize;
-        for v in values.iter().flatten() {
-            end += v.as_ref().len();
+        for v in values {
+            end += v.as_ref().map_or(0, |v| v.as_ref().len());
             if wide {
                 out.extend_from_slice(
                     &u32::try_from(end).expect("an operation record under 4 GiB").to_le_bytes(),
