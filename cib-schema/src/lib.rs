@@ -18,11 +18,13 @@ mod op;
 pub mod read;
 mod split;
 pub mod stream;
+mod unknown;
 pub mod write;
 pub mod xml;
 
 pub use error::{CibError, ErrorKind, Pos};
 pub use model::*;
+pub use unknown::Unknown;
 pub use xml::Element;
 
 use read::FromXml;

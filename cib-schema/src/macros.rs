@@ -1,7 +1,7 @@
 //! `cib_element!` declares a typed CIB element once and derives its reader and
 //! writer, so the model's field list is the single source of truth for both
-//! directions. Unknown attributes and children are kept in `extra_attrs` and
-//! `extra_children`, which is what makes the round trip lossless.
+//! directions. Unknown attributes and children are kept in `unknown`, which
+//! is what makes the round trip lossless.
 
 /// `name_filter!("x")` is `Some("x")`; `name_filter!(any)` defers to the child type.
 macro_rules! name_filter {
@@ -30,10 +30,8 @@ macro_rules! cib_element {
             $(pub $of: Option<String>,)*
             $(pub $mf: Vec<$mt>,)*
             $(pub $sf: Option<$st>,)*
-            /// Attributes this model does not know, in document order.
-            pub extra_attrs: Vec<(String, String)>,
-            /// Child elements this model does not know, in document order.
-            pub extra_children: Vec<$crate::xml::Element>,
+            /// Attributes and child elements this model does not know.
+            pub unknown: $crate::Unknown,
             /// Where the element was read from; ignored by equality.
             pub pos: $crate::error::At,
         }
@@ -62,7 +60,7 @@ macro_rules! cib_element {
                     match k {
                         $($rx => { out.$rf = v.into_owned(); $rf = true; })*
                         $($ox => out.$of = Some(v.into_owned()),)*
-                        _ => out.extra_attrs.push((k.to_string(), v.into_owned())),
+                        _ => out.unknown.push_attr(k, v.into_owned()),
                     }
                 }
                 $(
@@ -86,11 +84,10 @@ macro_rules! cib_element {
                             continue;
                         }
                     )*
-                    out.extra_children.push($crate::xml::Element::read_xml(&child, &mut ctx.stream)?);
+                    out.unknown.push_child($crate::xml::Element::read_xml(&child, &mut ctx.stream)?);
                 }
                 ctx.leave();
                 $(out.$mf.shrink_to_fit();)*
-                out.extra_attrs.shrink_to_fit();
                 Ok(out)
             }
         }
@@ -104,7 +101,7 @@ macro_rules! cib_element {
                         el.attrs.push(($ox.to_string(), v.clone()));
                     }
                 )*
-                el.attrs.extend(self.extra_attrs.iter().cloned());
+                el.attrs.extend(self.unknown.attrs().iter().cloned());
                 $(
                     for c in &self.$mf {
                         el.children.push($crate::write::ToElement::to_element(c));
@@ -115,7 +112,7 @@ macro_rules! cib_element {
                         el.children.push($crate::write::ToElement::to_element(c));
                     }
                 )*
-                el.children.extend(self.extra_children.iter().cloned());
+                el.children.extend(self.unknown.children().iter().cloned());
                 el
             }
         }

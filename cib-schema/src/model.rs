@@ -120,8 +120,8 @@ pub struct NvSet {
     pub score: Option<String>,
     pub rules: Vec<Rule>,
     pub nvpairs: Vec<NvPair>,
-    pub extra_attrs: Vec<(String, String)>,
-    pub extra_children: Vec<Element>,
+    /// Attributes and child elements this model does not know.
+    pub unknown: crate::Unknown,
     pub pos: crate::error::At,
 }
 
@@ -154,7 +154,7 @@ impl FromXml for NvSet {
                 }
                 "id-ref" => out.id_ref = Some(v.into_owned()),
                 "score" => out.score = Some(v.into_owned()),
-                _ => out.extra_attrs.push((k.to_string(), v.into_owned())),
+                _ => out.unknown.push_attr(k, v.into_owned()),
             }
         }
         if out.id.is_none() && out.id_ref.is_none() {
@@ -165,7 +165,7 @@ impl FromXml for NvSet {
             match child.name() {
                 "nvpair" => out.nvpairs.push(NvPair::read_xml(&child, ctx)?),
                 "rule" => out.rules.push(Rule::read_xml(&child, ctx)?),
-                _ => out.extra_children.push(Element::read_xml(&child, &mut ctx.stream)?),
+                _ => out.unknown.push_child(Element::read_xml(&child, &mut ctx.stream)?),
             }
         }
         ctx.leave();
@@ -179,10 +179,10 @@ impl ToElement for NvSet {
             .with_opt("id", self.id.as_deref())
             .with_opt("id-ref", self.id_ref.as_deref())
             .with_opt("score", self.score.as_deref());
-        el.attrs.extend(self.extra_attrs.iter().cloned());
+        el.attrs.extend(self.unknown.attrs().iter().cloned());
         el.children.extend(self.rules.iter().map(ToElement::to_element));
         el.children.extend(self.nvpairs.iter().map(ToElement::to_element));
-        el.children.extend(self.extra_children.iter().cloned());
+        el.children.extend(self.unknown.children().iter().cloned());
         el
     }
 }
@@ -533,7 +533,7 @@ cib_element! {
 cib_element! {
     /// A bundle: a container image with an optional primitive inside. The
     /// container runtime (`docker`, `podman`, `rkt`), `network` and `storage`
-    /// elements are kept as elements in `extra_children`.
+    /// elements are kept as elements in `unknown`.
     Bundle "bundle" {
         req { id: "id" }
         opt { description: "description" }
@@ -545,7 +545,7 @@ cib_element! {
 impl Bundle {
     /// The container element (`docker`, `podman` or `rkt`).
     pub fn container(&self) -> Option<&Element> {
-        self.extra_children.iter().find(|c| matches!(c.name.as_str(), "docker" | "podman" | "rkt"))
+        self.unknown.children().iter().find(|c| matches!(c.name.as_str(), "docker" | "podman" | "rkt"))
     }
 }
 
@@ -850,10 +850,8 @@ cib_element! {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LrmResources {
     pub resources: Vec<LrmResource>,
-    /// Attributes this model does not know, in document order.
-    pub extra_attrs: Vec<(String, String)>,
-    /// Child elements this model does not know, in document order.
-    pub extra_children: Vec<Element>,
+    /// Attributes and child elements this model does not know.
+    pub unknown: crate::Unknown,
     /// Where the element was read from; ignored by equality.
     pub pos: crate::error::At,
 }
@@ -874,7 +872,7 @@ impl FromXml for LrmResources {
                 "id-ref" => id_ref = Some(v.clone()),
                 _ => {}
             }
-            out.extra_attrs.push((k.to_string(), v.into_owned()));
+            out.unknown.push_attr(k, v.into_owned());
         }
         ctx.enter(tag, id, id_ref.as_deref())?;
         // Runs taken from the other thread, between stretches read here: put
@@ -892,7 +890,7 @@ impl FromXml for LrmResources {
                 let resource = LrmResource::read_xml(&child, ctx)?;
                 crate::read::push_item(&mut out.resources, resource);
             } else {
-                out.extra_children.push(Element::read_xml(&child, &mut ctx.stream)?);
+                out.unknown.push_child(Element::read_xml(&child, &mut ctx.stream)?);
             }
         }
         ctx.leave();
@@ -902,7 +900,6 @@ impl FromXml for LrmResources {
             parts.into_iter().for_each(|part| out.resources.extend(part));
         }
         out.resources.shrink_to_fit();
-        out.extra_attrs.shrink_to_fit();
         Ok(out)
     }
 }
@@ -910,9 +907,9 @@ impl FromXml for LrmResources {
 impl ToElement for LrmResources {
     fn to_element(&self) -> Element {
         let mut el = Element::new("lrm_resources");
-        el.attrs.extend(self.extra_attrs.iter().cloned());
+        el.attrs.extend(self.unknown.attrs().iter().cloned());
         el.children.extend(self.resources.iter().map(ToElement::to_element));
-        el.children.extend(self.extra_children.iter().cloned());
+        el.children.extend(self.unknown.children().iter().cloned());
         el
     }
 }

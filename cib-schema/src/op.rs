@@ -152,19 +152,13 @@ impl Values {
     }
 }
 
-/// What a record rarely has: attributes and children the model does not know.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Unknown {
-    attrs: Vec<(String, String)>,
-    children: Vec<Element>,
-}
-
 /// One recorded operation result. A status section holds tens of thousands:
 /// it is 32 bytes and one block of text.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct LrmRscOp {
     values: Values,
-    unknown: Option<Box<Unknown>>,
+    /// Attributes and child elements this model does not know.
+    pub unknown: crate::Unknown,
     /// Where the element was read from; ignored by equality.
     pub pos: At,
 }
@@ -205,20 +199,6 @@ impl LrmRscOp {
         self.set(a, Some(value.into()));
         self
     }
-
-    /// Attributes this model does not know, in document order.
-    pub fn extra_attrs(&self) -> &[(String, String)] {
-        self.unknown.as_ref().map_or(&[], |u| &u.attrs)
-    }
-
-    /// Child elements this model does not know, in document order.
-    pub fn extra_children(&self) -> &[Element] {
-        self.unknown.as_ref().map_or(&[], |u| &u.children)
-    }
-
-    fn unknown_mut(&mut self) -> &mut Unknown {
-        self.unknown.get_or_insert_with(Default::default)
-    }
 }
 
 impl fmt::Debug for LrmRscOp {
@@ -230,7 +210,7 @@ impl fmt::Debug for LrmRscOp {
                 d.field(a.xml_name(), &v);
             }
         }
-        d.field("extra_attrs", &self.extra_attrs()).field("extra_children", &self.extra_children()).finish()
+        d.field("unknown", &self.unknown).finish()
     }
 }
 
@@ -253,7 +233,7 @@ impl FromXml for LrmRscOp {
                         if k == "id-ref" {
                             id_ref = Some(v.clone());
                         }
-                        out.unknown_mut().attrs.push((k.to_string(), v.into_owned()))
+                        out.unknown.push_attr(k, v.into_owned())
                     }
                 },
             }
@@ -263,7 +243,7 @@ impl FromXml for LrmRscOp {
         ctx.enter(tag, Some(id), id_ref.as_deref())?;
         while let Some(child) = ctx.next_child(tag)? {
             let child = Element::read_xml(&child, &mut ctx.stream)?;
-            out.unknown_mut().children.push(child);
+            out.unknown.push_child(child);
         }
         ctx.leave();
         Ok(out)
@@ -279,8 +259,8 @@ impl ToElement for LrmRscOp {
                 el.attrs.push((a.xml_name().to_string(), v.to_string()));
             }
         }
-        el.attrs.extend(self.extra_attrs().iter().cloned());
-        el.children.extend(self.extra_children().iter().cloned());
+        el.attrs.extend(self.unknown.attrs().iter().cloned());
+        el.children.extend(self.unknown.children().iter().cloned());
         el
     }
 }

@@ -287,7 +287,7 @@ mod tests {
         let split = crate::parse(&text).unwrap();
         assert_eq!(split, one_thread(&text).unwrap());
         let lrm = split.status.as_ref().unwrap().nodes[6].lrm.as_ref().unwrap();
-        assert_eq!(lrm.resources.as_ref().unwrap().extra_children.len(), 1);
+        assert_eq!(lrm.resources.as_ref().unwrap().unknown.children().len(), 1);
     }
 
     #[test]

@@ -36,7 +36,7 @@ impl BundleSpec {
             .and_then(|v| v.parse::<usize>().ok())
             .or(promoted_max.filter(|&m| m > 0))
             .unwrap_or(1);
-        let network = b.extra_children.iter().find(|c| c.name == "network");
+        let network = b.unknown.children().iter().find(|c| c.name == "network");
         let net = |n: &str| network.and_then(|e| e.attr(n)).map(str::to_string);
         BundleSpec {
             id: b.id.clone(),

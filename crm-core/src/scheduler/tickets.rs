@@ -41,7 +41,8 @@ pub fn unpack_ticket_states(cib: &cs::Cib) -> Vec<TicketState> {
     let Some(status) = &cib.status else { return Vec::new() };
     let truthy = |el: &cs::Element, name: &str| el.attr(name).is_some_and(super::unpack::is_true);
     status
-        .extra_children
+        .unknown
+        .children()
         .iter()
         .filter(|c| c.name == "tickets")
         .flat_map(|t| t.children.iter())
