@@ -665,18 +665,23 @@ pub fn may_start(cluster: &Cluster) -> bool {
 pub fn choose_node(cluster: &Cluster, r: RscId, prefer: Option<NodeId>) -> Option<NodeId> {
     let rsc = cluster.rsc(r);
     let current = rsc.current_node();
-    let eff = |n: NodeId| -> Score {
-        match rsc.allowed[n.0] {
+    // Each candidate's score counting availability, worked out once: sorting
+    // compares them many times.
+    let effective: Vec<Score> = cluster
+        .node_ids()
+        .map(|n| match rsc.allowed[n.0] {
             Some(s) if node_available(cluster, n) => s,
             _ => Score::NEG_INF,
-        }
-    };
+        })
+        .collect();
+    let eff = |n: NodeId| effective[n.0];
     let mut nodes: Vec<NodeId> = cluster.node_ids().filter(|n| rsc.allowed[n.0].is_some()).collect();
     let minimal = super::utilization::ignores_current_node(cluster);
+    let tie_break = super::utilization::tie_break(cluster);
     nodes.sort_by(|&a, &b| {
         eff(b)
             .cmp(&eff(a))
-            .then_with(|| super::utilization::tie_break(cluster, a, b))
+            .then_with(|| tie_break(a, b))
             .then_with(|| match current {
                 _ if minimal => std::cmp::Ordering::Equal,
                 Some(c) if c == a => std::cmp::Ordering::Less,

@@ -57,13 +57,17 @@ pub fn compare_capacities(cluster: &Cluster, a: NodeId, b: NodeId) -> i32 {
 /// How two candidate nodes of equal score compare under the strategy:
 /// `balanced` by capacity left, then (except `minimal`) by how many resources
 /// were already placed there.
-pub fn tie_break(cluster: &Cluster, a: NodeId, b: NodeId) -> Cmp {
-    if strategy_is(cluster, "minimal") {
-        return Cmp::Equal;
+/// The strategy is looked up once: candidates are compared many times.
+pub fn tie_break(cluster: &Cluster) -> impl Fn(NodeId, NodeId) -> Cmp + '_ {
+    let minimal = strategy_is(cluster, "minimal");
+    let balanced = strategy_is(cluster, "balanced");
+    move |a, b| {
+        if minimal {
+            return Cmp::Equal;
+        }
+        let by_capacity = if balanced { compare_capacities(cluster, a, b).cmp(&0) } else { Cmp::Equal };
+        by_capacity.then(cluster.node(a).assigned_count.cmp(&cluster.node(b).assigned_count))
     }
-    let by_capacity =
-        if strategy_is(cluster, "balanced") { compare_capacities(cluster, a, b).cmp(&0) } else { Cmp::Equal };
-    by_capacity.then(cluster.node(a).assigned_count.cmp(&cluster.node(b).assigned_count))
 }
 
 /// Whether, under `minimal`, the node the resource runs on counts for nothing
@@ -309,12 +313,15 @@ pub fn sort_for_assignment(cluster: &mut Cluster) {
         return;
     }
     let mut nodes: Vec<NodeId> = cluster.node_ids().collect();
-    nodes.sort_by(|&a, &b| {
-        let w = |n: NodeId| if node_available(cluster, n) { 0 } else { -INFINITY };
-        w(b).cmp(&w(a))
-            .then_with(|| tie_break(cluster, a, b))
-            .then_with(|| cluster.node(a).name.cmp(&cluster.node(b).name))
-    });
+    {
+        let tie_break = tie_break(cluster);
+        nodes.sort_by(|&a, &b| {
+            let w = |n: NodeId| if node_available(cluster, n) { 0 } else { -INFINITY };
+            w(b).cmp(&w(a))
+                .then_with(|| tie_break(a, b))
+                .then_with(|| cluster.node(a).name.cmp(&cluster.node(b).name))
+        });
+    }
     let top = cluster.top.clone();
     let keys: Vec<(i64, Score, Vec<Score>)> = top
         .iter()
