@@ -1,11 +1,11 @@
-//! Mid-sized blocks (8 KiB to 4 MiB) for the tools' allocator, laid out back
+//! Mid-sized blocks (8 KiB to 1 MiB) for the tools' allocator, laid out back
 //! to back in one reserved region.
 //!
 //! mimalloc opens a page per size class (and per thread) for such blocks: 512
 //! KiB for each class up to 64 KiB, 4 MiB above. A scheduler run holds a few
 //! blocks in each of some twenty such classes, so most of those pages stay
 //! empty, and on transparent huge pages every 2 MiB they touch is cleared in
-//! full: about half of all the memory a run touched. Here a block takes its
+//! full: a quarter of all the memory a run touched. Here a block takes its
 //! size rounded up to its class (at most an eighth more), freed blocks are
 //! kept per class for reuse, and the block at the top of the region grows and
 //! shrinks in place, which is how a growing vector usually reallocates.

@@ -71,7 +71,7 @@ pub fn usage() -> String {
 }
 
 /// The tools' global allocator: mimalloc, except for mid-sized blocks (8 KiB
-/// to 4 MiB), which [`blocks`] lays out back to back: mimalloc would open a
+/// to 1 MiB), which [`blocks`] lays out back to back: mimalloc would open a
 /// page of 512 KiB or 4 MiB for each of their size classes, and on huge pages
 /// clear it all.
 pub struct ToolAllocator;
