@@ -70,7 +70,7 @@ pub struct ReadCtx<'a> {
     config_depth: Option<usize>,
     ids: rustc_hash::FxHashMap<Cow<'a, str>, (Pos, &'a str)>,
     refs: Vec<IdRef>,
-    /// Where another thread's reading of the status section's tail may be
+    /// Where runs of `lrm_resource` elements another thread read may be
     /// taken ([`crate::split`]).
     pub(crate) splice: Option<crate::split::Splice>,
 }

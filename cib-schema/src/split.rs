@@ -96,9 +96,9 @@ impl Shared {
 
 /// This thread's side: the plan, the claims, and the runs received so far.
 pub struct Splice {
-    pub plan: Plan,
-    pub shared: std::sync::Arc<Shared>,
-    pub runs: mpsc::Receiver<(usize, Option<Run>)>,
+    plan: Plan,
+    shared: std::sync::Arc<Shared>,
+    runs: mpsc::Receiver<(usize, Option<Run>)>,
     received: Vec<Option<Option<Run>>>,
 }
 

@@ -48,14 +48,14 @@ struct State {
 fn class_of(size: usize) -> (usize, usize) {
     debug_assert!((MIN..=MAX).contains(&size));
     let size = size.next_multiple_of(GRAIN);
-    if size <= 64 << 10 {
-        return (size / GRAIN, size);
-    }
-    // Eight classes per doubling above 64 KiB.
-    let k = (usize::BITS - 1 - (size - 1).leading_zeros()) as usize;
-    let step = 1 << (k - 3);
-    let sub = (size - 1 - (1 << k)) / step;
-    (16 + (k - 16) * 8 + sub + 1, (1 << k) + (sub + 1) * step)
+    let class = if size <= 64 << 10 {
+        size / GRAIN
+    } else {
+        // Eight classes per doubling above 64 KiB.
+        let k = (usize::BITS - 1 - (size - 1).leading_zeros()) as usize;
+        16 + (k - 16) * 8 + (size - 1 - (1 << k)) / (1 << (k - 3)) + 1
+    };
+    (class, class_size(class))
 }
 
 /// Whether a block of `size` bytes and `align` alignment is served here.

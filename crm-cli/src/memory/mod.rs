@@ -131,12 +131,14 @@ unsafe impl std::alloc::GlobalAlloc for ToolAllocator {
         if ours && fits && unsafe { BLOCKS.grow_in_place(ptr, layout.size(), new_size) } {
             return ptr;
         }
-        if !ours && !fits && layout.align() <= WORD {
-            return unsafe { libmimalloc_sys::mi_realloc(ptr.cast(), new_size).cast() };
-        }
         if !ours && !fits {
+            // SAFETY: a mimalloc block, resized by mimalloc.
             return unsafe {
-                libmimalloc_sys::mi_realloc_aligned(ptr.cast(), new_size, layout.align()).cast()
+                if layout.align() <= WORD {
+                    libmimalloc_sys::mi_realloc(ptr.cast(), new_size).cast()
+                } else {
+                    libmimalloc_sys::mi_realloc_aligned(ptr.cast(), new_size, layout.align()).cast()
+                }
             };
         }
         // Between the region and mimalloc, or within the region but moving.
