@@ -7,8 +7,10 @@
 //! empty, and on transparent huge pages every 2 MiB they touch is cleared in
 //! full: a quarter of all the memory a run touched. Here a block takes its
 //! size rounded up to its class (at most an eighth more), freed blocks are
-//! kept per class for reuse, and the block at the top of the region grows and
-//! shrinks in place, which is how a growing vector usually reallocates.
+//! kept per class for reuse (a larger one is cut to size when a class has
+//! none: the blocks a growing vector leaves behind serve later, smaller
+//! ones), and the block at the top of the region grows and shrinks in place,
+//! which is how a growing vector usually reallocates.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -42,6 +44,49 @@ struct State {
     /// Heads of the free lists, one per class (0 = empty); a free block holds
     /// the address of the next.
     free: [usize; CLASSES],
+    /// Bit `c` set when class `c`'s free list is not empty.
+    listed: u128,
+}
+
+impl State {
+    fn push_free(&mut self, class: usize, p: usize) {
+        // SAFETY: a block of this region, at least a word long, not in use.
+        unsafe { *(p as *mut usize) = self.free[class] };
+        self.free[class] = p;
+        self.listed |= 1 << class;
+    }
+
+    fn pop_free(&mut self, class: usize) -> Option<usize> {
+        let head = self.free[class];
+        if head == 0 {
+            return None;
+        }
+        // SAFETY: a free block of this class holds the next one's address.
+        self.free[class] = unsafe { *(head as *const usize) };
+        if self.free[class] == 0 {
+            self.listed &= !(1 << class);
+        }
+        Some(head)
+    }
+
+    /// A free block of `class` cut from the smallest larger free block, the
+    /// rest of which goes back to the free lists (in the largest classes that
+    /// fit; a tail under [`MIN`] is left unused).
+    fn split_larger(&mut self, class: usize) -> Option<usize> {
+        let larger = self.listed & !((2u128 << class) - 1);
+        if larger == 0 {
+            return None;
+        }
+        let from = larger.trailing_zeros() as usize;
+        let p = self.pop_free(from)?;
+        let (mut rest, end) = (p + class_size(class), p + class_size(from));
+        while end - rest >= MIN {
+            let fits = class_below(end - rest);
+            self.push_free(fits, rest);
+            rest += class_size(fits);
+        }
+        Some(p)
+    }
 }
 
 /// A block's class and the size it takes.
@@ -67,7 +112,7 @@ impl Blocks {
     pub const fn new() -> Blocks {
         Blocks {
             base: AtomicUsize::new(0),
-            state: Mutex::new(State { top: 0, untouched: 0, free: [0; CLASSES] }),
+            state: Mutex::new(State { top: 0, untouched: 0, free: [0; CLASSES], listed: 0 }),
         }
     }
 
@@ -121,11 +166,8 @@ impl Blocks {
         let (class, taken) = class_of(size);
         let mut state = self.lock();
         let Some(base) = self.region(&mut state) else { return std::ptr::null_mut() };
-        let head = state.free[class];
-        let p = if head != 0 {
-            // SAFETY: a free block of this class holds the next one's address.
-            state.free[class] = unsafe { *(head as *const usize) };
-            head
+        let p = if let Some(p) = state.pop_free(class).or_else(|| state.split_larger(class)) {
+            p
         } else if state.top + taken <= base + RESERVE {
             let p = state.top;
             state.top += taken;
@@ -156,9 +198,7 @@ impl Blocks {
             state.top = p;
             return;
         }
-        // SAFETY: the block is ours and at least a word long.
-        unsafe { *(p as *mut usize) = state.free[class] };
-        state.free[class] = p;
+        state.push_free(class, p);
     }
 
     /// Resizes a block in place if it can: same class, or the block at the
@@ -209,6 +249,17 @@ impl Blocks {
             }
         }
         discard(state.top, state.untouched.min(base + RESERVE));
+    }
+}
+
+/// The largest class whose blocks fit in `size` bytes (a multiple of
+/// [`GRAIN`], at least [`MIN`]).
+fn class_below(size: usize) -> usize {
+    let (class, taken) = class_of(size.min(MAX));
+    if taken > size {
+        class - 1
+    } else {
+        class
     }
 }
 
@@ -271,6 +322,47 @@ mod tests {
         assert!(unsafe { std::slice::from_raw_parts(e.add(GRAIN), 300_000 - GRAIN) }.iter().all(|&x| x == 0));
         unsafe { blocks.free(f, MIN) };
         assert!(!blocks.owns(std::ptr::null_mut()));
+    }
+
+    #[test]
+    fn smaller_blocks_are_cut_from_a_larger_free_one() {
+        let blocks = Blocks::new();
+        let a = blocks.alloc(200_000, false);
+        let b = blocks.alloc(MIN, false);
+        let taken = class_of(200_000).1;
+        unsafe { blocks.free(a, 200_000) };
+        // The smaller block comes from the freed one, not from the top ...
+        let c = blocks.alloc(64 << 10, true);
+        assert_eq!(c, a);
+        assert!(unsafe { std::slice::from_raw_parts(c, 64 << 10) }.iter().all(|&x| x == 0));
+        // ... and what is left of it serves the next, to its end.
+        let rest = taken - (64 << 10);
+        assert_eq!(class_of(rest).1, rest);
+        let d = blocks.alloc(rest, false);
+        assert_eq!(d as usize, a as usize + (64 << 10));
+        // Nothing is left over: the next block is fresh, above `b`.
+        let e = blocks.alloc(MIN, false);
+        assert!(e as usize > b as usize);
+        // A remainder that is no class's size is cut into several.
+        unsafe { blocks.free(d, rest) };
+        let f = blocks.alloc(100_000, false);
+        assert_eq!(f, d);
+        let left = rest - class_of(100_000).1;
+        let mut pieces = 0;
+        let mut at = f as usize + class_of(100_000).1;
+        while at < f as usize + rest {
+            let p = blocks.alloc(MIN, false);
+            assert!(
+                p as usize >= at && (p as usize) < f as usize + rest,
+                "piece {pieces} outside the remainder"
+            );
+            at = p as usize + MIN;
+            pieces += 1;
+            if pieces > left / MIN {
+                break;
+            }
+        }
+        assert_eq!(pieces, left / MIN);
     }
 
     #[test]
