@@ -36,8 +36,18 @@ use write::ToElement;
 /// Large documents are read on two threads (see `split`); the result, and any
 /// error, is the same as a one-thread reading's.
 pub fn parse(text: &str) -> Result<Cib, CibError> {
+    parse_observed(text, |_| {})
+}
+
+/// [`parse`], showing `observer` the document once its root's attributes and
+/// its configuration have been read (not at all if it has no configuration),
+/// so that the caller can start on them while the status section is read.
+/// What it sees is the document the parse returns, unless that is an error.
+pub fn parse_observed<'a>(text: &'a str, observer: impl FnMut(&Cib) + 'a) -> Result<Cib, CibError> {
+    let mut ctx = read::ReadCtx::new(text);
+    ctx.observer = Some(Box::new(observer));
     let Some(plan) = split::plan(text) else {
-        return parse_with(read::ReadCtx::new(text));
+        return parse_with(ctx);
     };
     std::thread::scope(|scope| {
         let shared = std::sync::Arc::new(split::Shared::new(&plan));
@@ -46,7 +56,6 @@ pub fn parse(text: &str) -> Result<Cib, CibError> {
         let spawned = std::thread::Builder::new()
             .name("cib-reader".into())
             .spawn_scoped(scope, move || split::read_runs(text, &their_plan, &theirs, &send));
-        let mut ctx = read::ReadCtx::new(text);
         // Without a second thread, one reads it all.
         if spawned.is_ok() {
             ctx.splice = Some(split::Splice::new(plan, shared, runs));

@@ -73,7 +73,13 @@ pub struct ReadCtx<'a> {
     /// Where runs of `lrm_resource` elements another thread read may be
     /// taken ([`crate::split`]).
     pub(crate) splice: Option<crate::split::Splice>,
+    /// Shown the document once its configuration has been read ([`crate::parse_observed`]).
+    pub(crate) observer: Option<Observer<'a>>,
 }
+
+/// A caller's look at the document read so far: its root's attributes and
+/// its configuration, while the status section is still to come.
+pub(crate) type Observer<'a> = Box<dyn FnMut(&crate::Cib) + 'a>;
 
 /// An `id-ref` seen while reading, checked once the whole document is known.
 struct IdRef {
@@ -92,6 +98,7 @@ impl<'a> ReadCtx<'a> {
             ids: Default::default(),
             refs: Vec::new(),
             splice: None,
+            observer: None,
         }
     }
 
@@ -141,6 +148,26 @@ impl<'a> ReadCtx<'a> {
         }
         self.note_id_ref(tag, id_ref);
         Ok(())
+    }
+
+    /// Called by a typed reader after it has read one of its single children
+    /// (`one` in `cib_element!`): the document's observer, if any, sees the
+    /// document once its configuration is in.
+    #[inline]
+    pub fn single_child_read<T: 'static>(&mut self, parent: &T) {
+        if self.observer.is_some() {
+            self.observe(parent);
+        }
+    }
+
+    #[cold]
+    fn observe(&mut self, parent: &dyn std::any::Any) {
+        let Some(cib) = parent.downcast_ref::<crate::Cib>() else { return };
+        if cib.configuration.is_some() {
+            if let Some(mut observer) = self.observer.take() {
+                observer(cib);
+            }
+        }
     }
 
     /// Called by a typed reader after its element's end tag.

@@ -232,6 +232,22 @@ mod tests {
         s
     }
 
+    #[test]
+    fn the_observer_sees_the_configuration_once_before_the_status() {
+        let text = document(8, |_, _| String::new());
+        let mut seen = Vec::new();
+        let cib = crate::parse_observed(&text, |head| seen.push(head.clone())).unwrap();
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0].configuration, cib.configuration);
+        assert_eq!(seen[0].epoch.as_deref(), Some("1"));
+        assert!(seen[0].status.is_none());
+        assert_eq!(cib, one_thread(&text).unwrap());
+        // No configuration, nothing to see.
+        let mut called = false;
+        crate::parse_observed("<cib><status/></cib>", |_| called = true).unwrap();
+        assert!(!called);
+    }
+
     fn one_thread(text: &str) -> Result<crate::Cib, crate::CibError> {
         crate::parse_with(ReadCtx::new(text))
     }

@@ -62,8 +62,32 @@ fn now_of(cib: &Cib, opts: &Options, wall: i64) -> i64 {
     opts.now.or_else(|| cib.execution_date.as_deref().and_then(|d| d.parse().ok())).unwrap_or(wall)
 }
 
+/// The configuration of the document `head` begins, unpacked ahead of its
+/// status section, for [`run_configured`] (see [`cib_schema::parse_observed`]).
+pub fn configure(head: &Cib, opts: &Options, wall: i64) -> Option<scheduler::unpack::Configured> {
+    let cfg = head.configuration.as_ref()?;
+    Some(scheduler::unpack::configure(cfg, now_of(head, opts, wall)))
+}
+
 pub fn run(cib: &mut Cib, opts: &Options, wall: i64) -> Result<Output> {
+    run_configured(cib, opts, wall, None)
+}
+
+/// [`run`], starting from `configured`: the configuration of the same
+/// document, unpacked already (it serves the first unpacking, if that is of
+/// the document as read and at the same time).
+pub fn run_configured(
+    cib: &mut Cib,
+    opts: &Options,
+    wall: i64,
+    configured: Option<scheduler::unpack::Configured>,
+) -> Result<Output> {
     let now = now_of(cib, opts, wall);
+    let mut configured = configured.filter(|c| c.now() == now);
+    let mut unpack_first = |cib: &Cib| match configured.take() {
+        Some(c) => c.with_status(cib),
+        None => scheduler::unpack::unpack(cib, now),
+    };
     let mut text = String::new();
     if cib.validate_with.as_deref().is_some_and(|v| v.eq_ignore_ascii_case("none")) {
         eprintln!(
@@ -80,7 +104,7 @@ pub fn run(cib: &mut Cib, opts: &Options, wall: i64) -> Result<Output> {
     }
     let mut unpacked = None;
     if !opts.quiet {
-        let before = scheduler::unpack::unpack(cib, now);
+        let before = unpack_first(cib);
         let mut printed = false;
         if before.options.maintenance_mode {
             text.push_str("\n              *** Resource management is DISABLED ***\n");
@@ -107,6 +131,15 @@ pub fn run(cib: &mut Cib, opts: &Options, wall: i64) -> Result<Output> {
     }
 
     let modifications = apply_modifications(cib, opts, now)?;
+    // What was unpacked ahead is of the document before any change.
+    let unchanged = modifications.is_empty();
+    let mut unpack_first = |cib: &Cib| {
+        if unchanged {
+            unpack_first(cib)
+        } else {
+            scheduler::unpack::unpack(cib, now)
+        }
+    };
     if !modifications.is_empty() {
         unpacked = None;
     }
@@ -124,7 +157,7 @@ pub fn run(cib: &mut Cib, opts: &Options, wall: i64) -> Result<Output> {
     let mut dot = String::new();
     if opts.run || opts.simulate || opts.show_scores {
         let started = std::time::Instant::now();
-        let cluster = unpacked.take().unwrap_or_else(|| scheduler::unpack::unpack(cib, now));
+        let cluster = unpacked.take().unwrap_or_else(|| unpack_first(cib));
         if opts.release_status && !opts.simulate {
             crate::memory::release(cib.status.take());
         }

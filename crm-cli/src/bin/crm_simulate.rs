@@ -106,15 +106,6 @@ fn main() -> Result<()> {
     let input = read_input(&args)?;
     let source = args.xml_file.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "input".into());
     let text = input.text().with_context(|| format!("{source}: invalid CIB"))?;
-    let started = std::time::Instant::now();
-    let mut cib = cib_schema::parse(text).with_context(|| format!("{source}: invalid CIB"))?;
-    tracing::debug!("parsed {} bytes in {:?} ({})", text.len(), started.elapsed(), crm_cli::memory::usage());
-    // The text is not needed again: free it before scheduling.
-    crm_cli::memory::release(input);
-    tracing::debug!("text released ({})", crm_cli::memory::usage());
-    if let Some(path) = &args.save_input {
-        cibio::write_cib_file(path, &cib)?;
-    }
     let opts = simulate::Options {
         run: args.run
             || args.simulate
@@ -139,7 +130,22 @@ fn main() -> Result<()> {
             None => None,
         },
     };
-    let out = simulate::run(&mut cib, &opts, wall_clock())?;
+    let started = std::time::Instant::now();
+    // The configuration is unpacked while the status section is still being
+    // read (on large documents, by a second thread).
+    let wall = wall_clock();
+    let mut configured = None;
+    let mut cib =
+        cib_schema::parse_observed(text, |head| configured = simulate::configure(head, &opts, wall))
+            .with_context(|| format!("{source}: invalid CIB"))?;
+    tracing::debug!("parsed {} bytes in {:?} ({})", text.len(), started.elapsed(), crm_cli::memory::usage());
+    // The text is not needed again: free it before scheduling.
+    crm_cli::memory::release(input);
+    tracing::debug!("text released ({})", crm_cli::memory::usage());
+    if let Some(path) = &args.save_input {
+        cibio::write_cib_file(path, &cib)?;
+    }
+    let out = simulate::run_configured(&mut cib, &opts, wall, configured)?;
     print!("{}", out.text);
     if let Some(path) = &args.save_graph {
         std::fs::write(path, &out.graph_xml)?;

@@ -102,6 +102,9 @@ pub struct Node {
     /// Where the node's `node_state` is in the status section (Pacemaker
     /// reads the history, and creates what it implies, in that order).
     pub status_order: usize,
+    /// Where the node is in the configuration's `nodes` section (`usize::MAX`
+    /// for Pacemaker Remote and guest nodes known only from resources).
+    pub config_order: usize,
 }
 
 impl Node {

@@ -15,15 +15,40 @@ use super::rules::{parse_interval_ms, unpack_nvsets, RuleContext};
 use super::score::Score;
 
 pub fn unpack(cib: &Cib, now: i64) -> Cluster {
-    let empty_cfg = cs::Configuration::default();
-    let cfg = cib.configuration.as_ref().unwrap_or(&empty_cfg);
-    // Built only if some set refers to another by id (rare, and costly to index).
-    let sets_index = std::cell::OnceCell::new();
-    let resolve = |s: &NvSet| {
-        let r = s.id_ref.as_ref()?;
-        sets_index.get_or_init(|| index_nvsets(cfg)).get(r).cloned()
-    };
+    let empty = cs::Configuration::default();
+    configure(cib.configuration.as_ref().unwrap_or(&empty), now).with_status(cib)
+}
 
+/// The configuration unpacked on its own: cluster options, the nodes (not yet
+/// their state) and the resources. Nothing in it comes from the status
+/// section or the document's root, so it can be made while the status is
+/// still being read; [`Configured::with_status`] completes it.
+pub struct Configured {
+    cluster: Cluster,
+}
+
+/// Finds the name/value sets that others refer to by `id-ref`; the index is
+/// built only if some set refers to another (rare, and costly to build).
+struct SetIndex<'c> {
+    cfg: &'c cs::Configuration,
+    index: std::cell::OnceCell<BTreeMap<String, NvSet>>,
+}
+
+impl<'c> SetIndex<'c> {
+    fn new(cfg: &'c cs::Configuration) -> Self {
+        SetIndex { cfg, index: std::cell::OnceCell::new() }
+    }
+
+    fn resolve(&self, s: &NvSet) -> Option<NvSet> {
+        let r = s.id_ref.as_ref()?;
+        self.index.get_or_init(|| index_nvsets(self.cfg)).get(r).cloned()
+    }
+}
+
+/// Stage 1a: the configuration section alone (see [`Configured`]).
+pub fn configure(cfg: &cs::Configuration, now: i64) -> Configured {
+    let sets = SetIndex::new(cfg);
+    let resolve = |s: &NvSet| sets.resolve(s);
     let ctx = RuleContext { now, ..Default::default() };
     let crm_config: Vec<&NvSet> = cfg.crm_config.iter().flat_map(|c| c.sets.iter()).collect();
     let options =
@@ -37,8 +62,8 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
         colocations: Vec::new(),
         orderings: Vec::new(),
         now,
-        have_quorum: cib.have_quorum.as_deref().map(is_true).unwrap_or(false),
-        dc_uuid: cib.dc_uuid.clone(),
+        have_quorum: false,
+        dc_uuid: None,
         location_order: Vec::new(),
         has_stonith_resource: false,
         rsc_index: Default::default(),
@@ -46,21 +71,13 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
         history_recurring: Vec::new(),
         history_recurring_seen: Default::default(),
         score_log: None,
-        ticket_states: super::tickets::unpack_ticket_states(cib),
+        ticket_states: Default::default(),
         rsc_tickets: Vec::new(),
     };
 
     cluster.options.unfencing_enabled = unfencing_configured(cfg);
-    // Suicide needs fencing, and a cluster that has had quorum (or has been
-    // told to panic without it); otherwise it means stop.
-    let panic = cib.no_quorum_panic.as_deref().is_some_and(|v| v.trim().parse::<i64>().is_ok_and(|n| n != 0));
-    if cluster.options.no_quorum_policy == super::options::NoQuorumPolicy::Suicide
-        && !(cluster.options.stonith_enabled && (panic || cluster.have_quorum))
-    {
-        cluster.options.no_quorum_policy = super::options::NoQuorumPolicy::Stop;
-    }
     let mut clock = super::StageClock::start();
-    unpack_nodes(&mut cluster, cib, cfg, &resolve);
+    unpack_node_list(&mut cluster, cfg, &resolve);
     clock.lap("unpack nodes");
     let templates = cfg
         .resources
@@ -105,28 +122,61 @@ pub fn unpack(cib: &Cib, now: i64) -> Cluster {
             }
         }
     }
-    super::health::apply_node_health(&mut cluster);
-    // Pacemaker keeps top-level resources sorted by priority (stable), and lists,
-    // summarises and graphs them in that order.
-    let prio: Vec<i64> = cluster.top.iter().map(|&r| cluster.rsc(r).priority).collect();
-    let mut order: Vec<usize> = (0..cluster.top.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(prio[i]));
-    cluster.top = order.into_iter().map(|i| cluster.top[i]).collect();
     clock.lap("unpack resources");
-    history::unpack_status(&mut cluster, cib);
-    clock.lap("unpack status");
-    // Instances of promotable clones that are merely started are unpromoted.
-    for i in 0..cluster.resources.len() {
-        let top = cluster.top_of(RscId(i));
-        let counts = cluster.rsc(top).variant != Variant::Bundle
-            || super::bundle::is_replica_child(&cluster, RscId(i));
-        if cluster.rsc(top).promotable && counts && cluster.resources[i].role == Role::Started {
-            cluster.resources[i].role = Role::Unpromoted;
-        }
+    Configured { cluster }
+}
+
+impl Configured {
+    /// The `now` the configuration's rules were evaluated at.
+    pub fn now(&self) -> i64 {
+        self.cluster.now
     }
-    super::constraints::unpack_constraints(&mut cluster, cfg);
-    clock.lap("unpack constraints");
-    cluster
+
+    /// Stage 1b: the document's root and status section, on the configuration
+    /// unpacked from the same document at the same `now`.
+    pub fn with_status(self, cib: &Cib) -> Cluster {
+        let mut cluster = self.cluster;
+        let empty_cfg = cs::Configuration::default();
+        let cfg = cib.configuration.as_ref().unwrap_or(&empty_cfg);
+        let sets = SetIndex::new(cfg);
+        let resolve = |s: &NvSet| sets.resolve(s);
+        cluster.have_quorum = cib.have_quorum.as_deref().map(is_true).unwrap_or(false);
+        cluster.dc_uuid = cib.dc_uuid.clone();
+        cluster.ticket_states = super::tickets::unpack_ticket_states(cib);
+        // Suicide needs fencing, and a cluster that has had quorum (or has been
+        // told to panic without it); otherwise it means stop.
+        let panic =
+            cib.no_quorum_panic.as_deref().is_some_and(|v| v.trim().parse::<i64>().is_ok_and(|n| n != 0));
+        if cluster.options.no_quorum_policy == super::options::NoQuorumPolicy::Suicide
+            && !(cluster.options.stonith_enabled && (panic || cluster.have_quorum))
+        {
+            cluster.options.no_quorum_policy = super::options::NoQuorumPolicy::Stop;
+        }
+        let mut clock = super::StageClock::start();
+        unpack_node_states(&mut cluster, cib, &resolve);
+        super::health::apply_node_health(&mut cluster);
+        // Pacemaker keeps top-level resources sorted by priority (stable), and lists,
+        // summarises and graphs them in that order.
+        let prio: Vec<i64> = cluster.top.iter().map(|&r| cluster.rsc(r).priority).collect();
+        let mut order: Vec<usize> = (0..cluster.top.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(prio[i]));
+        cluster.top = order.into_iter().map(|i| cluster.top[i]).collect();
+        clock.lap("unpack node states");
+        history::unpack_status(&mut cluster, cib);
+        clock.lap("unpack status");
+        // Instances of promotable clones that are merely started are unpromoted.
+        for i in 0..cluster.resources.len() {
+            let top = cluster.top_of(RscId(i));
+            let counts = cluster.rsc(top).variant != Variant::Bundle
+                || super::bundle::is_replica_child(&cluster, RscId(i));
+            if cluster.rsc(top).promotable && counts && cluster.resources[i].role == Role::Started {
+                cluster.resources[i].role = Role::Unpromoted;
+            }
+        }
+        super::constraints::unpack_constraints(&mut cluster, cfg);
+        clock.lap("unpack constraints");
+        cluster
+    }
 }
 
 /// About how many working-set resources a configured one becomes (clones
@@ -183,21 +233,22 @@ fn index_nvsets(cfg: &cs::Configuration) -> BTreeMap<String, NvSet> {
     out
 }
 
-fn unpack_nodes(
+/// The nodes the configuration names (and the Pacemaker Remote and guest
+/// nodes its resources make), with their permanent attributes, sorted as
+/// Pacemaker keeps them; their state comes later ([`unpack_node_states`]).
+fn unpack_node_list(
     cluster: &mut Cluster,
-    cib: &Cib,
     cfg: &cs::Configuration,
     resolve: &dyn Fn(&NvSet) -> Option<NvSet>,
 ) {
-    let states: Vec<&cs::NodeState> = cib.status.iter().flat_map(|s| s.nodes.iter()).collect();
-    for n in cfg.nodes.iter().flat_map(|n| n.nodes.iter()) {
+    let ctx = RuleContext { now: cluster.now, ..Default::default() };
+    for (i, n) in cfg.nodes.iter().flat_map(|n| n.nodes.iter()).enumerate() {
         let kind = match n.node_type.as_deref() {
             Some("remote") => NodeKind::Remote,
             Some("ping") => NodeKind::Ping,
             _ => NodeKind::Member,
         };
         let name = n.uname.clone().unwrap_or_else(|| n.id.clone());
-        let ctx = RuleContext { now: cluster.now, ..Default::default() };
         let inst: Vec<&NvSet> = n.instance.iter().collect();
         let mut attrs = unpack_nvsets(&inst, &ctx, None, resolve);
         let util: Vec<&NvSet> = n.utilization.iter().collect();
@@ -205,33 +256,80 @@ fn unpack_nodes(
         attrs.insert("#uname".into(), name.clone());
         attrs.insert("#id".into(), n.id.clone());
         attrs.insert("#kind".into(), if kind == NodeKind::Remote { "remote" } else { "cluster" }.into());
-        let is_dc = cluster.dc_uuid.as_deref() == Some(n.id.as_str());
-        attrs.insert("#is_dc".into(), if is_dc { "true" } else { "false" }.into());
-        let state_index = states.iter().position(|s| s.id.as_deref() == Some(n.id.as_str()));
-        let state = state_index.map(|i| &states[i]);
         let mut node = blank_node(&n.id, &name, kind, attrs, utilization);
+        node.config_order = i;
+        cluster.nodes.push(node);
+    }
+    // Pacemaker Remote and guest nodes come from the resources that connect them.
+    for src in remote_sources(cfg) {
+        let existing = cluster.nodes.iter_mut().find(|n| n.name == src.name);
+        let node = match existing {
+            Some(n) if n.kind != NodeKind::Remote => continue,
+            Some(n) => n,
+            None => {
+                let mut attrs = BTreeMap::new();
+                attrs.insert("#uname".into(), src.name.clone());
+                attrs.insert("#id".into(), src.name.clone());
+                attrs.insert("#kind".into(), "remote".into());
+                cluster.nodes.push(blank_node(
+                    &src.name,
+                    &src.name,
+                    NodeKind::Remote,
+                    attrs,
+                    BTreeMap::new(),
+                ));
+                cluster.nodes.last_mut().expect("just pushed")
+            }
+        };
+        node.remote_rsc = Some(src.name.clone());
+        node.container = src.container;
+        node.bundle_guest = src.bundle_order.is_some();
+        node.bundle_order = src.bundle_order.unwrap_or(0);
+    }
+    // Pacemaker keeps nodes sorted by name; every per-node loop follows this order.
+    cluster.nodes.sort_by(|a, b| crate::display::natural_cmp(&a.name, &b.name));
+}
+
+/// Each node's state from its `node_state`: online, clean, standby and the
+/// rest, and its transient attributes.
+fn unpack_node_states(cluster: &mut Cluster, cib: &Cib, resolve: &dyn Fn(&NvSet) -> Option<NvSet>) {
+    let states: Vec<&cs::NodeState> = cib.status.iter().flat_map(|s| s.nodes.iter()).collect();
+    let ctx = RuleContext { now: cluster.now, ..Default::default() };
+    let transient = |st: &cs::NodeState| {
+        st.transient.as_ref().map(|t| {
+            let sets: Vec<&NvSet> = t.sets.iter().collect();
+            unpack_nvsets(&sets, &ctx, None, resolve)
+        })
+    };
+    // Configured nodes in configuration order: fencing decisions are
+    // numbered in the order they are taken.
+    let mut configured: Vec<usize> =
+        (0..cluster.nodes.len()).filter(|&i| cluster.nodes[i].config_order != usize::MAX).collect();
+    configured.sort_by_key(|&i| cluster.nodes[i].config_order);
+    let (have_quorum, dc_uuid) = (cluster.have_quorum, cluster.dc_uuid.clone());
+    let options = cluster.options.clone();
+    for i in configured {
+        let node = &mut cluster.nodes[i];
+        let is_dc = dc_uuid.as_deref() == Some(node.id.as_str());
+        node.attrs.insert("#is_dc".into(), if is_dc { "true" } else { "false" }.into());
+        let state_index = states.iter().position(|s| s.id.as_deref() == Some(node.id.as_str()));
+        let state = state_index.map(|i| states[i]);
         node.status_order = state_index.unwrap_or(usize::MAX);
         node.unseen = state.is_none();
         if let Some(st) = state {
-            if let Some(t) = &st.transient {
-                let sets: Vec<&NvSet> = t.sets.iter().collect();
-                for (k, v) in unpack_nvsets(&sets, &ctx, None, resolve) {
-                    node.attrs.insert(k, v);
-                }
+            for (k, v) in transient(st).unwrap_or_default() {
+                node.attrs.insert(k, v);
             }
-            determine_online(&mut node, st, &cluster.options);
+            determine_online(node, st, &options);
             // Without quorum, no-quorum-policy=suicide fences every member
             // (each node fences itself in a real cluster).
             if node.online
-                && !cluster.have_quorum
-                && cluster.options.no_quorum_policy == super::options::NoQuorumPolicy::Suicide
+                && !have_quorum
+                && options.no_quorum_policy == super::options::NoQuorumPolicy::Suicide
             {
-                fence_node(&mut node, "cluster does not have quorum");
+                fence_node(node, "cluster does not have quorum");
             }
-        } else if kind == NodeKind::Member
-            && cluster.options.stonith_enabled
-            && cluster.options.startup_fencing
-        {
+        } else if node.kind == NodeKind::Member && options.stonith_enabled && options.startup_fencing {
             node.unclean = true;
             node.fence_reason = Some("node is unclean".into());
         }
@@ -250,44 +348,25 @@ fn unpack_nodes(
             node.unclean = node.online || node.unclean;
             node.fence_reason = Some("termination was requested".into());
         }
-        cluster.nodes.push(node);
     }
-    // Pacemaker Remote and guest nodes come from the resources that connect them.
-    for src in remote_sources(cfg) {
-        let existing = cluster.nodes.iter_mut().find(|n| n.name == src.name);
-        let node = match existing {
-            Some(n) if n.kind != NodeKind::Remote => continue,
-            Some(n) => n,
-            None => {
-                let state = states.iter().find(|s| s.id.as_deref() == Some(src.name.as_str()));
-                let mut attrs = BTreeMap::new();
-                attrs.insert("#uname".into(), src.name.clone());
-                attrs.insert("#id".into(), src.name.clone());
-                attrs.insert("#kind".into(), "remote".into());
-                let mut node = blank_node(&src.name, &src.name, NodeKind::Remote, attrs, BTreeMap::new());
-                node.unseen = state.is_none();
-                if let Some(t) = state.and_then(|s| s.transient.as_ref()) {
-                    let ctx = RuleContext { now: cluster.now, ..Default::default() };
-                    let sets: Vec<&NvSet> = t.sets.iter().collect();
-                    node.attrs.extend(unpack_nvsets(&sets, &ctx, None, resolve));
-                }
-                cluster.nodes.push(node);
-                cluster.nodes.last_mut().expect("just pushed")
+    // Remote and guest nodes the configuration does not name have only
+    // their transient attributes; all of them are unclean while unseen
+    // (guests excepted: their containers tell).
+    for node in cluster.nodes.iter_mut().filter(|n| n.remote_rsc.is_some()) {
+        if node.config_order == usize::MAX {
+            let state = states.iter().find(|s| s.id.as_deref() == Some(node.id.as_str()));
+            node.unseen = state.is_none();
+            if let Some(attrs) = state.and_then(|st| transient(st)) {
+                node.attrs.extend(attrs);
             }
-        };
-        node.remote_rsc = Some(src.name.clone());
-        if src.container.is_some() {
+        }
+        if node.container.is_some() {
             node.attrs.insert("#kind".into(), "container".into());
-        } else if node.unseen && cluster.options.stonith_enabled && cluster.options.startup_fencing {
+        } else if node.unseen && options.stonith_enabled && options.startup_fencing {
             node.unclean = true;
             node.fence_reason = Some("node is unclean".into());
         }
-        node.container = src.container;
-        node.bundle_guest = src.bundle_order.is_some();
-        node.bundle_order = src.bundle_order.unwrap_or(0);
     }
-    // Pacemaker keeps nodes sorted by name; every per-node loop follows this order.
-    cluster.nodes.sort_by(|a, b| crate::display::natural_cmp(&a.name, &b.name));
     // Nodes never seen are fenced after those the status section condemns.
     // Among those, in node order (Pacemaker decides them as it walks the nodes).
     for (i, n) in cluster.nodes.iter_mut().filter(|n| n.unseen && n.unclean).enumerate() {
@@ -327,6 +406,7 @@ fn blank_node(
         bundle_order: 0,
         remote_requires_reset: false,
         status_order: usize::MAX,
+        config_order: usize::MAX,
     }
 }
 
