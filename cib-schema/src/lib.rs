@@ -13,8 +13,10 @@
 #[macro_use]
 mod macros;
 pub mod error;
+mod lrm_resource;
 pub mod model;
 mod op;
+mod packed;
 pub mod read;
 mod split;
 pub mod stream;

@@ -9,6 +9,7 @@ use crate::stream::StartTag;
 use crate::write::ToElement;
 use crate::xml::Element;
 
+pub use crate::lrm_resource::{LrmAttr, LrmResource};
 pub use crate::op::{LrmRscOp, OpAttr};
 
 /// Declares an enum over element types: each variant is one kind of child.
@@ -911,16 +912,6 @@ impl ToElement for LrmResources {
         el.children.extend(self.resources.iter().map(ToElement::to_element));
         el.children.extend(self.unknown.children().iter().cloned());
         el
-    }
-}
-
-cib_element! {
-    /// The operation history of one resource on one node.
-    LrmResource "lrm_resource" {
-        req { id: "id" }
-        opt { class: "class", provider: "provider", agent: "type", container: "container", shutdown_lock: "shutdown-lock" }
-        many { ops: LrmRscOp = "lrm_rsc_op" }
-        one {}
     }
 }
 

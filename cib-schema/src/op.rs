@@ -1,8 +1,7 @@
 //! `lrm_rsc_op`, one recorded operation result. A large cluster's status holds
 //! tens of thousands of them, each with some twenty attributes, so the model
-//! keeps an operation's id and known attribute values in one block with their
-//! end offsets (one allocation a record instead of twenty), read through
-//! [`LrmRscOp::get`] and the named getters.
+//! keeps an operation's id and known attribute values in one block
+//! ([`crate::packed`]), read through [`LrmRscOp::get`] and the named getters.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -74,83 +73,7 @@ const _: () = assert!(OpAttr::ALL.len() == N);
 /// The slot of the record's `id`, after the known attributes'.
 const ID: usize = N;
 const SLOTS: usize = N + 1;
-/// Set in the bit set when the offsets are four bytes wide (text of 64 KiB or more).
-const WIDE: u32 = 1 << 31;
-
-/// A record's id and known attribute values in one block: a bit set of the
-/// slots present (little endian), every slot's end offset in slot order (an
-/// absent slot ends where the one before it does; two bytes each, four when
-/// [`WIDE`]), then the present values' text, one after another. Empty when
-/// nothing is present. One representation per set of values, so equality is
-/// byte-wise.
-#[derive(Clone, Default, PartialEq, Eq)]
-struct Values(Box<[u8]>);
-
-/// Where the text begins, after the bit set and the offsets.
-const fn text_start(wide: bool) -> usize {
-    4 + SLOTS * if wide { 4 } else { 2 }
-}
-
-impl Values {
-    #[inline]
-    fn get(&self, slot: usize) -> Option<&str> {
-        let b = &self.0;
-        if b.len() < 4 {
-            return None;
-        }
-        let present = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-        if present & (1 << slot) == 0 {
-            return None;
-        }
-        let (start, end, text) = if present & WIDE == 0 {
-            let end_of = |s: usize| usize::from(u16::from_le_bytes([b[4 + 2 * s], b[5 + 2 * s]]));
-            (if slot == 0 { 0 } else { end_of(slot - 1) }, end_of(slot), text_start(false))
-        } else {
-            let end_of = |s: usize| {
-                let at = 4 + 4 * s;
-                u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]) as usize
-            };
-            (if slot == 0 { 0 } else { end_of(slot - 1) }, end_of(slot), text_start(true))
-        };
-        let bytes = &b[text + start..text + end];
-        debug_assert!(std::str::from_utf8(bytes).is_ok());
-        // SAFETY: the text is whole `&str` values one after another, and
-        // offsets fall between them, so on character boundaries.
-        Some(unsafe { std::str::from_utf8_unchecked(bytes) })
-    }
-
-    fn pack<S: AsRef<str>>(values: &[Option<S>; SLOTS]) -> Values {
-        let present =
-            values.iter().enumerate().filter(|(_, v)| v.is_some()).fold(0u32, |p, (i, _)| p | 1 << i);
-        if present == 0 {
-            return Values::default();
-        }
-        let len: usize = values.iter().flatten().map(|v| v.as_ref().len()).sum();
-        let wide = len > usize::from(u16::MAX);
-        let mut out = Vec::with_capacity(text_start(wide) + len);
-        out.extend_from_slice(&(present | if wide { WIDE } else { 0 }).to_le_bytes());
-        let mut end = 0usize;
-        for v in values {
-            end += v.as_ref().map_or(0, |v| v.as_ref().len());
-            if wide {
-                out.extend_from_slice(
-                    &u32::try_from(end).expect("an operation record under 4 GiB").to_le_bytes(),
-                );
-            } else {
-                out.extend_from_slice(&(end as u16).to_le_bytes());
-            }
-        }
-        for v in values.iter().flatten() {
-            out.extend_from_slice(v.as_ref().as_bytes());
-        }
-        Values(out.into_boxed_slice())
-    }
-
-    /// Every slot's value, to change some and pack again.
-    fn unpacked(&self) -> [Option<&str>; SLOTS] {
-        std::array::from_fn(|i| self.get(i))
-    }
-}
+type Values = crate::packed::Packed<SLOTS>;
 
 /// One recorded operation result. A status section holds tens of thousands:
 /// it is 32 bytes and one block of text.
@@ -176,9 +99,7 @@ impl LrmRscOp {
     }
 
     pub fn set_id(&mut self, id: &str) {
-        let mut all = self.values.unpacked();
-        all[ID] = Some(id);
-        self.values = Values::pack(&all);
+        self.values = self.values.with(ID, Some(id));
     }
 
     /// A known attribute's value as written.
@@ -188,10 +109,7 @@ impl LrmRscOp {
 
     /// Sets (or with `None` removes) a known attribute.
     pub fn set(&mut self, a: OpAttr, value: Option<String>) {
-        // Repacked from borrowed values: one allocation, not one per value.
-        let mut all = self.values.unpacked();
-        all[a as usize] = value.as_deref();
-        self.values = Values::pack(&all);
+        self.values = self.values.with(a as usize, value.as_deref());
     }
 
     /// Builder form of [`LrmRscOp::set`].

@@ -276,8 +276,9 @@ mod tests {
             // Each run is what a one-thread reading has there, positions included.
             for run in runs(&text) {
                 let run = run.expect("a run");
-                let first =
-                    all.iter().position(|r| r.id == run.resources[0].id && r.pos.0 == run.resources[0].pos.0);
+                let first = all
+                    .iter()
+                    .position(|r| r.id() == run.resources[0].id() && r.pos.0 == run.resources[0].pos.0);
                 let first = first.expect("the run's first resource");
                 assert_eq!(run.resources.iter().collect::<Vec<_>>(), all[first..first + run.resources.len()]);
                 let pos = |r: &LrmResource| (r.pos.0, r.ops[0].pos.0);

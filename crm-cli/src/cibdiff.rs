@@ -72,7 +72,7 @@ fn history(cib: &Cib) -> BTreeMap<(String, String), usize> {
     for st in cib.status.iter().flat_map(|s| s.nodes.iter()) {
         let node = st.uname.clone().or_else(|| st.id.clone()).unwrap_or_default();
         for r in st.lrm.iter().flat_map(|l| l.resources.iter()).flat_map(|r| r.resources.iter()) {
-            m.insert((node.clone(), r.id.clone()), r.ops.len());
+            m.insert((node.clone(), r.id().to_string()), r.ops.len());
         }
     }
     m

@@ -62,7 +62,7 @@ pub fn locate(cib: &Cib, prims: &[String]) -> Vec<(String, RunState)> {
         let Some(uname) = ns.uname.clone().or_else(|| ns.id.clone()) else { continue };
         let resources =
             ns.lrm.as_ref().and_then(|l| l.resources.as_ref()).map(|r| r.resources.as_slice()).unwrap_or(&[]);
-        for lr in resources.iter().filter(|lr| prims.iter().any(|p| p == id_without_instance(&lr.id))) {
+        for lr in resources.iter().filter(|lr| prims.iter().any(|p| p == id_without_instance(lr.id()))) {
             if let Some(state) = state_from_history(&lr.ops) {
                 out.push((uname.clone(), state));
             }

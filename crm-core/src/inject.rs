@@ -104,16 +104,15 @@ pub fn record_op(
     let node_id = st.id.clone();
     let lrm = st.lrm.get_or_insert_with(|| cs::Lrm { id: node_id.clone(), ..Default::default() });
     let resources = lrm.resources.get_or_insert_with(cs::LrmResources::default);
-    let lr = match resources.resources.iter().position(|r| r.id == rsc) {
+    let lr = match resources.resources.iter().position(|r| r.id() == rsc) {
         Some(i) => &mut resources.resources[i],
         None => {
-            resources.resources.push(cs::LrmResource {
-                id: rsc.to_string(),
-                class: Some(class),
-                provider,
-                agent: Some(agent),
-                ..Default::default()
-            });
+            resources.resources.push(
+                cs::LrmResource::new(rsc)
+                    .with(cs::LrmAttr::Class, Some(&class))
+                    .with(cs::LrmAttr::Provider, provider.as_deref())
+                    .with(cs::LrmAttr::Agent, Some(&agent)),
+            );
             resources.resources.last_mut().unwrap()
         }
     };
@@ -172,7 +171,7 @@ pub fn max_call_id(cib: &Cib) -> i64 {
 pub fn delete_history(cib: &mut Cib, uname: &str, rsc: &str) {
     let st = node_state(cib, uname);
     if let Some(res) = st.lrm.as_mut().and_then(|l| l.resources.as_mut()) {
-        res.resources.retain(|r| r.id != rsc);
+        res.resources.retain(|r| r.id() != rsc);
     }
 }
 
@@ -180,7 +179,7 @@ pub fn delete_history(cib: &mut Cib, uname: &str, rsc: &str) {
 pub fn cancel_recurring(cib: &mut Cib, uname: &str, rsc: &str, task: &str, interval_ms: u64) {
     let st = node_state(cib, uname);
     if let Some(res) = st.lrm.as_mut().and_then(|l| l.resources.as_mut()) {
-        for r in res.resources.iter_mut().filter(|r| r.id == rsc) {
+        for r in res.resources.iter_mut().filter(|r| r.id() == rsc) {
             r.ops.retain(|o| !(o.operation() == Some(task) && o.interval_ms() == interval_ms));
         }
     }
@@ -193,7 +192,7 @@ pub fn set_op_digest(cib: &mut Cib, uname: &str, rsc: &str, task: &str, interval
     let st = node_state(cib, uname);
     let key = format!("{rsc}_{task}_{interval_ms}");
     for r in st.lrm.iter_mut().flat_map(|l| l.resources.iter_mut()).flat_map(|r| r.resources.iter_mut()) {
-        if r.id != rsc {
+        if r.id() != rsc {
             continue;
         }
         for o in r.ops.iter_mut().filter(|o| o.operation_key() == Some(key.as_str())) {

@@ -156,13 +156,19 @@ pub fn node_history<'c>(stt: &Status<'c>, ops: bool) -> Vec<NodeHistory<'c>> {
     for (node, ns) in online_states(stt) {
         let mut resources = Vec::new();
         for lr in lrm_resources(ns) {
-            let rsc = find_rsc(c, &lr.id);
+            let rsc = find_rsc(c, lr.id());
             let (fail_count, last_failure) = rsc.map(|r| fail_count(c, node, r)).unwrap_or((0, 0));
             let listed = if ops { listed_ops(lr) } else { Vec::new() };
             if (ops && listed.is_empty()) || (!ops && fail_count <= 0) {
                 continue;
             }
-            resources.push(RscHistory { lrm_id: lr.id.clone(), rsc, fail_count, last_failure, ops: listed });
+            resources.push(RscHistory {
+                lrm_id: lr.id().to_string(),
+                rsc,
+                fail_count,
+                last_failure,
+                ops: listed,
+            });
         }
         out.push(NodeHistory { node, resources });
     }
@@ -301,7 +307,7 @@ pub fn failed_ops<'c>(stt: &Status<'c>) -> Vec<FailedOp<'c>> {
     for (node, ns) in online_states(stt) {
         let name = c.node(node).name.clone();
         for lr in lrm_resources(ns) {
-            let rsc = find_rsc(c, &lr.id);
+            let rsc = find_rsc(c, lr.id());
             for op in sorted_ops(lr) {
                 let degraded = op.operation() == Some("monitor")
                     && matches!(num::<i32>(op.rc_code_text()), Some(190 | 191));
@@ -324,7 +330,7 @@ pub fn failed_ops<'c>(stt: &Status<'c>) -> Vec<FailedOp<'c>> {
                 if out.iter().any(same) {
                     continue;
                 }
-                out.push(FailedOp { op, node: name.clone(), rsc_id: lr.id.clone() });
+                out.push(FailedOp { op, node: name.clone(), rsc_id: lr.id().to_string() });
             }
         }
     }

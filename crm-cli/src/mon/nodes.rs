@@ -138,14 +138,14 @@ fn running_in_history_order(st: &Status, n: NodeId) -> Vec<RscId> {
         // A resource active here by another node's history (a migration's
         // target) keeps this entry's place even though the entry itself shows
         // no activity.
-        let exact = here.iter().copied().filter(unused).find(|&r| c.rsc(r).id == lr.id);
+        let exact = here.iter().copied().filter(unused).find(|&r| c.rsc(r).id == lr.id());
         if exact.is_none() && !entry_active(lr) {
             continue;
         }
         if exact.is_some_and(|e| c.rsc(e).base_id.is_some()) && !entry_active(lr) {
             continue;
         }
-        let base = lr.id.split(':').next().unwrap_or(&lr.id);
+        let base = lr.id().split(':').next().unwrap_or(lr.id());
         let found = exact.or_else(|| {
             here.iter()
                 .copied()

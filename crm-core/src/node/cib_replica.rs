@@ -324,7 +324,7 @@ fn remember_failure(cib: &mut Cib, uname: &str, op: &OpRecord) {
     let Some(st) = state_mut(cib, uname) else { return };
     let resources =
         st.lrm.iter_mut().flat_map(|l| l.resources.iter_mut()).flat_map(|r| r.resources.iter_mut());
-    if let Some(r) = resources.into_iter().find(|r| r.id == op.rsc) {
+    if let Some(r) = resources.into_iter().find(|r| r.id() == op.rsc) {
         r.ops.retain(|o| o.id() != id);
         let mut copy = failed;
         copy.set_id(&id);
@@ -353,7 +353,7 @@ fn ops_mut<'a>(cib: &'a mut Cib, uname: &str, op: &OpRecord) -> impl Iterator<It
         .flat_map(|st| st.lrm.iter_mut())
         .flat_map(|l| l.resources.iter_mut())
         .flat_map(|r| r.resources.iter_mut())
-        .filter(move |r| r.id == rsc)
+        .filter(move |r| r.id() == rsc)
         .flat_map(|r| r.ops.iter_mut())
         .filter(move |o| o.operation_key() == Some(key.as_str()))
 }
@@ -414,7 +414,7 @@ fn clear_failures(cib: &mut Cib, rsc: Option<&str>) {
         // nobody counts any more.
         for res in st.lrm.iter_mut().flat_map(|l| l.resources.iter_mut()) {
             res.resources.retain(|r| {
-                let selected = rsc.is_none_or(|id| r.id == id);
+                let selected = rsc.is_none_or(|id| r.id() == id);
                 !(selected && r.ops.iter().any(|o| !op_succeeded(o)))
             });
         }

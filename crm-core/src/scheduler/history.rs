@@ -127,7 +127,7 @@ fn peer_table(cluster: &Cluster, status: &cs::Status) -> PeerTable {
         .iter()
         .flat_map(histories)
         .filter(|lr| lr.ops.iter().any(|op| matches!(op.operation(), Some("migrate_to" | "migrate_from"))))
-        .map(|lr| lr.id.as_str())
+        .map(|lr| lr.id())
         .collect();
     if migrating.is_empty() {
         return table;
@@ -135,7 +135,7 @@ fn peer_table(cluster: &Cluster, status: &cs::Status) -> PeerTable {
     for st in &status.nodes {
         let Some(node) = st.id.as_deref().and_then(|id| cluster.node_by_id(id)) else { continue };
         let name = cluster.node(node).name.clone();
-        for lr in histories(st).filter(|lr| migrating.contains(lr.id.as_str())) {
+        for lr in histories(st).filter(|lr| migrating.contains(lr.id())) {
             let ops = lr
                 .ops
                 .iter()
@@ -149,7 +149,7 @@ fn peer_table(cluster: &Cluster, status: &cs::Status) -> PeerTable {
                     target: op.migrate_target().map(str::to_string),
                 })
                 .collect();
-            table.insert((name.clone(), lr.id.clone()), ops);
+            table.insert((name.clone(), lr.id().to_string()), ops);
         }
     }
     table
@@ -346,7 +346,7 @@ fn remote_node_attrs(cluster: &mut Cluster, node: NodeId) {
 fn unpack_node_lrm(cluster: &mut Cluster, node: NodeId, st: &cs::NodeState) {
     let Some(lrm) = st.lrm.as_ref().and_then(|l| l.resources.as_ref()) else { return };
     for lr in &lrm.resources {
-        let rsc = match resolve(cluster, node, &lr.id) {
+        let rsc = match resolve(cluster, node, lr.id()) {
             Resolved::Found(r) => r,
             Resolved::Missing => match orphan(cluster, lr) {
                 Some(r) => r,
@@ -357,9 +357,9 @@ fn unpack_node_lrm(cluster: &mut Cluster, node: NodeId, st: &cs::NodeState) {
         // latest such name (Pacemaker keeps one); a numbered name is dropped
         // again where the history shows the instance stopped.
         let r = cluster.rsc(rsc);
-        let renamed = r.id != lr.id && r.base_id.as_deref() == Some(base_of(&lr.id));
-        if renamed && r.history_names.last().is_none_or(|(_, h)| *h != lr.id) {
-            cluster.rsc_mut(rsc).history_names.push((node, lr.id.clone()));
+        let renamed = r.id != lr.id() && r.base_id.as_deref() == Some(base_of(lr.id()));
+        if renamed && r.history_names.last().is_none_or(|(_, h)| h != lr.id()) {
+            cluster.rsc_mut(rsc).history_names.push((node, lr.id().to_string()));
         }
         if cluster.options.shutdown_lock {
             unpack_shutdown_lock(cluster, rsc, node, lr);
@@ -376,7 +376,7 @@ fn unpack_node_lrm(cluster: &mut Cluster, node: NodeId, st: &cs::NodeState) {
 /// (`shutdown-lock`) until the node comes back or the lock expires; an expired
 /// lock's history is erased.
 fn unpack_shutdown_lock(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs::LrmResource) {
-    let Some(since) = lr.shutdown_lock.as_deref().and_then(|v| v.trim().parse::<i64>().ok()) else { return };
+    let Some(since) = lr.shutdown_lock().and_then(|v| v.trim().parse::<i64>().ok()) else { return };
     if since == 0 {
         return;
     }
@@ -578,16 +578,16 @@ fn copy_subtree(cluster: &mut Cluster, src: RscId, parent: RscId, suffix: &str) 
 fn orphan(cluster: &mut Cluster, lr: &cs::LrmResource) -> Option<RscId> {
     // A history entry named like a group or clone is an orphan too (the
     // arena's id index keeps pointing at the configured collection).
-    if let Some(i) = cluster.resources.iter().position(|r| r.orphan && r.id == lr.id) {
+    if let Some(i) = cluster.resources.iter().position(|r| r.orphan && r.id == lr.id()) {
         return Some(RscId(i));
     }
-    if cluster.rsc_by_id(&lr.id).is_some_and(|r| cluster.rsc(r).variant == Variant::Primitive) {
+    if cluster.rsc_by_id(lr.id()).is_some_and(|r| cluster.rsc(r).variant == Variant::Primitive) {
         return None;
     }
-    let mut r = Resource::new(&lr.id, Variant::Primitive, cluster.nodes.len());
-    r.class = lr.class.clone().unwrap_or_default();
-    r.provider = lr.provider.clone();
-    r.agent = lr.agent.clone().unwrap_or_default();
+    let mut r = Resource::new(lr.id(), Variant::Primitive, cluster.nodes.len());
+    r.class = lr.class().unwrap_or_default().to_string();
+    r.provider = lr.provider().map(str::to_string);
+    r.agent = lr.agent().unwrap_or_default().to_string();
     r.orphan = true;
     // Orphans left alone (stop-orphan-resources=false) are not managed.
     r.managed = !cluster.options.maintenance_mode && cluster.options.stop_orphan_resources;
@@ -639,9 +639,9 @@ fn note_history_seen(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs::L
     // History left by a different agent (class, provider or type) is stale:
     // cleaned up, and where the resource runs, restarted.
     let agent_changed = !r.orphan
-        && (r.class != lr.class.as_deref().unwrap_or_default()
-            || r.provider != lr.provider
-            || r.agent != lr.agent.as_deref().unwrap_or_default());
+        && (r.class != lr.class().unwrap_or_default()
+            || r.provider.as_deref() != lr.provider()
+            || r.agent != lr.agent().unwrap_or_default());
     if agent_changed {
         if !r.cleanup_on.contains(&node) {
             r.cleanup_on.push(node);
@@ -705,7 +705,7 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
         }
         let key: std::borrow::Cow<str> = match o.op.operation_key() {
             Some(k) => k.into(),
-            None => format!("{}_{}_{}", lr.id, o.task, o.interval_ms).into(),
+            None => format!("{}_{}_{}", lr.id(), o.task, o.interval_ms).into(),
         };
         if o.status == EXEC_PENDING || o.call_id < 0 {
             // The first pending action is the one shown; pending probes never are.
@@ -773,7 +773,7 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                                 n.call_id >= 0
                                     && matches!(n.task, "start" | "stop" | "migrate_to" | "migrate_from")
                             });
-                            match migrate_to_success(cluster, node, &lr.id, o, newer_here) {
+                            match migrate_to_success(cluster, node, lr.id(), o, newer_here) {
                                 MigrationEffect::None => {}
                                 MigrationEffect::Dangling => role = Role::Stopped,
                                 MigrationEffect::AlsoOn(t) => {
@@ -885,7 +885,7 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
                     continue;
                 }
                 if matches!(o.task, "migrate_to" | "migrate_from") {
-                    also_on.extend(migration_failure(cluster, node, &lr.id, o));
+                    also_on.extend(migration_failure(cluster, node, lr.id(), o));
                 }
                 last_failure_key = Some(key.to_string());
                 failed_here = true;

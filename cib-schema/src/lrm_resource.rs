@@ -1,0 +1,204 @@
+//! `lrm_resource`: one resource's operation history on one node. A status
+//! section holds one per resource and node (tens of thousands on a large
+//! cluster), so its attributes are packed in one block ([`crate::packed`])
+//! rather than kept as six strings.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::error::{At, CibError};
+use crate::op::LrmRscOp;
+use crate::read::{FromXml, ReadCtx};
+use crate::stream::StartTag;
+use crate::write::ToElement;
+use crate::xml::Element;
+
+/// The attributes of `lrm_resource` the model knows (besides `id`), in the
+/// order they are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LrmAttr {
+    Class,
+    Provider,
+    /// `type`: the agent.
+    Agent,
+    Container,
+    ShutdownLock,
+}
+
+impl LrmAttr {
+    pub const ALL: &'static [LrmAttr] =
+        &[LrmAttr::Class, LrmAttr::Provider, LrmAttr::Agent, LrmAttr::Container, LrmAttr::ShutdownLock];
+
+    pub fn xml_name(self) -> &'static str {
+        match self {
+            LrmAttr::Class => "class",
+            LrmAttr::Provider => "provider",
+            LrmAttr::Agent => "type",
+            LrmAttr::Container => "container",
+            LrmAttr::ShutdownLock => "shutdown-lock",
+        }
+    }
+
+    fn from_xml_name(name: &str) -> Option<LrmAttr> {
+        LrmAttr::ALL.iter().copied().find(|a| a.xml_name() == name)
+    }
+}
+
+/// The slot of the `id`, after the known attributes'.
+const ID: usize = LrmAttr::ALL.len();
+const SLOTS: usize = ID + 1;
+
+/// One resource's operation history on one node.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct LrmResource {
+    values: crate::packed::Packed<SLOTS>,
+    pub ops: Vec<LrmRscOp>,
+    /// Attributes and child elements this model does not know.
+    pub unknown: crate::Unknown,
+    /// Where the element was read from; ignored by equality.
+    pub pos: At,
+}
+
+impl LrmResource {
+    pub fn new(id: &str) -> Self {
+        LrmResource {
+            values: crate::packed::Packed::pack(&[None, None, None, None, None, Some(id)]),
+            ..Default::default()
+        }
+    }
+
+    /// The resource's id (empty if it has none).
+    pub fn id(&self) -> &str {
+        self.values.get(ID).unwrap_or("")
+    }
+
+    /// A known attribute's value as written.
+    pub fn get(&self, a: LrmAttr) -> Option<&str> {
+        self.values.get(a as usize)
+    }
+
+    /// Sets (or with `None` removes) a known attribute.
+    pub fn set(&mut self, a: LrmAttr, value: Option<&str>) {
+        self.values = self.values.with(a as usize, value);
+    }
+
+    /// Builder form of [`LrmResource::set`].
+    pub fn with(mut self, a: LrmAttr, value: Option<&str>) -> Self {
+        self.set(a, value);
+        self
+    }
+
+    pub fn class(&self) -> Option<&str> {
+        self.get(LrmAttr::Class)
+    }
+
+    pub fn provider(&self) -> Option<&str> {
+        self.get(LrmAttr::Provider)
+    }
+
+    /// The agent (`type`).
+    pub fn agent(&self) -> Option<&str> {
+        self.get(LrmAttr::Agent)
+    }
+
+    pub fn container(&self) -> Option<&str> {
+        self.get(LrmAttr::Container)
+    }
+
+    pub fn shutdown_lock(&self) -> Option<&str> {
+        self.get(LrmAttr::ShutdownLock)
+    }
+}
+
+impl fmt::Debug for LrmResource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("LrmResource");
+        d.field("id", &self.id());
+        for &a in LrmAttr::ALL {
+            if let Some(v) = self.get(a) {
+                d.field(a.xml_name(), &v);
+            }
+        }
+        d.field("ops", &self.ops).field("unknown", &self.unknown).finish()
+    }
+}
+
+impl FromXml for LrmResource {
+    fn accepts(name: &str) -> bool {
+        name == "lrm_resource"
+    }
+
+    fn read_xml<'a>(tag: &StartTag<'a>, ctx: &mut ReadCtx<'a>) -> Result<Self, CibError> {
+        let mut out = LrmResource { pos: At(tag.pos), ..Default::default() };
+        let mut id_ref: Option<Cow<'a, str>> = None;
+        let mut values: [Option<Cow<'a, str>>; SLOTS] = Default::default();
+        for attr in tag.attrs() {
+            let (k, v) = attr.map_err(|why| ctx.bad_attribute(tag, why))?;
+            if k == "id" {
+                values[ID] = Some(v);
+            } else if let Some(a) = LrmAttr::from_xml_name(k) {
+                values[a as usize] = Some(v);
+            } else {
+                if k == "id-ref" {
+                    id_ref = Some(v.clone());
+                }
+                out.unknown.push_attr(k, v.into_owned());
+            }
+        }
+        let Some(id) = values[ID].clone() else { return Err(ctx.missing(tag, "id")) };
+        out.values = crate::packed::Packed::pack(&values);
+        ctx.enter(tag, Some(id), id_ref.as_deref())?;
+        while let Some(child) = ctx.next_child(tag)? {
+            if child.name() == "lrm_rsc_op" {
+                crate::read::push_item(&mut out.ops, LrmRscOp::read_xml(&child, ctx)?);
+            } else {
+                out.unknown.push_child(Element::read_xml(&child, &mut ctx.stream)?);
+            }
+        }
+        ctx.leave();
+        out.ops.shrink_to_fit();
+        Ok(out)
+    }
+}
+
+impl ToElement for LrmResource {
+    fn to_element(&self) -> Element {
+        let mut el = Element::new("lrm_resource");
+        el.attrs.push(("id".to_string(), self.id().to_string()));
+        for &a in LrmAttr::ALL {
+            if let Some(v) = self.get(a) {
+                el.attrs.push((a.xml_name().to_string(), v.to_string()));
+            }
+        }
+        el.attrs.extend(self.unknown.attrs().iter().cloned());
+        el.children.extend(self.ops.iter().map(ToElement::to_element));
+        el.children.extend(self.unknown.children().iter().cloned());
+        el
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_read_back_and_write_in_order() {
+        let text = r#"<lrm_resource id="r1" type="Dummy" class="ocf" provider="pacemaker" extra="x"><lrm_rsc_op id="r1_last_0" operation="start"/></lrm_resource>"#;
+        let r: LrmResource = crate::read::from_tree(&crate::xml::Element::parse(text).unwrap()).unwrap();
+        assert_eq!(
+            (r.id(), r.class(), r.provider(), r.agent()),
+            ("r1", Some("ocf"), Some("pacemaker"), Some("Dummy"))
+        );
+        assert_eq!(r.container(), None);
+        assert_eq!(r.ops.len(), 1);
+        assert_eq!(r.unknown.attrs(), &[("extra".to_string(), "x".to_string())]);
+        let el = r.to_element();
+        let names: Vec<&str> = el.attrs.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["id", "class", "provider", "type", "extra"]);
+        let built = LrmResource::new("r1")
+            .with(LrmAttr::Agent, Some("Dummy"))
+            .with(LrmAttr::Class, Some("ocf"))
+            .with(LrmAttr::Provider, Some("pacemaker"));
+        assert_eq!(LrmResource { ops: r.ops.clone(), unknown: r.unknown.clone(), ..built }, r);
+    }
+}
