@@ -132,12 +132,18 @@ fn main() -> Result<()> {
     };
     let started = std::time::Instant::now();
     // The configuration is unpacked while the status section is still being
-    // read (on large documents, by a second thread).
+    // read (on documents over 1 MiB, by a second thread); on very large ones
+    // not: that would hold the unpacked configuration and the whole text at
+    // once, and there the peak memory matters more than the milliseconds.
     let wall = wall_clock();
     let mut configured = None;
-    let mut cib =
-        cib_schema::parse_observed(text, |head| configured = simulate::configure(head, &opts, wall))
-            .with_context(|| format!("{source}: invalid CIB"))?;
+    let ahead = text.len() < CONFIGURE_AHEAD_MAX_BYTES;
+    let mut cib = cib_schema::parse_observed(text, |head| {
+        if ahead {
+            configured = simulate::configure(head, &opts, wall);
+        }
+    })
+    .with_context(|| format!("{source}: invalid CIB"))?;
     tracing::debug!("parsed {} bytes in {:?} ({})", text.len(), started.elapsed(), crm_cli::memory::usage());
     // The text is not needed again: free it before scheduling.
     crm_cli::memory::release(input);
@@ -167,6 +173,9 @@ fn main() -> Result<()> {
     std::mem::forget(cib);
     Ok(())
 }
+
+/// Documents from this size on are unpacked after reading (see `main`).
+const CONFIGURE_AHEAD_MAX_BYTES: usize = 32 << 20;
 
 fn wall_clock() -> i64 {
     std::time::SystemTime::now()
