@@ -8,6 +8,7 @@ use std::fmt;
 
 use crate::error::{At, CibError};
 use crate::op::LrmRscOp;
+use crate::packed::{sort_attrs, Packed};
 use crate::read::{FromXml, ReadCtx};
 use crate::stream::StartTag;
 use crate::write::ToElement;
@@ -51,7 +52,7 @@ const SLOTS: usize = ID + 1;
 /// One resource's operation history on one node.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct LrmResource {
-    values: crate::packed::Packed<SLOTS>,
+    values: Packed<SLOTS>,
     pub ops: Vec<LrmRscOp>,
     /// Attributes and child elements this model does not know.
     pub unknown: crate::Unknown,
@@ -61,10 +62,7 @@ pub struct LrmResource {
 
 impl LrmResource {
     pub fn new(id: &str) -> Self {
-        LrmResource {
-            values: crate::packed::Packed::pack(&[None, None, None, None, None, Some(id)]),
-            ..Default::default()
-        }
+        LrmResource { values: Packed::pack(&[None, None, None, None, None, Some(id)]), ..Default::default() }
     }
 
     /// The resource's id (empty if it has none).
@@ -130,23 +128,23 @@ impl FromXml for LrmResource {
 
     fn read_xml<'a>(tag: &StartTag<'a>, ctx: &mut ReadCtx<'a>) -> Result<Self, CibError> {
         let mut out = LrmResource { pos: At(tag.pos), ..Default::default() };
-        let mut id_ref: Option<Cow<'a, str>> = None;
-        let mut values: [Option<Cow<'a, str>>; SLOTS] = Default::default();
-        for attr in tag.attrs() {
-            let (k, v) = attr.map_err(|why| ctx.bad_attribute(tag, why))?;
-            if k == "id" {
-                values[ID] = Some(v);
-            } else if let Some(a) = LrmAttr::from_xml_name(k) {
-                values[a as usize] = Some(v);
-            } else {
-                if k == "id-ref" {
-                    id_ref = Some(v.clone());
-                }
-                out.unknown.push_attr(k, v.into_owned());
-            }
-        }
-        let Some(id) = values[ID].clone() else { return Err(ctx.missing(tag, "id")) };
-        out.values = crate::packed::Packed::pack(&values);
+        let mut id_ref = None;
+        let slot_of = |k: &str| LrmAttr::from_xml_name(k).map(|a| a as usize);
+        // Values borrowed from the document where none needs unescaping.
+        let id = if let Some(attrs) = tag.plain_attrs() {
+            let mut values = [None; SLOTS];
+            let attrs = attrs.map(Ok::<_, std::convert::Infallible>);
+            let Ok(()) = sort_attrs(attrs, &mut values, ID, slot_of, &mut out.unknown, &mut id_ref);
+            out.values = Packed::pack(&values);
+            values[ID].map(Cow::Borrowed)
+        } else {
+            let mut values: [Option<Cow<'a, str>>; SLOTS] = Default::default();
+            sort_attrs(tag.attrs(), &mut values, ID, slot_of, &mut out.unknown, &mut id_ref)
+                .map_err(|why| ctx.bad_attribute(tag, why))?;
+            out.values = Packed::pack(&values);
+            values[ID].take()
+        };
+        let Some(id) = id else { return Err(ctx.missing(tag, "id")) };
         ctx.enter(tag, Some(id), id_ref.as_deref())?;
         while let Some(child) = ctx.next_child(tag)? {
             if child.name() == "lrm_rsc_op" {
@@ -200,5 +198,20 @@ mod tests {
             .with(LrmAttr::Class, Some("ocf"))
             .with(LrmAttr::Provider, Some("pacemaker"));
         assert_eq!(LrmResource { ops: r.ops.clone(), unknown: r.unknown.clone(), ..built }, r);
+    }
+
+    #[test]
+    fn escaped_values_are_read_unescaped_and_an_id_is_required() {
+        let text = r#"<lrm_resource id="r&amp;1" class="ocf"><lrm_rsc_op id="op1" exit-reason="&quot;down&quot;" call-id="3"/></lrm_resource>"#;
+        let r: LrmResource = crate::read::from_tree(&crate::xml::Element::parse(text).unwrap()).unwrap();
+        assert_eq!(r.id(), "r&1");
+        assert_eq!(r.ops[0].exit_reason(), Some("\"down\""));
+        assert_eq!(r.ops[0].call_id(), Some(3));
+        let missing = crate::xml::Element::parse(r#"<lrm_resource class="ocf"/>"#).unwrap();
+        assert!(crate::read::from_tree::<LrmResource>(&missing).is_err());
+        let op_missing =
+            crate::xml::Element::parse(r#"<lrm_resource id="r"><lrm_rsc_op call-id="1"/></lrm_resource>"#)
+                .unwrap();
+        assert!(crate::read::from_tree::<LrmResource>(&op_missing).is_err());
     }
 }

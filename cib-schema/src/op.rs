@@ -74,6 +74,7 @@ const _: () = assert!(OpAttr::ALL.len() == N);
 const ID: usize = N;
 const SLOTS: usize = N + 1;
 type Values = crate::packed::Packed<SLOTS>;
+use crate::packed::sort_attrs;
 
 /// One recorded operation result. A status section holds tens of thousands:
 /// it is 32 bytes and one block of text.
@@ -139,25 +140,23 @@ impl FromXml for LrmRscOp {
 
     fn read_xml<'a>(tag: &StartTag<'a>, ctx: &mut ReadCtx<'a>) -> Result<Self, CibError> {
         let mut out = LrmRscOp { pos: At(tag.pos), ..Default::default() };
-        let mut id_ref: Option<Cow<'a, str>> = None;
-        let mut values: [Option<Cow<'a, str>>; SLOTS] = Default::default();
-        for attr in tag.attrs() {
-            let (k, v) = attr.map_err(|why| ctx.bad_attribute(tag, why))?;
-            match k {
-                "id" => values[ID] = Some(v),
-                _ => match OpAttr::from_xml_name(k) {
-                    Some(a) => values[a as usize] = Some(v),
-                    None => {
-                        if k == "id-ref" {
-                            id_ref = Some(v.clone());
-                        }
-                        out.unknown.push_attr(k, v.into_owned())
-                    }
-                },
-            }
-        }
-        let Some(id) = values[ID].clone() else { return Err(ctx.missing(tag, "id")) };
-        out.values = Values::pack(&values);
+        let mut id_ref = None;
+        // Values borrowed from the document where none needs unescaping.
+        let slot_of = |k: &str| OpAttr::from_xml_name(k).map(|a| a as usize);
+        let id = if let Some(attrs) = tag.plain_attrs() {
+            let mut values = [None; SLOTS];
+            let attrs = attrs.map(Ok::<_, std::convert::Infallible>);
+            let Ok(()) = sort_attrs(attrs, &mut values, ID, slot_of, &mut out.unknown, &mut id_ref);
+            out.values = Values::pack(&values);
+            values[ID].map(Cow::Borrowed)
+        } else {
+            let mut values: [Option<Cow<'a, str>>; SLOTS] = Default::default();
+            sort_attrs(tag.attrs(), &mut values, ID, slot_of, &mut out.unknown, &mut id_ref)
+                .map_err(|why| ctx.bad_attribute(tag, why))?;
+            out.values = Values::pack(&values);
+            values[ID].take()
+        };
+        let Some(id) = id else { return Err(ctx.missing(tag, "id")) };
         ctx.enter(tag, Some(id), id_ref.as_deref())?;
         while let Some(child) = ctx.next_child(tag)? {
             let child = Element::read_xml(&child, &mut ctx.stream)?;

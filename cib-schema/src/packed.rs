@@ -51,28 +51,45 @@ impl<const SLOTS: usize> Packed<SLOTS> {
     pub(crate) fn pack<S: AsRef<str>>(values: &[Option<S>; SLOTS]) -> Self {
         #[allow(clippy::let_unit_value)]
         let () = Self::FITS;
-        let present =
-            values.iter().enumerate().filter(|(_, v)| v.is_some()).fold(0u32, |p, (i, _)| p | 1 << i);
+        let (mut present, mut len) = (0u32, 0usize);
+        for (i, v) in values.iter().enumerate() {
+            if let Some(v) = v {
+                present |= 1 << i;
+                len += v.as_ref().len();
+            }
+        }
         if present == 0 {
             return Packed::default();
         }
-        let len: usize = values.iter().flatten().map(|v| v.as_ref().len()).sum();
         let wide = len > usize::from(u16::MAX);
-        let mut out = Vec::with_capacity(Self::text_start(wide) + len);
-        out.extend_from_slice(&(present | if wide { WIDE } else { 0 }).to_le_bytes());
+        let text = Self::text_start(wide);
+        // Every byte is written below: the bit set, the offsets, the text.
+        let mut out = Box::<[u8]>::new_uninit_slice(text + len);
+        let base = out.as_mut_ptr().cast::<u8>();
+        let put = |at: usize, bytes: &[u8]| {
+            debug_assert!(at + bytes.len() <= text + len);
+            // SAFETY: within the block (the offsets and text add up to its
+            // length, as computed above), from a separate value.
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), base.add(at), bytes.len()) };
+        };
+        put(0, &(present | if wide { WIDE } else { 0 }).to_le_bytes());
         let mut end = 0usize;
-        for v in values {
-            end += v.as_ref().map_or(0, |v| v.as_ref().len());
+        for (i, v) in values.iter().enumerate() {
+            if let Some(v) = v {
+                let v = v.as_ref().as_bytes();
+                put(text + end, v);
+                end += v.len();
+            }
             if wide {
-                out.extend_from_slice(&u32::try_from(end).expect("a record under 4 GiB").to_le_bytes());
+                put(4 + 4 * i, &u32::try_from(end).expect("a record under 4 GiB").to_le_bytes());
             } else {
-                out.extend_from_slice(&(end as u16).to_le_bytes());
+                put(4 + 2 * i, &(end as u16).to_le_bytes());
             }
         }
-        for v in values.iter().flatten() {
-            out.extend_from_slice(v.as_ref().as_bytes());
-        }
-        Packed(out.into_boxed_slice())
+        debug_assert_eq!(text + end, text + len);
+        // SAFETY: every byte was written (the bit set, one offset per slot,
+        // `len` bytes of text).
+        Packed(unsafe { out.assume_init() })
     }
 
     /// Every slot's value, to change some and pack again.
@@ -87,6 +104,33 @@ impl<const SLOTS: usize> Packed<SLOTS> {
         all[slot] = value;
         Packed::pack(&all)
     }
+}
+
+/// Puts each attribute's value in its slot (`id` in `id_slot`, the others
+/// where `slot_of` says); those without one go to `unknown`, and an
+/// `id-ref` is noted.
+pub(crate) fn sort_attrs<'a, V: AsRef<str>, E, const SLOTS: usize>(
+    attrs: impl Iterator<Item = Result<(&'a str, V), E>>,
+    values: &mut [Option<V>; SLOTS],
+    id_slot: usize,
+    slot_of: impl Fn(&str) -> Option<usize>,
+    unknown: &mut crate::Unknown,
+    id_ref: &mut Option<String>,
+) -> Result<(), E> {
+    for attr in attrs {
+        let (k, v) = attr?;
+        if k == "id" {
+            values[id_slot] = Some(v);
+        } else if let Some(slot) = slot_of(k) {
+            values[slot] = Some(v);
+        } else {
+            if k == "id-ref" {
+                *id_ref = Some(v.as_ref().to_string());
+            }
+            unknown.push_attr(k, v.as_ref().to_string());
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -59,6 +59,13 @@ impl Spans {
         }
     }
 
+    fn any_escaped(&self) -> bool {
+        match self {
+            Spans::Inline { escaped, .. } => *escaped != 0,
+            Spans::Heap(v) => v.iter().any(|s| s.escaped),
+        }
+    }
+
     fn get(&self, i: usize) -> AttrSpan {
         match self {
             Spans::Inline { escaped, spans, .. } => {
@@ -136,6 +143,18 @@ impl<'a> StartTag<'a> {
                 .map(|v| (key, v))
                 .map_err(|e| format!("attribute '{key}': {e}"))
         })
+    }
+
+    /// The attributes in document order as written, if none has an escape
+    /// to undo (nearly every tag): values borrowed, nothing to decode.
+    pub fn plain_attrs(&self) -> Option<impl Iterator<Item = (&'a str, &'a str)> + '_> {
+        if self.spans.any_escaped() {
+            return None;
+        }
+        Some((0..self.spans.len()).map(move |i| {
+            let s = self.spans.get(i);
+            (self.span_text(s.key, s.key_len), self.span_text(s.value, s.value_len))
+        }))
     }
 
     #[inline]
