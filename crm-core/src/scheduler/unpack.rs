@@ -888,19 +888,18 @@ impl ResourceBuilder<'_, '_> {
             let op_ctx = RuleContext { op: Some((op.name.as_str(), interval_ms)), ..rsc_ctx };
             let op_meta_sets: Vec<&NvSet> = op.meta.iter().collect();
             let mut meta = unpack_nvsets(&op_meta_sets, &op_ctx, None, self.resolve);
-            self.defaults.op.fill(&mut meta, &op_ctx, self.resolve);
+            // Three values are read from it: plain defaults are looked up
+            // rather than copied into every operation's map.
+            let plain = self.defaults.op.plain.as_ref();
+            if plain.is_none() {
+                self.defaults.op.fill(&mut meta, &op_ctx, self.resolve);
+            }
+            let get = |k: &str| meta.get(k).or_else(|| plain.and_then(|d| d.get(k))).map(String::as_str);
             let op_inst: Vec<&NvSet> = op.instance.iter().collect();
             let params = unpack_nvsets(&op_inst, &op_ctx, None, self.resolve);
-            let on_fail =
-                op.on_fail.as_deref().or(meta.get("on-fail").map(String::as_str)).and_then(OnFail::parse);
-            let enabled = op
-                .enabled
-                .as_deref()
-                .or(meta.get("enabled").map(String::as_str))
-                .map(is_true)
-                .unwrap_or(true);
-            let timeout_ms =
-                op.timeout.as_deref().or(meta.get("timeout").map(String::as_str)).and_then(parse_interval_ms);
+            let on_fail = op.on_fail.as_deref().or(get("on-fail")).and_then(OnFail::parse);
+            let enabled = op.enabled.as_deref().or(get("enabled")).map(is_true).unwrap_or(true);
+            let timeout_ms = op.timeout.as_deref().or(get("timeout")).and_then(parse_interval_ms);
             r.ops.push(OpDef {
                 id: op.id.clone(),
                 name: op.name.clone(),
