@@ -619,4 +619,19 @@ impl Cluster {
         }
         rsc
     }
+
+    /// The primitives in `r`'s subtree (`r` itself if it is one), in order.
+    pub fn leaves(&self, r: RscId) -> Vec<RscId> {
+        fn collect(cluster: &Cluster, r: RscId, out: &mut Vec<RscId>) {
+            let rsc = cluster.rsc(r);
+            if rsc.variant == Variant::Primitive {
+                out.push(r);
+            } else {
+                rsc.children.iter().for_each(|&c| collect(cluster, c, out));
+            }
+        }
+        let mut out = Vec::new();
+        collect(self, r, &mut out);
+        out
+    }
 }

@@ -41,14 +41,6 @@ fn pseudo_set(
     ))
 }
 
-fn leaves(cluster: &Cluster, r: RscId) -> Vec<RscId> {
-    let rsc = cluster.rsc(r);
-    if rsc.variant == Variant::Primitive {
-        return vec![r];
-    }
-    rsc.children.iter().flat_map(|&c| leaves(cluster, c)).collect()
-}
-
 /// One notification set of a clone: its clone action pair and the four
 /// pseudo-actions around it.
 struct NotifySet {
@@ -118,7 +110,7 @@ pub fn create_notifications(cluster: &Cluster, set: &mut ActionSet, r: RscId) {
         }
 
         // Is any instance actually doing this?
-        let instances = leaves(cluster, r);
+        let instances = cluster.leaves(r);
         let doing = |set: &ActionSet, task: &str| {
             instances.iter().any(|&l| {
                 set.find(l, task, None)

@@ -489,7 +489,8 @@ fn block_colocation_dependents(cluster: &Cluster, set: &mut ActionSet) -> bool {
         let top = cluster.top_of(arsc);
         let trsc = cluster.rsc(top);
         if trsc.variant != Variant::Primitive {
-            let any_runnable = leaves(cluster, top)
+            let any_runnable = cluster
+                .leaves(top)
                 .into_iter()
                 .any(|leaf| set.find(leaf, &task, None).into_iter().any(|x| set.actions[x].runnable));
             if any_runnable {
@@ -507,7 +508,7 @@ fn block_colocation_dependents(cluster: &Cluster, set: &mut ActionSet) -> bool {
             }
             let dep_task = if c.dependent_role == Some(Role::Promoted) { "promote" } else { "start" };
             let reason = format!("colocation with {}", cluster.rsc(arsc).id);
-            for leaf in leaves(cluster, c.dependent) {
+            for leaf in cluster.leaves(c.dependent) {
                 for x in set.find(leaf, dep_task, None) {
                     if set.actions[x].runnable {
                         set.actions[x].runnable = false;
@@ -519,12 +520,4 @@ fn block_colocation_dependents(cluster: &Cluster, set: &mut ActionSet) -> bool {
         }
     }
     changed
-}
-
-fn leaves(cluster: &Cluster, r: RscId) -> Vec<RscId> {
-    let rsc = cluster.rsc(r);
-    if rsc.variant == Variant::Primitive {
-        return vec![r];
-    }
-    rsc.children.iter().flat_map(|&c| leaves(cluster, c)).collect()
 }

@@ -14,14 +14,6 @@ fn promotion_attr(name: &str) -> String {
     format!("master-{name}")
 }
 
-fn leaves(cluster: &Cluster, r: RscId) -> Vec<RscId> {
-    let rsc = cluster.rsc(r);
-    if rsc.variant == Variant::Primitive {
-        return vec![r];
-    }
-    rsc.children.iter().flat_map(|&c| leaves(cluster, c)).collect()
-}
-
 /// Whether a node's promotion score counts for `r` there: the instance is
 /// active there, or the resource's state is known there (or nowhere yet).
 fn score_applies(cluster: &Cluster, r: RscId, n: NodeId) -> bool {
@@ -30,7 +22,8 @@ fn score_applies(cluster: &Cluster, r: RscId, n: NodeId) -> bool {
     let allowed = rsc.allowed[n.0].is_some_and(|s| s >= Score::ZERO);
     if !cluster.rsc(clone).unique {
         let base = rsc.base_id.clone().unwrap_or_else(|| rsc.id.clone());
-        let active_here: Vec<RscId> = leaves(cluster, clone)
+        let active_here: Vec<RscId> = cluster
+            .leaves(clone)
             .into_iter()
             .filter(|&l| {
                 cluster.rsc(l).base_id.as_deref() == Some(base.as_str())
@@ -40,7 +33,7 @@ fn score_applies(cluster: &Cluster, r: RscId, n: NodeId) -> bool {
         if active_here.contains(&r) {
             return allowed;
         }
-        let known_here = leaves(cluster, clone).into_iter().any(|l| {
+        let known_here = cluster.leaves(clone).into_iter().any(|l| {
             cluster.rsc(l).base_id.as_deref() == Some(base.as_str()) && cluster.rsc(l).known_on.contains(&n)
         });
         if active_here.is_empty() && known_here {
@@ -128,7 +121,7 @@ fn subtree(cluster: &Cluster, r: RscId) -> Vec<RscId> {
 }
 
 fn current_role(cluster: &Cluster, r: RscId) -> Role {
-    leaves(cluster, r).into_iter().map(|l| cluster.rsc(l).role).max().unwrap_or(Role::Stopped)
+    cluster.leaves(r).into_iter().map(|l| cluster.rsc(l).role).max().unwrap_or(Role::Stopped)
 }
 
 fn set_next_role(cluster: &mut Cluster, r: RscId, role: Role) {
@@ -153,7 +146,8 @@ pub fn set_instance_roles(cluster: &mut Cluster, clone: RscId, assignment_order:
             priorities.push(cluster.rsc(inst).priority);
             continue;
         };
-        let wants_unpromoted = leaves(cluster, inst)
+        let wants_unpromoted = cluster
+            .leaves(inst)
             .into_iter()
             .any(|l| matches!(cluster.rsc(l).target_role, Some(Role::Unpromoted) | Some(Role::Stopped)));
         let mut priority = if wants_unpromoted {
@@ -280,7 +274,7 @@ pub fn set_instance_roles(cluster: &mut Cluster, clone: RscId, assignment_order:
         let mut chosen = None;
         if idx >= 0 && (promoted < promoted_max || !cluster.rsc(clone).managed) {
             // A grouped instance is promoted only if every member is placed.
-            let all_placed = leaves(cluster, inst).iter().all(|&l| cluster.rsc(l).assigned.is_some());
+            let all_placed = cluster.leaves(inst).iter().all(|&l| cluster.rsc(l).assigned.is_some());
             chosen = node.filter(|&n| {
                 let managed = cluster.rsc(inst).managed;
                 // An unmanaged promoted instance stays promoted where it is,
@@ -325,7 +319,7 @@ fn coloc_priority(cluster: &Cluster, node: NodeId, c: &Colocation, priority: i64
             .iter()
             .filter(|&&i| {
                 c.primary_role
-                    .is_none_or(|r| leaves(cluster, i).iter().any(|&l| cluster.rsc(l).next_role == r))
+                    .is_none_or(|r| cluster.leaves(i).iter().any(|&l| cluster.rsc(l).next_role == r))
             })
             .filter_map(|&i| assigned_node(cluster, i))
             .find(|&n| n == node)

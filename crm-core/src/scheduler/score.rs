@@ -18,11 +18,12 @@ impl Score {
     /// `red`/`yellow`/`green` are node-health names, resolved by the caller.
     pub fn parse(s: &str) -> Option<Score> {
         let t = s.trim();
-        let lower = t.to_ascii_lowercase();
-        match lower.as_str() {
-            "infinity" | "+infinity" | "inf" | "+inf" => return Some(Score::INF),
-            "-infinity" | "-inf" => return Some(Score::NEG_INF),
-            _ => {}
+        let is = |word: &str| t.eq_ignore_ascii_case(word);
+        if is("infinity") || is("+infinity") || is("inf") || is("+inf") {
+            return Some(Score::INF);
+        }
+        if is("-infinity") || is("-inf") {
+            return Some(Score::NEG_INF);
         }
         // Pacemaker reads the leading integer and ignores trailing garbage.
         let bytes = t.as_bytes();
