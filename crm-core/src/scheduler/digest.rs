@@ -27,7 +27,12 @@ fn escape(v: &str, out: &mut String) {
 
 /// The digest of `params` (already filtered), as Pacemaker's v1 operation digest.
 pub fn params_digest(params: &BTreeMap<String, String>) -> String {
-    let mut s = String::with_capacity(64);
+    digest_of(params.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+/// The digest of parameters given in name order.
+fn digest_of<'a>(params: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let mut s = String::with_capacity(256);
     s.push_str(" <parameters");
     for (k, v) in params {
         s.push(' ');
@@ -47,6 +52,17 @@ pub fn params_digest(params: &BTreeMap<String, String>) -> String {
     out
 }
 
+/// Whether a parameter counts for an operation's digest.
+fn counts(name: &str) -> bool {
+    !name.starts_with("CRM_meta_")
+        && !matches!(
+            name,
+            "id" | "crm_feature_set" | "op-digest" | "on_node" | "on_node_uuid" | "pcmk_external_ip"
+        )
+}
+
+const TIMEOUT: &str = "CRM_meta_timeout";
+
 /// Parameters that count for an operation's digest: the resource's instance
 /// attributes and the operation's own, plus the timeout for recurring ones.
 pub fn op_params(
@@ -58,17 +74,43 @@ pub fn op_params(
     for (k, v) in op_params {
         all.insert(k.clone(), v.clone());
     }
-    all.retain(|k, _| {
-        !k.starts_with("CRM_meta_")
-            && !matches!(
-                k.as_str(),
-                "id" | "crm_feature_set" | "op-digest" | "on_node" | "on_node_uuid" | "pcmk_external_ip"
-            )
-    });
+    all.retain(|k, _| counts(k));
     if let Some(t) = recurring_timeout_ms {
-        all.insert("CRM_meta_timeout".into(), t.to_string());
+        all.insert(TIMEOUT.into(), t.to_string());
     }
     all
+}
+
+/// `params_digest(&op_params(..))`, without building the map: both lists are
+/// merged in name order (the operation's value winning).
+pub fn op_params_digest(
+    rsc_params: &BTreeMap<String, String>,
+    op_params: &BTreeMap<String, String>,
+    recurring_timeout_ms: Option<u64>,
+) -> String {
+    let timeout = recurring_timeout_ms.map(|t| t.to_string());
+    let mut merged: Vec<(&str, &str)> = Vec::with_capacity(rsc_params.len() + op_params.len() + 1);
+    let (mut a, mut b) = (rsc_params.iter().peekable(), op_params.iter().peekable());
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (None, None) => break,
+            (Some(_), None) => a.next(),
+            (Some((ka, _)), Some((kb, _))) if ka < kb => a.next(),
+            (Some((ka, _)), Some((kb, _))) if ka == kb => {
+                a.next();
+                b.next()
+            }
+            _ => b.next(),
+        };
+        if let Some((k, v)) = next.filter(|(k, _)| counts(k)) {
+            merged.push((k, v));
+        }
+    }
+    if let Some(t) = &timeout {
+        let at = merged.partition_point(|(k, _)| *k < TIMEOUT);
+        merged.insert(at, (TIMEOUT, t));
+    }
+    digest_of(merged.into_iter())
 }
 
 /// Whether the parameters that need a restart (`op-force-restart`; all of
@@ -150,5 +192,20 @@ mod tests {
         let mut p = BTreeMap::new();
         p.insert("ip".to_string(), "127.0.0.11".to_string());
         assert_eq!(params_digest(&p), "fd54394d262d771b8cb48f31f8df7242");
+    }
+
+    #[test]
+    fn merged_digest_is_the_digest_of_the_merged_parameters() {
+        let map = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+        let rsc =
+            map(&[("ip", "10.0.0.1"), ("Z", "<&>"), ("id", "x"), ("CRM_meta_foo", "1"), ("nic", "eth0")]);
+        let op = map(&[("nic", "eth1"), ("a", "1"), ("CRM_meta_timeout", "5"), ("on_node", "n1")]);
+        for timeout in [None, Some(20_000)] {
+            for (r, o) in [(&rsc, &op), (&op, &rsc), (&rsc, &BTreeMap::new()), (&BTreeMap::new(), &op)] {
+                assert_eq!(op_params_digest(r, o, timeout), params_digest(&op_params(r, o, timeout)));
+            }
+        }
     }
 }

@@ -1186,11 +1186,15 @@ fn check_config(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord
                     }
                 }
                 Some(d) => {
-                    let params =
-                        super::digest::op_params(&r.params, &d.params, Some(d.timeout_ms.unwrap_or(20_000)));
+                    let timeout = Some(d.timeout_ms.unwrap_or(20_000));
                     let recorded = o.op.op_digest();
-                    if recorded.is_some_and(|rec| rec != super::digest::params_digest(&params))
-                        && !super::digest::only_sanitized_changed(o.op, &params, r.is_stonith)
+                    let sanitized = || {
+                        let params = super::digest::op_params(&r.params, &d.params, timeout);
+                        super::digest::only_sanitized_changed(o.op, &params, r.is_stonith)
+                    };
+                    if recorded.is_some_and(|rec| {
+                        rec != super::digest::op_params_digest(&r.params, &d.params, timeout)
+                    }) && (o.op.op_secure_digest().is_none() || !sanitized())
                     {
                         cluster.rsc_mut(rsc).reschedule.push((node, o.interval_ms));
                     }
@@ -1202,10 +1206,14 @@ fn check_config(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord
             continue;
         }
         let start_def = r.ops.iter().find(|d| d.name == "start" && d.interval_ms == 0);
-        let extra = start_def.map(|d| d.params.clone()).unwrap_or_default();
-        let all = super::digest::op_params(&r.params, &extra, None);
-        let all_digest = super::digest::params_digest(&all);
-        let restart_needed = super::digest::restart_digest_changed(o.op, &all);
+        let no_params = std::collections::BTreeMap::new();
+        let extra = start_def.map_or(&no_params, |d| &d.params);
+        let all_digest = super::digest::op_params_digest(&r.params, extra, None);
+        // The parameters themselves only where the history has restart or
+        // secure digests to compare them with.
+        let all = (o.op.op_restart_digest().is_some() || o.op.op_secure_digest().is_some())
+            .then(|| super::digest::op_params(&r.params, extra, None));
+        let restart_needed = all.as_ref().is_some_and(|all| super::digest::restart_digest_changed(o.op, all));
         let supports_reload = o.op.op_restart_digest().is_some();
         let changed = match o.op.op_digest() {
             None => true,
@@ -1213,13 +1221,16 @@ fn check_config(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord
         };
         // crm_report masks passwords in the CIBs it collects: when only the
         // masked parameters differ, nothing changed.
-        if (restart_needed || changed) && super::digest::only_sanitized_changed(o.op, &all, r.is_stonith) {
+        if (restart_needed || changed)
+            && all.as_ref().is_some_and(|all| super::digest::only_sanitized_changed(o.op, all, r.is_stonith))
+        {
             continue;
         }
+        let extra_empty = extra.is_empty();
         // History of another agent restarts the resource anyway (without a
         // reason); its parameters are not compared.
         let agent_changed = cluster.rsc(rsc).agent_changed_on.contains(&node);
-        if !agent_changed && (restart_needed || (changed && (!supports_reload || !extra.is_empty()))) {
+        if !agent_changed && (restart_needed || (changed && (!supports_reload || !extra_empty))) {
             if !cluster.rsc(rsc).digest_changed_on.contains(&node) {
                 cluster.rsc_mut(rsc).digest_changed_on.push(node);
             }
