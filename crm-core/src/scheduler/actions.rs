@@ -174,7 +174,8 @@ impl ActionSet {
         self.matching(rsc, task, node).next()
     }
 
-    fn matching<'s>(
+    /// [`ActionSet::find`]'s answers, without collecting them.
+    pub fn matching<'s>(
         &'s self,
         rsc: RscId,
         task: &'s str,

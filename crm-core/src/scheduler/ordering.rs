@@ -375,7 +375,7 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
             if !rsc.managed || rsc.running_on.is_empty() {
                 continue;
             }
-            let blocked_start = set.find(r, "start", None).into_iter().find(|&s| !set.actions[s].runnable);
+            let blocked_start = set.matching(r, "start", None).find(|&s| !set.actions[s].runnable);
             if let Some(s) = blocked_start {
                 let reason = set.actions[s].reason.clone();
                 let mut stopping = false;
@@ -408,7 +408,7 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
         }
         let (r, n) = (set.actions[i].rsc, set.actions[i].node);
         if let Some(r) = r {
-            if set.find(r, "stop", n).into_iter().any(|s| !set.actions[s].optional) {
+            if set.matching(r, "stop", n).any(|s| !set.actions[s].optional) {
                 set.actions[i].optional = true;
             }
         }
@@ -492,7 +492,7 @@ fn block_colocation_dependents(cluster: &Cluster, set: &mut ActionSet) -> bool {
             let any_runnable = cluster
                 .leaves(top)
                 .into_iter()
-                .any(|leaf| set.find(leaf, &task, None).into_iter().any(|x| set.actions[x].runnable));
+                .any(|leaf| set.matching(leaf, &task, None).any(|x| set.actions[x].runnable));
             if any_runnable {
                 continue;
             }
