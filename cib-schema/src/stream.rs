@@ -229,7 +229,7 @@ impl NameFilter {
 }
 
 /// The attributes of a tag written the way nearly every CIB tag is (names and
-/// `="value"` with single spaces between, no newline inside the tag, at most
+/// `="value"` with single spaces between, no newline between them, at most
 /// [`INLINE_ATTRS`] of them, under 64 KiB), found a block of bytes at a time;
 /// `None` for any other form, which [`Stream::attributes`] then reads (and
 /// reports, if malformed). Arguments and result as there.
@@ -487,7 +487,12 @@ impl<'a> Stream<'a> {
         let b = text.as_bytes();
         loop {
             let from = self.at;
-            let lt = memchr::memchr(b'<', &b[from..]).map_or(b.len(), |i| from + i);
+            // Tags often follow one another directly (a resource's operations).
+            let lt = if b.get(from) == Some(&b'<') {
+                from
+            } else {
+                memchr::memchr(b'<', &b[from..]).map_or(b.len(), |i| from + i)
+            };
             let run = &text[from..lt];
             if !run.bytes().all(is_space) {
                 if self.open.is_empty() {
