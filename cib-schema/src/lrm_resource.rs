@@ -3,12 +3,11 @@
 //! cluster), so its attributes are packed in one block ([`crate::packed`])
 //! rather than kept as six strings.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use crate::error::{At, CibError};
 use crate::op::LrmRscOp;
-use crate::packed::{sort_attrs, Packed};
+use crate::packed::{read_attrs, Packed};
 use crate::read::{FromXml, ReadCtx};
 use crate::stream::StartTag;
 use crate::write::ToElement;
@@ -128,24 +127,11 @@ impl FromXml for LrmResource {
 
     fn read_xml<'a>(tag: &StartTag<'a>, ctx: &mut ReadCtx<'a>) -> Result<Self, CibError> {
         let mut out = LrmResource { pos: At(tag.pos), ..Default::default() };
-        let mut id_ref = None;
         let slot_of = |k: &str| LrmAttr::from_xml_name(k).map(|a| a as usize);
-        // Values borrowed from the document where none needs unescaping.
-        let id = if let Some(attrs) = tag.plain_attrs() {
-            let mut values = [None; SLOTS];
-            let attrs = attrs.map(Ok::<_, std::convert::Infallible>);
-            let Ok(()) = sort_attrs(attrs, &mut values, ID, slot_of, &mut out.unknown, &mut id_ref);
-            out.values = Packed::pack(&values);
-            values[ID].map(Cow::Borrowed)
-        } else {
-            let mut values: [Option<Cow<'a, str>>; SLOTS] = Default::default();
-            sort_attrs(tag.attrs(), &mut values, ID, slot_of, &mut out.unknown, &mut id_ref)
-                .map_err(|why| ctx.bad_attribute(tag, why))?;
-            out.values = Packed::pack(&values);
-            values[ID].take()
-        };
-        let Some(id) = id else { return Err(ctx.missing(tag, "id")) };
-        ctx.enter(tag, Some(id), id_ref.as_deref())?;
+        let attrs = read_attrs(tag, ctx, ID, slot_of, &mut out.unknown)?;
+        out.values = attrs.values;
+        let Some(id) = attrs.id else { return Err(ctx.missing(tag, "id")) };
+        ctx.enter(tag, Some(id), attrs.id_ref.as_deref())?;
         while let Some(child) = ctx.next_child(tag)? {
             if child.name() == "lrm_rsc_op" {
                 crate::read::push_item(&mut out.ops, LrmRscOp::read_xml(&child, ctx)?);

@@ -3,10 +3,10 @@
 //! keeps an operation's id and known attribute values in one block
 //! ([`crate::packed`]), read through [`LrmRscOp::get`] and the named getters.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use crate::error::{At, CibError};
+use crate::packed::read_attrs;
 use crate::read::{FromXml, ReadCtx};
 use crate::stream::StartTag;
 use crate::write::ToElement;
@@ -74,7 +74,6 @@ const _: () = assert!(OpAttr::ALL.len() == N);
 const ID: usize = N;
 const SLOTS: usize = N + 1;
 type Values = crate::packed::Packed<SLOTS>;
-use crate::packed::sort_attrs;
 
 /// One recorded operation result. A status section holds tens of thousands:
 /// it is 32 bytes and one block of text.
@@ -140,24 +139,11 @@ impl FromXml for LrmRscOp {
 
     fn read_xml<'a>(tag: &StartTag<'a>, ctx: &mut ReadCtx<'a>) -> Result<Self, CibError> {
         let mut out = LrmRscOp { pos: At(tag.pos), ..Default::default() };
-        let mut id_ref = None;
-        // Values borrowed from the document where none needs unescaping.
         let slot_of = |k: &str| OpAttr::from_xml_name(k).map(|a| a as usize);
-        let id = if let Some(attrs) = tag.plain_attrs() {
-            let mut values = [None; SLOTS];
-            let attrs = attrs.map(Ok::<_, std::convert::Infallible>);
-            let Ok(()) = sort_attrs(attrs, &mut values, ID, slot_of, &mut out.unknown, &mut id_ref);
-            out.values = Values::pack(&values);
-            values[ID].map(Cow::Borrowed)
-        } else {
-            let mut values: [Option<Cow<'a, str>>; SLOTS] = Default::default();
-            sort_attrs(tag.attrs(), &mut values, ID, slot_of, &mut out.unknown, &mut id_ref)
-                .map_err(|why| ctx.bad_attribute(tag, why))?;
-            out.values = Values::pack(&values);
-            values[ID].take()
-        };
-        let Some(id) = id else { return Err(ctx.missing(tag, "id")) };
-        ctx.enter(tag, Some(id), id_ref.as_deref())?;
+        let attrs = read_attrs(tag, ctx, ID, slot_of, &mut out.unknown)?;
+        out.values = attrs.values;
+        let Some(id) = attrs.id else { return Err(ctx.missing(tag, "id")) };
+        ctx.enter(tag, Some(id), attrs.id_ref.as_deref())?;
         while let Some(child) = ctx.next_child(tag)? {
             let child = Element::read_xml(&child, &mut ctx.stream)?;
             out.unknown.push_child(child);

@@ -2,6 +2,12 @@
 //! holds by the ten thousand (`lrm_rsc_op`, `lrm_resource`), one allocation
 //! a record instead of one per value.
 
+use std::borrow::Cow;
+
+use crate::error::CibError;
+use crate::read::ReadCtx;
+use crate::stream::StartTag;
+
 /// Set in the bit set when the offsets are four bytes wide (text of 64 KiB or more).
 const WIDE: u32 = 1 << 31;
 
@@ -106,10 +112,44 @@ impl<const SLOTS: usize> Packed<SLOTS> {
     }
 }
 
-/// Puts each attribute's value in its slot (`id` in `id_slot`, the others
-/// where `slot_of` says); those without one go to `unknown`, and an
-/// `id-ref` is noted.
-pub(crate) fn sort_attrs<'a, V: AsRef<str>, E, const SLOTS: usize>(
+/// A record's attributes as read from its start tag: the known values
+/// packed, and the `id` and `id-ref` for [`ReadCtx::enter`].
+pub(crate) struct RecordAttrs<'a, const SLOTS: usize> {
+    pub values: Packed<SLOTS>,
+    pub id: Option<Cow<'a, str>>,
+    pub id_ref: Option<String>,
+}
+
+/// Reads a record's attributes from its start tag: each known value in its
+/// slot (`id` in `id_slot`, the others where `slot_of` says), borrowed where
+/// nothing needs unescaping; the others go to `unknown`.
+pub(crate) fn read_attrs<'a, const SLOTS: usize>(
+    tag: &StartTag<'a>,
+    ctx: &ReadCtx<'a>,
+    id_slot: usize,
+    slot_of: impl Fn(&str) -> Option<usize>,
+    unknown: &mut crate::Unknown,
+) -> Result<RecordAttrs<'a, SLOTS>, CibError> {
+    let mut id_ref = None;
+    if let Some(attrs) = tag.plain_attrs() {
+        let mut values = [None; SLOTS];
+        let attrs = attrs.map(Ok::<_, std::convert::Infallible>);
+        let Ok(()) = sort_attrs(attrs, &mut values, id_slot, slot_of, unknown, &mut id_ref);
+        return Ok(RecordAttrs {
+            values: Packed::pack(&values),
+            id: values[id_slot].map(Cow::Borrowed),
+            id_ref,
+        });
+    }
+    let mut values: [Option<Cow<'a, str>>; SLOTS] = std::array::from_fn(|_| None);
+    sort_attrs(tag.attrs(), &mut values, id_slot, slot_of, unknown, &mut id_ref)
+        .map_err(|why| ctx.bad_attribute(tag, why))?;
+    Ok(RecordAttrs { values: Packed::pack(&values), id: values[id_slot].take(), id_ref })
+}
+
+/// Puts each attribute's value in its slot; those without one go to
+/// `unknown`, and an `id-ref` is noted.
+fn sort_attrs<'a, V: AsRef<str>, E, const SLOTS: usize>(
     attrs: impl Iterator<Item = Result<(&'a str, V), E>>,
     values: &mut [Option<V>; SLOTS],
     id_slot: usize,
