@@ -61,7 +61,7 @@ pub struct LrmResource {
 
 impl LrmResource {
     pub fn new(id: &str) -> Self {
-        LrmResource { values: Packed::pack(&[None, None, None, None, None, Some(id)]), ..Default::default() }
+        LrmResource { values: Packed::default().with(ID, Some(id)), ..Default::default() }
     }
 
     /// The resource's id (empty if it has none).

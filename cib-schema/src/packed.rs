@@ -92,7 +92,7 @@ impl<const SLOTS: usize> Packed<SLOTS> {
                 put(4 + 2 * i, &(end as u16).to_le_bytes());
             }
         }
-        debug_assert_eq!(text + end, text + len);
+        debug_assert_eq!(end, len);
         // SAFETY: every byte was written (the bit set, one offset per slot,
         // `len` bytes of text).
         Packed(unsafe { out.assume_init() })

@@ -84,7 +84,8 @@ pub fn run_configured(
 ) -> Result<Output> {
     let now = now_of(cib, opts, wall);
     let mut configured = configured.filter(|c| c.now() == now);
-    let mut unpack_first = |cib: &Cib| match configured.take() {
+    // The first unpacking starts from what was unpacked ahead, if anything.
+    let unpack = |configured: &mut Option<scheduler::unpack::Configured>, cib: &Cib| match configured.take() {
         Some(c) => c.with_status(cib),
         None => scheduler::unpack::unpack(cib, now),
     };
@@ -104,7 +105,7 @@ pub fn run_configured(
     }
     let mut unpacked = None;
     if !opts.quiet {
-        let before = unpack_first(cib);
+        let before = unpack(&mut configured, cib);
         let mut printed = false;
         if before.options.maintenance_mode {
             text.push_str("\n              *** Resource management is DISABLED ***\n");
@@ -131,17 +132,10 @@ pub fn run_configured(
     }
 
     let modifications = apply_modifications(cib, opts, now)?;
-    // What was unpacked ahead is of the document before any change.
-    let unchanged = modifications.is_empty();
-    let mut unpack_first = |cib: &Cib| {
-        if unchanged {
-            unpack_first(cib)
-        } else {
-            scheduler::unpack::unpack(cib, now)
-        }
-    };
     if !modifications.is_empty() {
         unpacked = None;
+        // What was unpacked ahead is of the document before the changes.
+        configured = None;
     }
     if !modifications.is_empty() && !opts.quiet {
         text.push_str("Performing Requested Modifications:\n");
@@ -157,7 +151,7 @@ pub fn run_configured(
     let mut dot = String::new();
     if opts.run || opts.simulate || opts.show_scores {
         let started = std::time::Instant::now();
-        let cluster = unpacked.take().unwrap_or_else(|| unpack_first(cib));
+        let cluster = unpacked.take().unwrap_or_else(|| unpack(&mut configured, cib));
         if opts.release_status && !opts.simulate {
             crate::memory::release(cib.status.take());
         }
@@ -321,22 +315,19 @@ fn record_results(cib: &mut Cib, t: &Transition, now: i64) {
 /// parameters with the start operation's own (or, for a recurring monitor, its
 /// own parameters and timeout).
 fn op_digest(rsc: &crm_core::scheduler::cluster::Resource, task: &str, interval_ms: u64) -> Option<String> {
-    use crm_core::scheduler::digest;
+    use crm_core::scheduler::digest::OpParams;
     if interval_ms > 0 {
         let def = rsc.ops.iter().find(|o| o.name == task && o.interval_ms == interval_ms)?;
-        let params = digest::op_params(&rsc.params, &def.params, Some(def.timeout_ms.unwrap_or(20_000)));
-        return Some(digest::params_digest(&params));
+        let timeout = Some(def.timeout_ms.unwrap_or(20_000));
+        return Some(OpParams { rsc: &rsc.params, op: &def.params, recurring_timeout_ms: timeout }.digest());
     }
     if !matches!(task, "start" | "monitor" | "promote" | "migrate_from") {
         return None;
     }
-    let extra = rsc
-        .ops
-        .iter()
-        .find(|o| o.name == "start" && o.interval_ms == 0)
-        .map(|o| o.params.clone())
-        .unwrap_or_default();
-    Some(digest::params_digest(&digest::op_params(&rsc.params, &extra, None)))
+    let no_params = std::collections::BTreeMap::new();
+    let start = rsc.ops.iter().find(|o| o.name == "start" && o.interval_ms == 0);
+    let op = start.map_or(&no_params, |o| &o.params);
+    Some(OpParams { rsc: &rsc.params, op, recurring_timeout_ms: None }.digest())
 }
 
 /// The transition graph in Pacemaker's XML form (synapses with their inputs).

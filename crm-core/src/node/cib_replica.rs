@@ -338,7 +338,7 @@ fn remember_failure(cib: &mut Cib, uname: &str, op: &OpRecord) {
 fn set_digest(cib: &mut Cib, uname: &str, op: &OpRecord) {
     use crate::scheduler::digest;
     let (_, _, _, params) = agent_of(cib, &op.rsc);
-    let d = digest::params_digest(&digest::op_params(&params, &BTreeMap::new(), None));
+    let d = digest::OpParams { rsc: &params, op: &BTreeMap::new(), recurring_timeout_ms: None }.digest();
     for o in ops_mut(cib, uname, op) {
         o.set(cs::OpAttr::OpDigest, Some(d.clone()));
     }

@@ -63,62 +63,66 @@ fn counts(name: &str) -> bool {
 
 const TIMEOUT: &str = "CRM_meta_timeout";
 
-/// Parameters that count for an operation's digest: the resource's instance
-/// attributes and the operation's own, plus the timeout for recurring ones.
-pub fn op_params(
-    rsc_params: &BTreeMap<String, String>,
-    op_params: &BTreeMap<String, String>,
-    recurring_timeout_ms: Option<u64>,
-) -> BTreeMap<String, String> {
-    let mut all = rsc_params.clone();
-    for (k, v) in op_params {
-        all.insert(k.clone(), v.clone());
-    }
-    all.retain(|k, _| counts(k));
-    if let Some(t) = recurring_timeout_ms {
-        all.insert(TIMEOUT.into(), t.to_string());
-    }
-    all
+/// The parameters an operation's digests cover, by where they come from:
+/// the resource's instance attributes, the operation's own (which win), and
+/// for recurring operations the timeout.
+#[derive(Clone, Copy)]
+pub struct OpParams<'a> {
+    pub rsc: &'a BTreeMap<String, String>,
+    pub op: &'a BTreeMap<String, String>,
+    pub recurring_timeout_ms: Option<u64>,
 }
 
-/// `params_digest(&op_params(..))`, without building the map: both lists are
-/// merged in name order (the operation's value winning).
-pub fn op_params_digest(
-    rsc_params: &BTreeMap<String, String>,
-    op_params: &BTreeMap<String, String>,
-    recurring_timeout_ms: Option<u64>,
-) -> String {
-    let timeout = recurring_timeout_ms.map(|t| t.to_string());
-    let mut merged: Vec<(&str, &str)> = Vec::with_capacity(rsc_params.len() + op_params.len() + 1);
-    let (mut a, mut b) = (rsc_params.iter().peekable(), op_params.iter().peekable());
-    loop {
-        let next = match (a.peek(), b.peek()) {
-            (None, None) => break,
-            (Some(_), None) => a.next(),
-            (Some((ka, _)), Some((kb, _))) if ka < kb => a.next(),
-            (Some((ka, _)), Some((kb, _))) if ka == kb => {
-                a.next();
-                b.next()
-            }
-            _ => b.next(),
-        };
-        if let Some((k, v)) = next.filter(|(k, _)| counts(k)) {
-            merged.push((k, v));
+impl OpParams<'_> {
+    /// The parameters, merged and filtered.
+    pub fn map(&self) -> BTreeMap<String, String> {
+        let mut all = self.rsc.clone();
+        for (k, v) in self.op {
+            all.insert(k.clone(), v.clone());
         }
+        all.retain(|k, _| counts(k));
+        if let Some(t) = self.recurring_timeout_ms {
+            all.insert(TIMEOUT.into(), t.to_string());
+        }
+        all
     }
-    if let Some(t) = &timeout {
-        let at = merged.partition_point(|(k, _)| *k < TIMEOUT);
-        merged.insert(at, (TIMEOUT, t));
+
+    /// `params_digest(&self.map())`, without building the map: both lists
+    /// are merged in name order.
+    pub fn digest(&self) -> String {
+        let timeout = self.recurring_timeout_ms.map(|t| t.to_string());
+        let mut merged: Vec<(&str, &str)> = Vec::with_capacity(self.rsc.len() + self.op.len() + 1);
+        let (mut a, mut b) = (self.rsc.iter().peekable(), self.op.iter().peekable());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (None, None) => break,
+                (Some(_), None) => a.next(),
+                (Some((ka, _)), Some((kb, _))) if ka < kb => a.next(),
+                (Some((ka, _)), Some((kb, _))) if ka == kb => {
+                    a.next();
+                    b.next()
+                }
+                _ => b.next(),
+            };
+            if let Some((k, v)) = next.filter(|(k, _)| counts(k)) {
+                merged.push((k, v));
+            }
+        }
+        if let Some(t) = &timeout {
+            let at = merged.partition_point(|(k, _)| *k < TIMEOUT);
+            merged.insert(at, (TIMEOUT, t));
+        }
+        digest_of(merged.into_iter())
     }
-    digest_of(merged.into_iter())
 }
 
 /// Whether the parameters that need a restart (`op-force-restart`; all of
 /// them when the history lists none) differ from those `op` recorded in its
-/// restart digest. `false` when it recorded none.
-pub fn restart_digest_changed(op: &cib_schema::LrmRscOp, all: &BTreeMap<String, String>) -> bool {
+/// restart digest. `false` when it recorded none (the parameters are then
+/// not put together at all).
+pub fn restart_digest_changed(op: &cib_schema::LrmRscOp, params: &OpParams) -> bool {
     let Some(recorded) = op.op_restart_digest() else { return false };
-    let mut restart = all.clone();
+    let mut restart = params.map();
     if let Some(force) = op.op_force_restart() {
         let names: Vec<&str> = force.split_whitespace().collect();
         restart.retain(|k, _| names.contains(&k.as_str()));
@@ -129,15 +133,11 @@ pub fn restart_digest_changed(op: &cib_schema::LrmRscOp, all: &BTreeMap<String, 
 /// Whether the parameters differ from the recorded ones only in those the
 /// history marks secure (`op-secure-params`): the simulator then treats the
 /// operation as unchanged, as `crm_simulate` does on sanitized CIBs.
-pub fn only_sanitized_changed(
-    op: &cib_schema::LrmRscOp,
-    all: &BTreeMap<String, String>,
-    is_stonith: bool,
-) -> bool {
+pub fn only_sanitized_changed(op: &cib_schema::LrmRscOp, params: &OpParams, is_stonith: bool) -> bool {
     let Some(recorded) = op.op_secure_digest() else { return false };
     let secure: Vec<&str> = op.op_secure_params().unwrap_or("").split_whitespace().collect();
     let old = version_below(op.crm_feature_set().unwrap_or(""), &[3, 16, 0]);
-    let mut params = all.clone();
+    let mut params = params.map();
     params.retain(|k, _| !secure.contains(&k.as_str()));
     if old {
         // Older controllers hashed only what the agent declares: neither the
@@ -202,9 +202,11 @@ mod tests {
         let rsc =
             map(&[("ip", "10.0.0.1"), ("Z", "<&>"), ("id", "x"), ("CRM_meta_foo", "1"), ("nic", "eth0")]);
         let op = map(&[("nic", "eth1"), ("a", "1"), ("CRM_meta_timeout", "5"), ("on_node", "n1")]);
-        for timeout in [None, Some(20_000)] {
-            for (r, o) in [(&rsc, &op), (&op, &rsc), (&rsc, &BTreeMap::new()), (&BTreeMap::new(), &op)] {
-                assert_eq!(op_params_digest(r, o, timeout), params_digest(&op_params(r, o, timeout)));
+        let none = BTreeMap::new();
+        for recurring_timeout_ms in [None, Some(20_000)] {
+            for (rsc, op) in [(&rsc, &op), (&op, &rsc), (&rsc, &none), (&none, &op)] {
+                let params = OpParams { rsc, op, recurring_timeout_ms };
+                assert_eq!(params.digest(), params_digest(&params.map()));
             }
         }
     }

@@ -2,9 +2,12 @@
 //! role and location, failures and their consequences (`on-fail`), pending
 //! operations, active recurring monitors and fail counts.
 
+use std::collections::BTreeMap;
+
 use cib_schema as cs;
 
 use super::cluster::*;
+use super::digest::OpParams;
 use super::score::Score;
 
 // OCF exit codes.
@@ -1090,10 +1093,13 @@ fn last_failure_params_changed(cluster: &Cluster, rsc: RscId, o: &OpRecord) -> b
     }
     let r = cluster.rsc(rsc);
     let def = r.ops.iter().find(|d| d.name == o.task && d.interval_ms == o.interval_ms);
-    let extra = def.map(|d| d.params.clone()).unwrap_or_default();
-    let timeout = (o.interval_ms > 0).then(|| def.and_then(|d| d.timeout_ms).unwrap_or(20_000));
-    let all = super::digest::op_params(&r.params, &extra, timeout);
-    super::digest::restart_digest_changed(o.op, &all) || recorded != super::digest::params_digest(&all)
+    let no_params = BTreeMap::new();
+    let params = OpParams {
+        rsc: &r.params,
+        op: def.map_or(&no_params, |d| &d.params),
+        recurring_timeout_ms: (o.interval_ms > 0).then(|| def.and_then(|d| d.timeout_ms).unwrap_or(20_000)),
+    };
+    super::digest::restart_digest_changed(o.op, &params) || recorded != params.digest()
 }
 
 fn failure_expired(cluster: &Cluster, rsc: RscId, o: &OpRecord) -> bool {
@@ -1186,15 +1192,14 @@ fn check_config(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord
                     }
                 }
                 Some(d) => {
-                    let timeout = Some(d.timeout_ms.unwrap_or(20_000));
-                    let recorded = o.op.op_digest();
-                    let sanitized = || {
-                        let params = super::digest::op_params(&r.params, &d.params, timeout);
-                        super::digest::only_sanitized_changed(o.op, &params, r.is_stonith)
+                    let params = OpParams {
+                        rsc: &r.params,
+                        op: &d.params,
+                        recurring_timeout_ms: Some(d.timeout_ms.unwrap_or(20_000)),
                     };
-                    if recorded.is_some_and(|rec| {
-                        rec != super::digest::op_params_digest(&r.params, &d.params, timeout)
-                    }) && (o.op.op_secure_digest().is_none() || !sanitized())
+                    let recorded = o.op.op_digest();
+                    if recorded.is_some_and(|rec| rec != params.digest())
+                        && !super::digest::only_sanitized_changed(o.op, &params, r.is_stonith)
                     {
                         cluster.rsc_mut(rsc).reschedule.push((node, o.interval_ms));
                     }
@@ -1206,14 +1211,11 @@ fn check_config(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord
             continue;
         }
         let start_def = r.ops.iter().find(|d| d.name == "start" && d.interval_ms == 0);
-        let no_params = std::collections::BTreeMap::new();
+        let no_params = BTreeMap::new();
         let extra = start_def.map_or(&no_params, |d| &d.params);
-        let all_digest = super::digest::op_params_digest(&r.params, extra, None);
-        // The parameters themselves only where the history has restart or
-        // secure digests to compare them with.
-        let all = (o.op.op_restart_digest().is_some() || o.op.op_secure_digest().is_some())
-            .then(|| super::digest::op_params(&r.params, extra, None));
-        let restart_needed = all.as_ref().is_some_and(|all| super::digest::restart_digest_changed(o.op, all));
+        let params = OpParams { rsc: &r.params, op: extra, recurring_timeout_ms: None };
+        let all_digest = params.digest();
+        let restart_needed = super::digest::restart_digest_changed(o.op, &params);
         let supports_reload = o.op.op_restart_digest().is_some();
         let changed = match o.op.op_digest() {
             None => true,
@@ -1221,9 +1223,7 @@ fn check_config(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord
         };
         // crm_report masks passwords in the CIBs it collects: when only the
         // masked parameters differ, nothing changed.
-        if (restart_needed || changed)
-            && all.as_ref().is_some_and(|all| super::digest::only_sanitized_changed(o.op, all, r.is_stonith))
-        {
+        if (restart_needed || changed) && super::digest::only_sanitized_changed(o.op, &params, r.is_stonith) {
             continue;
         }
         let extra_empty = extra.is_empty();
