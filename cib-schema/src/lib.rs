@@ -38,21 +38,27 @@ use write::ToElement;
 /// Large documents are read on two threads (see `split`); the result, and any
 /// error, is the same as a one-thread reading's.
 pub fn parse(text: &str) -> Result<Cib, CibError> {
-    parse_observed(text, |_| {})
+    parse_inner(text, None)
 }
 
 /// [`parse`], showing `observer` the document once its root's attributes and
 /// its configuration have been read (not at all if it has no configuration),
-/// so that the caller can start on them while the status section is read.
+/// so that the caller can start on them while the status section is read
+/// (on a large document, the other thread of the reading runs it).
 /// What it sees is the document the parse returns, unless that is an error.
-pub fn parse_observed<'a>(text: &'a str, observer: impl FnMut(&Cib) + 'a) -> Result<Cib, CibError> {
+pub fn parse_observed<'a>(text: &'a str, observer: impl FnOnce(&Cib) + Send + 'a) -> Result<Cib, CibError> {
+    parse_inner(text, Some(Box::new(observer)))
+}
+
+fn parse_inner<'a>(text: &'a str, observer: Option<read::Observer<'a>>) -> Result<Cib, CibError> {
     let mut ctx = read::ReadCtx::new(text);
-    ctx.observer = Some(Box::new(observer));
+    let observing = observer.is_some();
+    ctx.observer = observer;
     let Some(plan) = split::plan(text) else {
         return parse_with(ctx);
     };
     std::thread::scope(|scope| {
-        let shared = std::sync::Arc::new(split::Shared::new(&plan));
+        let shared = std::sync::Arc::new(split::Shared::new(&plan, observing));
         let (send, runs) = std::sync::mpsc::channel();
         let (theirs, their_plan) = (shared.clone(), plan.clone());
         let spawned = std::thread::Builder::new()
@@ -78,7 +84,8 @@ fn parse_with(mut ctx: read::ReadCtx<'_>) -> Result<Cib, CibError> {
     if root.name() != "cib" {
         return Err(ctx.unexpected(&root, "cib"));
     }
-    let cib = Cib::read_xml(&root, &mut ctx)?;
+    let mut cib = Cib::read_xml(&root, &mut ctx)?;
+    ctx.restore_configuration(&mut cib);
     ctx.finish()?;
     cib.check_classes()?;
     Ok(cib)

@@ -81,7 +81,7 @@ macro_rules! cib_element {
                     $(
                         if out.$sf.is_none() && $crate::read::child_matches::<$st>(name, name_filter!($sx)) {
                             out.$sf = Some(<$st as $crate::read::FromXml>::read_xml(&child, ctx)?);
-                            ctx.single_child_read(&out);
+                            ctx.single_child_read(&mut out);
                             continue;
                         }
                     )*

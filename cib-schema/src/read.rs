@@ -72,14 +72,14 @@ pub struct ReadCtx<'a> {
     refs: Vec<IdRef>,
     /// Where runs of `lrm_resource` elements another thread read may be
     /// taken ([`crate::split`]).
-    pub(crate) splice: Option<crate::split::Splice>,
+    pub(crate) splice: Option<crate::split::Splice<'a>>,
     /// Shown the document once its configuration has been read ([`crate::parse_observed`]).
     pub(crate) observer: Option<Observer<'a>>,
 }
 
 /// A caller's look at the document read so far: its root's attributes and
 /// its configuration, while the status section is still to come.
-pub(crate) type Observer<'a> = Box<dyn FnMut(&crate::Cib) + 'a>;
+pub(crate) type Observer<'a> = Box<dyn FnOnce(&crate::Cib) + Send + 'a>;
 
 /// An `id-ref` seen while reading, checked once the whole document is known.
 struct IdRef {
@@ -154,19 +154,36 @@ impl<'a> ReadCtx<'a> {
     /// (`one` in `cib_element!`): the document's observer, if any, sees the
     /// document once its configuration is in.
     #[inline]
-    pub fn single_child_read<T: 'static>(&mut self, parent: &T) {
+    pub fn single_child_read<T: 'static>(&mut self, parent: &mut T) {
         if self.observer.is_some() {
             self.observe(parent);
         }
     }
 
     #[cold]
-    fn observe(&mut self, parent: &dyn std::any::Any) {
-        let Some(cib) = parent.downcast_ref::<crate::Cib>() else { return };
-        if cib.configuration.is_some() {
-            if let Some(mut observer) = self.observer.take() {
-                observer(cib);
+    fn observe(&mut self, parent: &mut dyn std::any::Any) {
+        let Some(cib) = parent.downcast_mut::<crate::Cib>() else { return };
+        let Some(configuration) = cib.configuration.as_mut() else { return };
+        let Some(observer) = self.observer.take() else { return };
+        match self.splice.as_mut() {
+            // The other thread shows it the head (the configuration is back
+            // before the reading ends: `restore_configuration`); an empty
+            // one holds its place, so that a second is read as it would be.
+            Some(splice) => {
+                let configuration = std::mem::take(configuration);
+                let mut head = cib.clone();
+                head.configuration = Some(configuration);
+                splice.hand_over(head, observer);
             }
+            None => observer(cib),
+        }
+    }
+
+    /// Puts back the configuration handed to the other thread with the
+    /// observer, once that has seen it.
+    pub(crate) fn restore_configuration(&mut self, cib: &mut crate::Cib) {
+        if let Some(head) = self.splice.as_mut().and_then(|s| s.take_back()) {
+            cib.configuration = head.configuration;
         }
     }
 

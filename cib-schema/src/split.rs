@@ -16,12 +16,22 @@
 //! point or at anything but an `lrm_resource`. A run that fails (an error, an
 //! id-ref) is read again here, so results and error messages are those of a
 //! plain one-pass reading.
+//!
+//! A caller's observer ([`crate::parse_observed`]) is handed to the other
+//! thread with the document's head (root and configuration) once that is read:
+//! the other thread runs it between two runs while this one goes on to the
+//! status section, and the configuration comes back before the reading ends.
+//! This thread would otherwise run it before reaching the status section,
+//! often while the other thread, done with every run, had nothing left to do.
 
-use std::sync::{mpsc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::model::LrmResource;
-use crate::read::{FromXml, ReadCtx};
+use crate::read::{FromXml, Observer, ReadCtx};
 use crate::stream::Item;
+use crate::Cib;
 
 /// Documents smaller than this are read on one thread: a thread costs more
 /// than it saves.
@@ -70,44 +80,101 @@ pub struct Run {
 }
 
 /// Who reads from which cut point: this thread those below `mine`, the other
-/// those from `theirs` on.
-#[derive(Debug)]
-struct Claims {
+/// those from `theirs` on; and where the document's head is.
+struct Claims<'a> {
     mine: usize,
     theirs: usize,
     /// This thread is done with the status section: the other stops.
     over: bool,
+    head: Head<'a>,
+}
+
+/// The document's head on its way to the observer on the other thread and back.
+enum Head<'a> {
+    /// Not handed over (yet, or ever).
+    Awaited,
+    Given(Cib, Observer<'a>),
+    Looking,
+    Seen(Cib),
+    /// Back here, or lost with a panicking observer.
+    Done,
 }
 
 /// The state the two threads share.
-pub struct Shared {
-    claims: Mutex<Claims>,
+pub struct Shared<'a> {
+    claims: Mutex<Claims<'a>>,
+    /// Counts the changes either thread waits for (see [`Shared::update`]),
+    /// so that a waiting thread spins without taking the lock.
+    changes: AtomicU64,
+    changed: Condvar,
 }
 
-impl Shared {
-    pub fn new(plan: &Plan) -> Shared {
-        Shared { claims: Mutex::new(Claims { mine: 0, theirs: plan.cuts.len(), over: false }) }
+/// Each thread waits for the other by spinning this long before it sleeps: a
+/// sleeping thread's processor may halt, and waking it can take milliseconds
+/// on a virtual machine, longer than the wait itself usually is.
+const SPIN: Duration = Duration::from_millis(5);
+
+impl<'a> Shared<'a> {
+    /// `observing`: whether a head may be handed over (else the other thread
+    /// does not wait for one).
+    pub fn new(plan: &Plan, observing: bool) -> Shared<'a> {
+        let head = if observing { Head::Awaited } else { Head::Done };
+        Shared {
+            claims: Mutex::new(Claims { mine: 0, theirs: plan.cuts.len(), over: false, head }),
+            changes: AtomicU64::new(0),
+            changed: Condvar::new(),
+        }
     }
 
-    fn claims(&self) -> std::sync::MutexGuard<'_, Claims> {
+    fn claims(&self) -> std::sync::MutexGuard<'_, Claims<'a>> {
         self.claims.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The claims once `ready` holds of them (it becomes true only through
+    /// [`Shared::update`]): spinning first, then sleeping.
+    fn claims_when(&self, ready: impl Fn(&Claims<'a>) -> bool) -> std::sync::MutexGuard<'_, Claims<'a>> {
+        let started = Instant::now();
+        loop {
+            let seen = self.changes.load(Ordering::Acquire);
+            let claims = self.claims();
+            if ready(&claims) {
+                return claims;
+            }
+            if started.elapsed() > SPIN {
+                let wait = self.changed.wait_while(claims, |c| !ready(c));
+                return wait.unwrap_or_else(|p| p.into_inner());
+            }
+            drop(claims);
+            while self.changes.load(Ordering::Acquire) == seen && started.elapsed() <= SPIN {
+                std::hint::spin_loop();
+            }
+        }
+    }
+
+    /// A change the other thread may be waiting for.
+    fn update(&self, change: impl FnOnce(&mut Claims<'a>)) {
+        let mut claims = self.claims();
+        change(&mut claims);
+        self.changes.fetch_add(1, Ordering::Release);
+        drop(claims);
+        self.changed.notify_all();
     }
 }
 
 /// This thread's side: the plan, the claims, and the runs received so far.
-pub struct Splice {
+pub struct Splice<'a> {
     plan: Plan,
-    shared: std::sync::Arc<Shared>,
+    shared: std::sync::Arc<Shared<'a>>,
     runs: mpsc::Receiver<(usize, Option<Run>)>,
     received: Vec<Option<Option<Run>>>,
 }
 
-impl Splice {
+impl<'a> Splice<'a> {
     pub fn new(
         plan: Plan,
-        shared: std::sync::Arc<Shared>,
+        shared: std::sync::Arc<Shared<'a>>,
         runs: mpsc::Receiver<(usize, Option<Run>)>,
-    ) -> Splice {
+    ) -> Splice<'a> {
         let received = (0..plan.cuts.len()).map(|_| None).collect();
         Splice { plan, shared, runs, received }
     }
@@ -140,30 +207,92 @@ impl Splice {
         }
         self.received[cut].take().flatten()
     }
-}
 
-impl Drop for Splice {
-    fn drop(&mut self) {
-        self.shared.claims().over = true;
+    /// Hands the document's head and the observer to the other thread.
+    pub fn hand_over(&mut self, head: Cib, observer: Observer<'a>) {
+        self.shared.update(|c| c.head = Head::Given(head, observer));
+    }
+
+    /// The head handed over, once the observer has seen it (`None` if none
+    /// was, or the observer panicked: the panic then ends the reading).
+    pub fn take_back(&mut self) -> Option<Cib> {
+        let mut claims = self.shared.claims_when(|c| !matches!(c.head, Head::Given(..) | Head::Looking));
+        match std::mem::replace(&mut claims.head, Head::Done) {
+            Head::Seen(head) => Some(head),
+            other => {
+                claims.head = other;
+                None
+            }
+        }
     }
 }
 
+impl Drop for Splice<'_> {
+    fn drop(&mut self) {
+        self.shared.update(|c| c.over = true);
+    }
+}
+
+/// What the other thread does next.
+enum Work<'a> {
+    Look(Box<Cib>, Observer<'a>),
+    Run(usize),
+}
+
 /// The other thread's part: claims cut points from the last backwards while
-/// this thread has not reached them, and sends the run read from each.
-pub fn read_runs(text: &str, plan: &Plan, shared: &Shared, send: &mpsc::Sender<(usize, Option<Run>)>) {
+/// this thread has not reached them, and sends the run read from each; shows
+/// the observer the head when it is handed over.
+pub fn read_runs<'a>(
+    text: &str,
+    plan: &Plan,
+    shared: &Shared<'a>,
+    send: &mpsc::Sender<(usize, Option<Run>)>,
+) {
     let lines = line_starts(text, plan);
     loop {
-        let cut = {
-            let mut claims = shared.claims();
-            if claims.over || claims.theirs <= claims.mine {
+        let work = {
+            // With no run left, the head may still come: wait for it.
+            let mut claims =
+                shared.claims_when(|c| c.over || c.theirs > c.mine || !matches!(c.head, Head::Awaited));
+            if claims.over {
                 return;
             }
-            claims.theirs -= 1;
-            claims.theirs
+            if let Head::Given(..) = claims.head {
+                let Head::Given(head, observer) = std::mem::replace(&mut claims.head, Head::Looking) else {
+                    unreachable!("matched above")
+                };
+                Work::Look(Box::new(head), observer)
+            } else if claims.theirs > claims.mine {
+                claims.theirs -= 1;
+                Work::Run(claims.theirs)
+            } else {
+                return;
+            }
         };
-        let run = read_run(text, plan, &lines, cut);
-        if send.send((cut, run)).is_err() {
-            return;
+        match work {
+            Work::Look(head, observer) => look(shared, *head, observer),
+            Work::Run(cut) => {
+                let run = read_run(text, plan, &lines, cut);
+                if send.send((cut, run)).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Runs the observer on the head and hands the head back; should the
+/// observer panic, this thread is told not to wait for it.
+fn look<'a>(shared: &Shared<'a>, head: Cib, observer: Observer<'a>) {
+    let seen = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        observer(&head);
+        head
+    }));
+    match seen {
+        Ok(head) => shared.update(|c| c.head = Head::Seen(head)),
+        Err(panic) => {
+            shared.update(|c| c.head = Head::Done);
+            std::panic::resume_unwind(panic);
         }
     }
 }
@@ -246,6 +375,56 @@ mod tests {
         let mut called = false;
         crate::parse_observed("<cib><status/></cib>", |_| called = true).unwrap();
         assert!(!called);
+    }
+
+    #[test]
+    fn the_other_thread_shows_the_observer_the_head_and_hands_it_back() {
+        let text = document(8, |_, _| String::new());
+        let here = std::thread::current().id();
+        let mut seen = None;
+        let cib = crate::parse_observed(&text, |head| {
+            seen = Some((std::thread::current().id(), head.configuration.clone(), head.status.is_none()))
+        })
+        .unwrap();
+        let (thread, configuration, no_status) = seen.expect("the observer ran");
+        assert_ne!(thread, here);
+        assert!(no_status);
+        assert_eq!(configuration, cib.configuration);
+        assert_eq!(cib, one_thread(&text).unwrap());
+    }
+
+    #[test]
+    fn an_error_after_the_head_was_handed_over_is_the_one_thread_error() {
+        let text = document(8, |n, r| {
+            if n == 5 && r == 10 {
+                "<lrm_resource id=\"bad\" x=\"1\" x=\"2\"/>".into()
+            } else {
+                String::new()
+            }
+        });
+        let mut called = false;
+        let err = crate::parse_observed(&text, |_| called = true).unwrap_err().to_string();
+        assert_eq!(err, one_thread(&text).unwrap_err().to_string());
+        assert!(called, "the configuration was good: the observer saw it");
+    }
+
+    #[test]
+    fn a_panicking_observer_ends_the_reading_with_its_panic() {
+        let text = document(8, |_, _| String::new());
+        let outcome = std::panic::catch_unwind(|| crate::parse_observed(&text, |_| panic!("observer fails")));
+        assert!(outcome.is_err(), "the panic reaches the caller instead of a result or a hang");
+    }
+
+    #[test]
+    fn a_second_configuration_is_kept_as_unknown_as_on_one_thread() {
+        let text = document(8, |_, _| String::new()).replacen(
+            "</configuration>",
+            "</configuration><configuration><crm_config/></configuration>",
+            1,
+        );
+        let cib = crate::parse_observed(&text, |_| {}).unwrap();
+        assert_eq!(cib, one_thread(&text).unwrap());
+        assert_eq!(cib.unknown.children().len(), 1);
     }
 
     fn one_thread(text: &str) -> Result<crate::Cib, crate::CibError> {

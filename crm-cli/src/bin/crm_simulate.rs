@@ -149,15 +149,14 @@ fn main() -> Result<()> {
     // once, and there the peak memory matters more than the milliseconds.
     let wall = wall_clock();
     let mut configured = None;
-    let ahead = text.len() < CONFIGURE_AHEAD_MAX_BYTES;
     // The reading starts its second thread at once: the spinning has served.
     drop(awake);
-    let mut cib = cib_schema::parse_observed(text, |head| {
-        if ahead {
-            configured = simulate::configure(head, &opts, wall);
-        }
-    })
-    .with_context(|| format!("{source}: invalid CIB"))?;
+    let parsed = if text.len() < CONFIGURE_AHEAD_MAX_BYTES {
+        cib_schema::parse_observed(text, |head| configured = simulate::configure(head, &opts, wall))
+    } else {
+        cib_schema::parse(text)
+    };
+    let mut cib = parsed.with_context(|| format!("{source}: invalid CIB"))?;
     tracing::debug!("parsed {} bytes in {:?} ({})", text.len(), started.elapsed(), crm_cli::memory::usage());
     // The text is not needed again: free it before scheduling.
     crm_cli::memory::release(input);
