@@ -17,6 +17,7 @@ mod lrm_resource;
 pub mod model;
 mod op;
 mod packed;
+mod processor;
 pub mod read;
 mod split;
 pub mod stream;
@@ -61,9 +62,13 @@ fn parse_inner<'a>(text: &'a str, observer: Option<read::Observer<'a>>) -> Resul
         let shared = std::sync::Arc::new(split::Shared::new(&plan, observing));
         let (send, runs) = std::sync::mpsc::channel();
         let (theirs, their_plan) = (shared.clone(), plan.clone());
-        let spawned = std::thread::Builder::new()
-            .name("cib-reader".into())
-            .spawn_scoped(scope, move || split::read_runs(text, &their_plan, &theirs, &send));
+        let here = processor::current();
+        let spawned = std::thread::Builder::new().name("cib-reader".into()).spawn_scoped(scope, move || {
+            if let Some(cpu) = here {
+                processor::leave(cpu);
+            }
+            split::read_runs(text, &their_plan, &theirs, &send)
+        });
         // Without a second thread, one reads it all.
         if spawned.is_ok() {
             ctx.splice = Some(split::Splice::new(plan, shared, runs));
