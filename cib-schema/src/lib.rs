@@ -77,13 +77,6 @@ fn parse_inner<'a>(text: &'a str, observer: Option<read::Observer<'a>>) -> Resul
     })
 }
 
-/// Whether a document of `len` bytes is large enough to be read on two
-/// threads (if it has a status section to share): a tool can get the second
-/// processor ready before it opens the document.
-pub fn reads_on_two_threads(len: u64) -> bool {
-    len >= split::MIN_BYTES as u64
-}
-
 fn parse_with(mut ctx: read::ReadCtx<'_>) -> Result<Cib, CibError> {
     let root = ctx.stream.root()?;
     if root.name() != "cib" {

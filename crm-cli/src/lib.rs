@@ -6,7 +6,6 @@
 pub mod attrtool;
 pub mod cibdiff;
 pub mod cibio;
-pub mod cpu;
 pub mod crmsh;
 pub mod daemon;
 pub mod ipc;

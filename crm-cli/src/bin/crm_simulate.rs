@@ -75,23 +75,17 @@ struct Args {
     verbose: u8,
 }
 
-/// The file the CIB is read from, if it comes from one.
-fn input_path(args: &Args) -> Option<std::path::PathBuf> {
-    match &args.xml_file {
-        Some(path) => Some(path.clone()),
-        None if args.xml_pipe => None,
-        None => cibio::cib_file_from_env(),
-    }
-}
-
 fn read_input(args: &Args) -> Result<TextFile> {
-    if let Some(path) = input_path(args) {
-        return TextFile::open(&path);
+    if let Some(path) = &args.xml_file {
+        return TextFile::open(path);
     }
     if args.xml_pipe {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s)?;
         return Ok(s.into());
+    }
+    if let Some(path) = cibio::cib_file_from_env() {
+        return TextFile::open(&path);
     }
     if args.live {
         bail!(
@@ -109,12 +103,6 @@ fn main() -> Result<()> {
         tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().init();
     }
     let args = Args::parse();
-    // A large file is read on two threads: the second processor is readied
-    // while the file is opened and checked (see `crm_cli::cpu`).
-    let awake = input_path(&args)
-        .and_then(|path| std::fs::metadata(path).ok())
-        .filter(|meta| cib_schema::reads_on_two_threads(meta.len()))
-        .and_then(|_| crm_cli::cpu::keep_another_awake());
     let input = read_input(&args)?;
     let source = args.xml_file.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "input".into());
     let text = input.text().with_context(|| format!("{source}: invalid CIB"))?;
@@ -149,8 +137,6 @@ fn main() -> Result<()> {
     // once, and there the peak memory matters more than the milliseconds.
     let wall = wall_clock();
     let mut configured = None;
-    // The reading starts its second thread at once: the spinning has served.
-    drop(awake);
     let parsed = if text.len() < CONFIGURE_AHEAD_MAX_BYTES {
         cib_schema::parse_observed(text, |head| configured = simulate::configure(head, &opts, wall))
     } else {
