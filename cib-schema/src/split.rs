@@ -402,10 +402,11 @@ mod tests {
                 String::new()
             }
         });
-        let mut called = false;
-        let err = crate::parse_observed(&text, |_| called = true).unwrap_err().to_string();
+        // Whether the observer ran before the error ended the reading depends
+        // on the threads' timing; the outcome does not.
+        let err = crate::parse_observed(&text, |_| {}).unwrap_err().to_string();
         assert_eq!(err, one_thread(&text).unwrap_err().to_string());
-        assert!(called, "the configuration was good: the observer saw it");
+        assert!(err.contains("duplicate attribute"), "{err}");
     }
 
     #[test]
