@@ -67,10 +67,14 @@ mod tests {
         let many = std::thread::available_parallelism().map_or(1, |n| n.get());
         std::thread::spawn(move || {
             let Some(here) = current() else { return };
-            leave(here);
-            if many > 1 {
-                assert_ne!(current(), Some(here), "moved off processor {here}");
-            }
+            // Right after leaving, the thread runs elsewhere (the scheduler
+            // may move it back at any time later, so a few tries are allowed
+            // for one to be seen).
+            let moved = (0..20).any(|_| {
+                leave(here);
+                current() != Some(here)
+            });
+            assert!(moved || many == 1, "never seen off processor {here}");
             // Allowed everywhere again: it can come back.
             let size = std::mem::size_of::<libc::cpu_set_t>();
             // SAFETY: as in `leave`.
