@@ -315,19 +315,15 @@ fn record_results(cib: &mut Cib, t: &Transition, now: i64) {
 /// parameters with the start operation's own (or, for a recurring monitor, its
 /// own parameters and timeout).
 fn op_digest(rsc: &crm_core::scheduler::cluster::Resource, task: &str, interval_ms: u64) -> Option<String> {
-    use crm_core::scheduler::digest::OpParams;
+    use crm_core::scheduler::digest;
     if interval_ms > 0 {
         let def = rsc.ops.iter().find(|o| o.name == task && o.interval_ms == interval_ms)?;
-        let timeout = Some(def.timeout_ms.unwrap_or(20_000));
-        return Some(OpParams { rsc: &rsc.params, op: &def.params, recurring_timeout_ms: timeout }.digest());
+        return Some(digest::recurring_digest(rsc, def).to_string());
     }
     if !matches!(task, "start" | "monitor" | "promote" | "migrate_from") {
         return None;
     }
-    let no_params = std::collections::BTreeMap::new();
-    let start = rsc.ops.iter().find(|o| o.name == "start" && o.interval_ms == 0);
-    let op = start.map_or(&no_params, |o| &o.params);
-    Some(OpParams { rsc: &rsc.params, op, recurring_timeout_ms: None }.digest())
+    Some(digest::start_digest(rsc).to_string())
 }
 
 /// The transition graph in Pacemaker's XML form (synapses with their inputs).

@@ -173,6 +173,9 @@ pub struct OpDef {
     pub timeout_ms: Option<u64>,
     /// The operation's own instance attributes (they count for its digest).
     pub params: BTreeMap<String, String>,
+    /// A recurring operation's parameter digest with its resource's
+    /// parameters, once computed (`digest::recurring_digest`).
+    pub digest: std::cell::OnceCell<String>,
 }
 
 /// A location constraint as it applies to one resource.
@@ -202,6 +205,9 @@ pub struct Resource {
     pub agent: String,
     pub meta: BTreeMap<String, String>,
     pub params: BTreeMap<String, String>,
+    /// The parameter digest a start (or probe, or promote) records, once
+    /// computed (`digest::start_digest`).
+    pub start_digest: std::cell::OnceCell<String>,
     pub ops: Vec<OpDef>,
     pub priority: i64,
     pub stickiness: Score,
@@ -345,6 +351,7 @@ impl Resource {
             agent: String::new(),
             meta: BTreeMap::new(),
             params: BTreeMap::new(),
+            start_digest: std::cell::OnceCell::new(),
             utilization: BTreeMap::new(),
             node_param_sets: None,
             ops: Vec::new(),

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use md5::{Digest, Md5};
 
+use super::cluster::{OpDef, Resource};
+
 fn escape(v: &str, out: &mut String) {
     if !v.contains(['&', '<', '>', '"', '\n', '\r', '\t']) {
         out.push_str(v);
@@ -116,6 +118,44 @@ impl OpParams<'_> {
     }
 }
 
+/// A recurring operation's timeout where its definition gives none.
+pub const DEFAULT_RECURRING_TIMEOUT_MS: u64 = 20_000;
+
+static NO_PARAMS: BTreeMap<String, String> = BTreeMap::new();
+
+/// The parameters a start (and a probe or a promote) records the digest of:
+/// the resource's, with its start operation's own.
+pub fn start_params(r: &Resource) -> OpParams<'_> {
+    let start = r.ops.iter().find(|d| d.name == "start" && d.interval_ms == 0);
+    OpParams { rsc: &r.params, op: start.map_or(&NO_PARAMS, |d| &d.params), recurring_timeout_ms: None }
+}
+
+/// The digest of [`start_params`], computed once per resource.
+pub fn start_digest(r: &Resource) -> &str {
+    r.start_digest.get_or_init(|| start_params(r).digest())
+}
+
+/// The parameters recurring operation `d` of `r` records the digest of.
+pub fn recurring_params<'a>(r: &'a Resource, d: &'a OpDef) -> OpParams<'a> {
+    let timeout = d.timeout_ms.unwrap_or(DEFAULT_RECURRING_TIMEOUT_MS);
+    OpParams { rsc: &r.params, op: &d.params, recurring_timeout_ms: Some(timeout) }
+}
+
+/// The digest of [`recurring_params`], computed once per operation.
+pub fn recurring_digest<'a>(r: &'a Resource, d: &'a OpDef) -> &'a str {
+    d.digest.get_or_init(|| recurring_params(r, d).digest())
+}
+
+/// Computes a primitive's digests now (the configuration is unpacked ahead of
+/// the status section, on the reading's other thread where the document is
+/// large), rather than while its history is unpacked.
+pub fn compute_ahead(r: &Resource) {
+    start_digest(r);
+    for d in r.ops.iter().filter(|d| d.interval_ms > 0) {
+        recurring_digest(r, d);
+    }
+}
+
 /// Whether the parameters that need a restart (`op-force-restart`; all of
 /// them when the history lists none) differ from those `op` recorded in its
 /// restart digest. `false` when it recorded none (the parameters are then
@@ -209,5 +249,49 @@ mod tests {
                 assert_eq!(params.digest(), params_digest(&params.map()));
             }
         }
+    }
+
+    #[test]
+    fn digests_computed_ahead_are_those_of_the_operations_parameters() {
+        let map = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+        let def = |name: &str, interval_ms: u64, timeout_ms: Option<u64>, params| OpDef {
+            id: format!("r-{name}-{interval_ms}"),
+            name: name.into(),
+            interval_ms,
+            role: None,
+            enabled: true,
+            on_fail: None,
+            timeout_ms,
+            params,
+            digest: Default::default(),
+        };
+        let mut r = Resource::new("r", super::super::cluster::Variant::Primitive, 2);
+        r.params = map(&[("ip", "10.0.0.1"), ("nic", "eth0")]);
+        r.ops = vec![
+            def("monitor", 10_000, None, map(&[("depth", "1")])),
+            def("start", 0, Some(60_000), map(&[("nic", "eth1")])),
+            def("monitor", 30_000, Some(5_000), BTreeMap::new()),
+        ];
+        compute_ahead(&r);
+        let start = OpParams { rsc: &r.params, op: &r.ops[1].params, recurring_timeout_ms: None };
+        assert_eq!(r.start_digest.get().map(String::as_str), Some(start.digest().as_str()));
+        assert_eq!(start_digest(&r), start.digest());
+        let timeouts = [Some(DEFAULT_RECURRING_TIMEOUT_MS), None, Some(5_000)];
+        for (d, timeout) in r.ops.iter().zip(timeouts) {
+            let params = OpParams { rsc: &r.params, op: &d.params, recurring_timeout_ms: timeout };
+            let cached = d.digest.get().map(String::as_str);
+            if d.interval_ms > 0 {
+                assert_eq!(cached, Some(params.digest().as_str()));
+                assert_eq!(recurring_digest(&r, d), params.digest());
+            } else {
+                assert_eq!(cached, None, "a start has no recurring digest");
+            }
+        }
+        // Without a start definition, the resource's parameters alone.
+        r.ops.remove(1);
+        let r = Resource { start_digest: Default::default(), ..r };
+        assert_eq!(start_digest(&r), params_digest(&r.params));
     }
 }

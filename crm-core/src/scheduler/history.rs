@@ -1097,7 +1097,8 @@ fn last_failure_params_changed(cluster: &Cluster, rsc: RscId, o: &OpRecord) -> b
     let params = OpParams {
         rsc: &r.params,
         op: def.map_or(&no_params, |d| &d.params),
-        recurring_timeout_ms: (o.interval_ms > 0).then(|| def.and_then(|d| d.timeout_ms).unwrap_or(20_000)),
+        recurring_timeout_ms: (o.interval_ms > 0)
+            .then(|| def.and_then(|d| d.timeout_ms).unwrap_or(super::digest::DEFAULT_RECURRING_TIMEOUT_MS)),
     };
     super::digest::restart_digest_changed(o.op, &params) || recorded != params.digest()
 }
@@ -1192,13 +1193,9 @@ fn check_config(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord
                     }
                 }
                 Some(d) => {
-                    let params = OpParams {
-                        rsc: &r.params,
-                        op: &d.params,
-                        recurring_timeout_ms: Some(d.timeout_ms.unwrap_or(20_000)),
-                    };
+                    let params = super::digest::recurring_params(r, d);
                     let recorded = o.op.op_digest();
-                    if recorded.is_some_and(|rec| rec != params.digest())
+                    if recorded.is_some_and(|rec| rec != super::digest::recurring_digest(r, d))
                         && !super::digest::only_sanitized_changed(o.op, &params, r.is_stonith)
                     {
                         cluster.rsc_mut(rsc).reschedule.push((node, o.interval_ms));
@@ -1210,11 +1207,8 @@ fn check_config(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord
         if !matches!(o.task, "start" | "monitor" | "promote" | "migrate_from") {
             continue;
         }
-        let start_def = r.ops.iter().find(|d| d.name == "start" && d.interval_ms == 0);
-        let no_params = BTreeMap::new();
-        let extra = start_def.map_or(&no_params, |d| &d.params);
-        let params = OpParams { rsc: &r.params, op: extra, recurring_timeout_ms: None };
-        let all_digest = params.digest();
+        let params = super::digest::start_params(r);
+        let all_digest = super::digest::start_digest(r);
         let restart_needed = super::digest::restart_digest_changed(o.op, &params);
         let supports_reload = o.op.op_restart_digest().is_some();
         let changed = match o.op.op_digest() {
@@ -1226,7 +1220,7 @@ fn check_config(cluster: &mut Cluster, rsc: RscId, node: NodeId, ops: &[OpRecord
         if (restart_needed || changed) && super::digest::only_sanitized_changed(o.op, &params, r.is_stonith) {
             continue;
         }
-        let extra_empty = extra.is_empty();
+        let extra_empty = params.op.is_empty();
         // History of another agent restarts the resource anyway (without a
         // reason); its parameters are not compared.
         let agent_changed = cluster.rsc(rsc).agent_changed_on.contains(&node);

@@ -909,8 +909,10 @@ impl ResourceBuilder<'_, '_> {
                 on_fail,
                 timeout_ms,
                 params,
+                digest: Default::default(),
             });
         }
+        super::digest::compute_ahead(&r);
         self.push(r)
     }
 }
