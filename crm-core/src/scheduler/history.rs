@@ -1315,6 +1315,11 @@ fn unpack_fail_counts(cluster: &mut Cluster) {
             from("fail-count-").chain(from("last-failure-")).map(|(k, v)| (k.clone(), v.clone())).collect()
         })
         .collect();
+    // Without any, no resource has a fail count (the usual case).
+    if failure_attrs.iter().all(Vec::is_empty) {
+        return;
+    }
+    let (mut prefix, mut lf_prefix) = (String::new(), String::new());
     for ri in 0..cluster.resources.len() {
         if cluster.resources[ri].variant != Variant::Primitive {
             continue;
@@ -1322,9 +1327,12 @@ fn unpack_fail_counts(cluster: &mut Cluster) {
         // An anonymous clone's instances share their fail counts, whatever
         // instance number the attribute was recorded under.
         let anonymous = cluster.in_anonymous_clone(RscId(ri));
-        let base = cluster.anonymous_base_id(RscId(ri)).to_string();
-        let prefix = format!("fail-count-{base}");
-        let lf_prefix = format!("last-failure-{base}");
+        let base = cluster.anonymous_base_id(RscId(ri));
+        for (p, kind) in [(&mut prefix, "fail-count-"), (&mut lf_prefix, "last-failure-")] {
+            p.clear();
+            p.push_str(kind);
+            p.push_str(base);
+        }
         let matches = |rest: &str| {
             let rest = if anonymous {
                 match rest.strip_prefix(':') {
