@@ -147,17 +147,9 @@ impl FromXml for LrmResource {
 
 impl ToElement for LrmResource {
     fn to_element(&self) -> Element {
-        let mut el = Element::new("lrm_resource");
-        el.attrs.push(("id".to_string(), self.id().to_string()));
-        for &a in LrmAttr::ALL {
-            if let Some(v) = self.get(a) {
-                el.attrs.push((a.xml_name().to_string(), v.to_string()));
-            }
-        }
-        el.attrs.extend(self.unknown.attrs().iter().cloned());
-        el.children.extend(self.ops.iter().map(ToElement::to_element));
-        el.children.extend(self.unknown.children().iter().cloned());
-        el
+        let attrs = LrmAttr::ALL.iter().filter_map(|&a| Some((a.xml_name(), self.get(a)?)));
+        let ops = self.ops.iter().map(ToElement::to_element);
+        crate::packed::element("lrm_resource", self.id(), attrs, ops, &self.unknown)
     }
 }
 

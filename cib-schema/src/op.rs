@@ -155,16 +155,8 @@ impl FromXml for LrmRscOp {
 
 impl ToElement for LrmRscOp {
     fn to_element(&self) -> Element {
-        let mut el = Element::new("lrm_rsc_op");
-        el.attrs.push(("id".to_string(), self.id().to_string()));
-        for &a in OpAttr::ALL {
-            if let Some(v) = self.get(a) {
-                el.attrs.push((a.xml_name().to_string(), v.to_string()));
-            }
-        }
-        el.attrs.extend(self.unknown.attrs().iter().cloned());
-        el.children.extend(self.unknown.children().iter().cloned());
-        el
+        let attrs = OpAttr::ALL.iter().filter_map(|&a| Some((a.xml_name(), self.get(a)?)));
+        crate::packed::element("lrm_rsc_op", self.id(), attrs, std::iter::empty(), &self.unknown)
     }
 }
 

@@ -120,6 +120,25 @@ pub(crate) struct RecordAttrs<'a, const SLOTS: usize> {
     pub id_ref: Option<String>,
 }
 
+/// A packed record as an element: `id`, its present attributes (in slot
+/// order), then the ones the model does not know; `children` before the
+/// unknown children.
+pub(crate) fn element<'a>(
+    name: &str,
+    id: &str,
+    attrs: impl Iterator<Item = (&'static str, &'a str)>,
+    children: impl Iterator<Item = crate::xml::Element>,
+    unknown: &crate::Unknown,
+) -> crate::xml::Element {
+    let mut el = crate::xml::Element::new(name);
+    el.attrs.push(("id".to_string(), id.to_string()));
+    el.attrs.extend(attrs.map(|(k, v)| (k.to_string(), v.to_string())));
+    el.attrs.extend(unknown.attrs().iter().cloned());
+    el.children.extend(children);
+    el.children.extend(unknown.children().iter().cloned());
+    el
+}
+
 /// Reads a record's attributes from its start tag: each known value in its
 /// slot (`id` in `id_slot`, the others where `slot_of` says), borrowed where
 /// nothing needs unescaping; the others go to `unknown`.

@@ -257,16 +257,16 @@ pub fn read_runs<'a>(
             if claims.over {
                 return;
             }
-            if let Head::Given(..) = claims.head {
-                let Head::Given(head, observer) = std::mem::replace(&mut claims.head, Head::Looking) else {
-                    unreachable!("matched above")
-                };
-                Work::Look(Box::new(head), observer)
-            } else if claims.theirs > claims.mine {
-                claims.theirs -= 1;
-                Work::Run(claims.theirs)
-            } else {
-                return;
+            match std::mem::replace(&mut claims.head, Head::Looking) {
+                Head::Given(head, observer) => Work::Look(Box::new(head), observer),
+                other => {
+                    claims.head = other;
+                    if claims.theirs <= claims.mine {
+                        return;
+                    }
+                    claims.theirs -= 1;
+                    Work::Run(claims.theirs)
+                }
             }
         };
         match work {
