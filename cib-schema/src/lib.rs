@@ -85,7 +85,7 @@ fn parse_with(mut ctx: read::ReadCtx<'_>) -> Result<Cib, CibError> {
     let mut cib = Cib::read_xml(&root, &mut ctx)?;
     ctx.restore_configuration(&mut cib);
     ctx.finish()?;
-    cib.check_classes()?;
+    cib.check_classes(ctx.stream.text())?;
     Ok(cib)
 }
 

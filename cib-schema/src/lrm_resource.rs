@@ -126,7 +126,7 @@ impl FromXml for LrmResource {
     }
 
     fn read_xml<'a>(tag: &StartTag<'a>, ctx: &mut ReadCtx<'a>) -> Result<Self, CibError> {
-        let mut out = LrmResource { pos: At(tag.pos), ..Default::default() };
+        let mut out = LrmResource { pos: At(tag.at), ..Default::default() };
         let slot_of = |k: &str| LrmAttr::from_xml_name(k).map(|a| a as usize);
         let attrs = read_attrs(tag, ctx, ID, slot_of, &mut out.unknown)?;
         out.values = attrs.values;

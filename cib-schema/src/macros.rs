@@ -46,7 +46,7 @@ macro_rules! cib_element {
                 tag: &$crate::stream::StartTag<'a>,
                 ctx: &mut $crate::read::ReadCtx<'a>,
             ) -> Result<Self, $crate::error::CibError> {
-                let mut out = $name { pos: $crate::error::At(tag.pos), ..Default::default() };
+                let mut out = $name { pos: $crate::error::At(tag.at), ..Default::default() };
                 let mut xml_id: Option<std::borrow::Cow<'a, str>> = None;
                 let mut xml_id_ref: Option<std::borrow::Cow<'a, str>> = None;
                 $(let mut $rf = false;)*

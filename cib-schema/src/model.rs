@@ -144,7 +144,7 @@ impl FromXml for NvSet {
 
     fn read_xml<'a>(tag: &StartTag<'a>, ctx: &mut ReadCtx<'a>) -> Result<Self, CibError> {
         let mut out =
-            NvSet { tag: tag.name().to_string(), pos: crate::error::At(tag.pos), ..Default::default() };
+            NvSet { tag: tag.name().to_string(), pos: crate::error::At(tag.at), ..Default::default() };
         let mut xml_id = None;
         for attr in tag.attrs() {
             let (k, v) = attr.map_err(|why| ctx.bad_attribute(tag, why))?;
@@ -863,7 +863,7 @@ impl FromXml for LrmResources {
     }
 
     fn read_xml<'a>(tag: &StartTag<'a>, ctx: &mut ReadCtx<'a>) -> Result<Self, CibError> {
-        let mut out = LrmResources { pos: crate::error::At(tag.pos), ..Default::default() };
+        let mut out = LrmResources { pos: crate::error::At(tag.at), ..Default::default() };
         let mut id = None;
         let mut id_ref = None;
         for attr in tag.attrs() {
@@ -923,31 +923,36 @@ pub const KNOWN_CLASSES: &[&str] =
     &["ocf", "lsb", "service", "systemd", "stonith", "upstart", "nagios", "heartbeat", "alert"];
 
 impl Cib {
-    /// Structural checks beyond what reading already enforced.
-    pub(crate) fn check_classes(&self) -> Result<(), CibError> {
+    /// Structural checks beyond what reading already enforced (`text`: the
+    /// source, for the position of an error).
+    pub(crate) fn check_classes(&self, text: &str) -> Result<(), CibError> {
         let Some(res) = self.configuration.as_ref().and_then(|c| c.resources.as_ref()) else {
             return Ok(());
         };
-        fn check(class: &Option<String>, id: &str, pos: crate::error::At) -> Result<(), CibError> {
+        fn check(text: &str, class: &Option<String>, id: &str, at: crate::error::At) -> Result<(), CibError> {
             match class {
                 Some(c) if !KNOWN_CLASSES.contains(&c.as_str()) => Err(CibError::new(
                     ErrorKind::UnknownClass(c.clone()),
-                    Some(pos.0),
+                    Some(crate::error::position(text, at.0)),
                     format!("/cib/configuration/resources//primitive[@id='{id}']"),
                 )),
                 _ => Ok(()),
             }
         }
-        fn visit(r: &Resource) -> Result<(), CibError> {
+        fn visit(text: &str, r: &Resource) -> Result<(), CibError> {
             match r {
-                Resource::Primitive(p) => check(&p.class, &p.id, p.pos),
-                Resource::Template(t) => check(&t.class, &t.id, t.pos),
-                Resource::Group(g) => g.primitives.iter().try_for_each(|p| check(&p.class, &p.id, p.pos)),
-                Resource::Clone(c) => c.child.as_deref().map_or(Ok(()), visit),
-                Resource::Master(c) => c.child.as_deref().map_or(Ok(()), visit),
-                Resource::Bundle(b) => b.primitive.as_ref().map_or(Ok(()), |p| check(&p.class, &p.id, p.pos)),
+                Resource::Primitive(p) => check(text, &p.class, &p.id, p.pos),
+                Resource::Template(t) => check(text, &t.class, &t.id, t.pos),
+                Resource::Group(g) => {
+                    g.primitives.iter().try_for_each(|p| check(text, &p.class, &p.id, p.pos))
+                }
+                Resource::Clone(c) => c.child.as_deref().map_or(Ok(()), |r| visit(text, r)),
+                Resource::Master(c) => c.child.as_deref().map_or(Ok(()), |r| visit(text, r)),
+                Resource::Bundle(b) => {
+                    b.primitive.as_ref().map_or(Ok(()), |p| check(text, &p.class, &p.id, p.pos))
+                }
             }
         }
-        res.items.iter().try_for_each(visit)
+        res.items.iter().try_for_each(|r| visit(text, r))
     }
 }

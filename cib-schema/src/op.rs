@@ -138,7 +138,7 @@ impl FromXml for LrmRscOp {
     }
 
     fn read_xml<'a>(tag: &StartTag<'a>, ctx: &mut ReadCtx<'a>) -> Result<Self, CibError> {
-        let mut out = LrmRscOp { pos: At(tag.pos), ..Default::default() };
+        let mut out = LrmRscOp { pos: At(tag.at), ..Default::default() };
         let slot_of = |k: &str| OpAttr::from_xml_name(k).map(|a| a as usize);
         let attrs = read_attrs(tag, ctx, ID, slot_of, &mut out.unknown)?;
         out.values = attrs.values;

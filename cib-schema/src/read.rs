@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use crate::error::{CibError, ErrorKind, Pos};
+use crate::error::{CibError, ErrorKind};
 use crate::stream::{StartTag, Stream};
 
 /// A type that can be read from one XML element.
@@ -68,7 +68,8 @@ pub struct ReadCtx<'a> {
     depth: usize,
     /// Depth at which `<configuration>` was entered; ids are unique only there.
     config_depth: Option<usize>,
-    ids: rustc_hash::FxHashMap<Cow<'a, str>, (Pos, &'a str)>,
+    /// Each id's element: where it is (a byte offset) and its name.
+    ids: rustc_hash::FxHashMap<Cow<'a, str>, (usize, &'a str)>,
     refs: Vec<IdRef>,
     /// Where runs of `lrm_resource` elements another thread read may be
     /// taken ([`crate::split`]).
@@ -85,7 +86,7 @@ pub(crate) type Observer<'a> = Box<dyn FnOnce(&crate::Cib) + Send + 'a>;
 struct IdRef {
     id: String,
     expected: &'static [&'static str],
-    pos: Pos,
+    at: usize,
     path: String,
 }
 
@@ -133,15 +134,15 @@ impl<'a> ReadCtx<'a> {
             if let Some(id) = id {
                 match self.ids.entry(id) {
                     std::collections::hash_map::Entry::Occupied(seen) => {
-                        let (id, first) = (seen.key().to_string(), seen.get().0);
+                        let (id, first) = (seen.key().to_string(), self.stream.pos_at(seen.get().0));
                         return Err(CibError::new(
                             ErrorKind::DuplicateId { id, first },
-                            Some(tag.pos),
+                            Some(self.stream.pos_at(tag.at)),
                             self.stream.path_to(tag),
                         ));
                     }
                     std::collections::hash_map::Entry::Vacant(slot) => {
-                        slot.insert((tag.pos, name));
+                        slot.insert((tag.at, name));
                     }
                 }
             }
@@ -203,7 +204,7 @@ impl<'a> ReadCtx<'a> {
     pub fn missing(&self, tag: &StartTag<'_>, attribute: &str) -> CibError {
         CibError::new(
             ErrorKind::MissingAttribute { element: tag.name().to_string(), attribute: attribute.to_string() },
-            Some(tag.pos),
+            Some(self.stream.pos_at(tag.at)),
             self.stream.path_to(tag),
         )
     }
@@ -211,14 +212,14 @@ impl<'a> ReadCtx<'a> {
     pub fn unexpected(&self, tag: &StartTag<'_>, expected: &str) -> CibError {
         CibError::new(
             ErrorKind::UnexpectedElement { expected: expected.to_string(), found: tag.name().to_string() },
-            Some(tag.pos),
+            Some(self.stream.pos_at(tag.at)),
             self.stream.parent_path(tag),
         )
     }
 
     /// A malformed attribute on `tag`.
     pub fn bad_attribute(&self, tag: &StartTag<'_>, why: String) -> CibError {
-        CibError::new(ErrorKind::Malformed(why), Some(tag.pos), self.stream.path_to(tag))
+        CibError::new(ErrorKind::Malformed(why), Some(self.stream.pos_at(tag.at)), self.stream.path_to(tag))
     }
 
     /// Records an `id-ref` on `tag` (if it has one) for the final dangling check.
@@ -226,7 +227,7 @@ impl<'a> ReadCtx<'a> {
         let Some(id) = id_ref else { return };
         let name = tag.name();
         let expected = if NVSET_TAGS.contains(&name) { NVSET_TAGS } else { static_name(name) };
-        self.refs.push(IdRef { id: id.to_string(), expected, pos: tag.pos, path: self.stream.path_to(tag) });
+        self.refs.push(IdRef { id: id.to_string(), expected, at: tag.at, path: self.stream.path_to(tag) });
     }
 
     /// Checks what can only be checked once the whole document has been read.
@@ -237,7 +238,7 @@ impl<'a> ReadCtx<'a> {
             if !ok {
                 return Err(CibError::new(
                     ErrorKind::DanglingIdRef { id: r.id.clone(), element: r.expected.join("|") },
-                    Some(r.pos),
+                    Some(self.stream.pos_at(r.at)),
                     r.path.clone(),
                 ));
             }

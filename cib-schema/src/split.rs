@@ -12,7 +12,7 @@
 //! The cut points are checked, not trusted: a run is taken only where this
 //! thread's reading of an `lrm_resources` element arrives exactly on its cut
 //! point; the other thread reads it exactly as this one would (same readers,
-//! positions counted from the start of the text) and stops at the next cut
+//! positions are byte offsets into the whole text) and stops at the next cut
 //! point or at anything but an `lrm_resource`. A run that fails (an error, an
 //! id-ref) is read again here, so results and error messages are those of a
 //! plain one-pass reading.
@@ -248,7 +248,6 @@ pub fn read_runs<'a>(
     shared: &Shared<'a>,
     send: &mpsc::Sender<(usize, Option<Run>)>,
 ) {
-    let lines = line_starts(text, plan);
     loop {
         let work = {
             // With no run left, the head may still come: wait for it.
@@ -272,7 +271,7 @@ pub fn read_runs<'a>(
         match work {
             Work::Look(head, observer) => look(shared, *head, observer),
             Work::Run(cut) => {
-                let run = read_run(text, plan, &lines, cut);
+                let run = read_run(text, plan, cut);
                 if send.send((cut, run)).is_err() {
                     return;
                 }
@@ -297,28 +296,12 @@ fn look<'a>(shared: &Shared<'a>, head: Cib, observer: Observer<'a>) {
     }
 }
 
-/// Line number and line start of each cut point.
-fn line_starts(text: &str, plan: &Plan) -> Vec<(u32, usize)> {
-    let b = text.as_bytes();
-    let mut line = 1u32;
-    let mut from = 0;
-    plan.cuts
-        .iter()
-        .map(|&at| {
-            line += memchr::memchr_iter(b'\n', &b[from..at]).count() as u32;
-            from = at;
-            (line, memchr::memrchr(b'\n', &b[..at]).map_or(0, |i| i + 1))
-        })
-        .collect()
-}
-
 /// Reads the `lrm_resource` elements from cut point `cut` up to the next cut
 /// point or the first thing that is not one.
-fn read_run(text: &str, plan: &Plan, lines: &[(u32, usize)], cut: usize) -> Option<Run> {
+fn read_run(text: &str, plan: &Plan, cut: usize) -> Option<Run> {
     let b = text.as_bytes();
     let mut ctx = ReadCtx::new(text);
-    let (line, line_start) = lines[cut];
-    ctx.stream.jump_to(plan.cuts[cut], line, line_start);
+    ctx.stream.skip_to(plan.cuts[cut]);
     let until = plan.cuts.get(cut + 1).copied().unwrap_or(usize::MAX);
     let mut resources = Vec::new();
     let end = loop {
@@ -435,8 +418,7 @@ mod tests {
     /// Every run, as the other thread reads it alone.
     fn runs(text: &str) -> Vec<Option<Run>> {
         let plan = plan(text).expect("cut points");
-        let lines = line_starts(text, &plan);
-        (0..plan.cuts.len()).map(|c| read_run(text, &plan, &lines, c)).collect()
+        (0..plan.cuts.len()).map(|c| read_run(text, &plan, c)).collect()
     }
 
     fn resources(cib: &crate::Cib) -> Vec<&LrmResource> {

@@ -110,7 +110,8 @@ pub struct StartTag<'a> {
     spans: Spans,
     /// `<x/>`: there are no children and no end tag to read.
     pub empty: bool,
-    pub pos: Pos,
+    /// Byte offset of the tag's `<`.
+    pub at: usize,
 }
 
 /// What [`Stream::next_item`] found.
@@ -386,10 +387,6 @@ pub struct Stream<'a> {
     at: usize,
     /// The open (non-empty) elements, outermost first.
     open: Vec<StartTag<'a>>,
-    /// Line bookkeeping for positions, advanced as the reader moves forward.
-    line: u32,
-    line_start: usize,
-    scanned: usize,
     /// Offset of the `<` of the last start or end tag read.
     last_tag: usize,
 }
@@ -397,10 +394,15 @@ pub struct Stream<'a> {
 impl<'a> Stream<'a> {
     pub fn new(text: &'a str) -> Self {
         let at = if text.starts_with('\u{feff}') { 3 } else { 0 };
-        Stream { text, at, open: Vec::new(), line: 1, line_start: 0, scanned: 0, last_tag: 0 }
+        Stream { text, at, open: Vec::new(), last_tag: 0 }
     }
 
     /// Offset of the next byte to read.
+    /// The document being read.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
     pub(crate) fn offset(&self) -> usize {
         self.at
     }
@@ -411,15 +413,6 @@ impl<'a> Stream<'a> {
         self.at = offset;
     }
 
-    /// Continues reading at byte `offset`, which lies on line `line` (1-based)
-    /// beginning at byte `line_start`: positions are then counted from there.
-    pub(crate) fn jump_to(&mut self, offset: usize, line: u32, line_start: usize) {
-        self.at = offset;
-        self.scanned = offset;
-        self.line = line;
-        self.line_start = line_start;
-    }
-
     /// Offset of the next `<`, if only whitespace comes before it.
     pub(crate) fn next_tag_offset(&self) -> Option<usize> {
         let b = self.text.as_bytes();
@@ -427,21 +420,9 @@ impl<'a> Stream<'a> {
         b[self.at..lt].iter().all(|&c| is_space(c)).then_some(lt)
     }
 
-    /// Line and column (1-based, in bytes) of a byte offset.
-    fn pos_at(&mut self, offset: usize) -> Pos {
-        let offset = offset.min(self.text.len());
-        if offset < self.scanned {
-            let before = &self.text.as_bytes()[..offset];
-            let line = memchr::memchr_iter(b'\n', before).count() as u32 + 1;
-            let start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-            return Pos { line, col: (offset - start) as u32 + 1 };
-        }
-        for i in memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.scanned..offset]) {
-            self.line += 1;
-            self.line_start = self.scanned + i + 1;
-        }
-        self.scanned = offset;
-        Pos { line: self.line, col: (offset - self.line_start) as u32 + 1 }
+    /// Line and column (1-based, in bytes) of a byte offset, for an error.
+    pub fn pos_at(&self, offset: usize) -> Pos {
+        crate::error::position(self.text, offset)
     }
 
     /// The path of the open elements: `/cib/configuration/resources`.
@@ -465,7 +446,7 @@ impl<'a> Stream<'a> {
     }
 
     /// An error at byte offset `at`.
-    fn malformed_at(&mut self, why: impl Into<String>, at: usize) -> CibError {
+    fn malformed_at(&self, why: impl Into<String>, at: usize) -> CibError {
         let pos = self.pos_at(at);
         self.malformed(why, pos)
     }
@@ -691,11 +672,10 @@ impl<'a> Stream<'a> {
         };
         let raw = &text[start..i];
         self.at = i + if empty { 2 } else { 1 };
-        let pos = self.pos_at(lt);
-        let tag = StartTag { raw, name_len, spans, empty, pos };
+        let tag = StartTag { raw, name_len, spans, empty, at: lt };
         if !empty {
             if self.open.len() >= MAX_DEPTH {
-                return Err(self.malformed(format!("nesting deeper than {MAX_DEPTH}"), pos));
+                return Err(self.malformed_at(format!("nesting deeper than {MAX_DEPTH}"), lt));
             }
             self.open.push(tag.clone());
         }
@@ -742,7 +722,7 @@ impl<'a> Stream<'a> {
                 Item::Start(tag) => {
                     return Err(CibError::new(
                         ErrorKind::Malformed("content after the root element".into()),
-                        Some(tag.pos),
+                        Some(self.pos_at(tag.at)),
                         String::new(),
                     ))
                 }
@@ -896,7 +876,7 @@ mod tests {
         let mut s = Stream::new(doc);
         let root = s.root().unwrap();
         assert_eq!(root.name(), "a");
-        assert_eq!(root.pos.line, 4);
+        assert_eq!(s.pos_at(root.at).line, 4);
         assert!(matches!(s.next_item(), Ok(Item::CData("<raw>"))));
         assert!(matches!(s.next_item(), Ok(Item::Text("t&amp;"))));
         assert!(matches!(s.next_item(), Ok(Item::End)));

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::error::{CibError, ErrorKind, Pos};
+use crate::error::{CibError, ErrorKind};
 pub use crate::stream::MAX_DEPTH;
 use crate::stream::{Item, StartTag, Stream};
 
@@ -16,8 +16,9 @@ pub struct Element {
     pub children: Vec<Element>,
     /// Character data directly inside the element (trimmed); CIB elements rarely have any.
     pub text: Option<String>,
-    /// Where the element starts in its source; not part of equality.
-    pub pos: Pos,
+    /// Where the element starts in its source (a byte offset, see
+    /// [`crate::error::position`]); not part of equality.
+    pub at: usize,
 }
 
 impl PartialEq for Element {
@@ -88,10 +89,10 @@ impl Element {
 
     /// Reads the element whose start tag is `tag`, with everything under it.
     pub fn read_xml<'a>(tag: &StartTag<'a>, stream: &mut Stream<'a>) -> Result<Element, CibError> {
-        let mut el = Element { name: tag.name().to_string(), pos: tag.pos, ..Default::default() };
+        let mut el = Element { name: tag.name().to_string(), at: tag.at, ..Default::default() };
         for attr in tag.attrs() {
             let (k, v) = attr.map_err(|why| {
-                CibError::new(ErrorKind::Malformed(why), Some(tag.pos), stream.path_to(tag))
+                CibError::new(ErrorKind::Malformed(why), Some(stream.pos_at(tag.at)), stream.path_to(tag))
             })?;
             el.attrs.push((k.to_string(), v.into_owned()));
         }
@@ -103,7 +104,7 @@ impl Element {
                 Item::Start(child) => el.children.push(Element::read_xml(&child, stream)?),
                 Item::Text(t) => {
                     let s = quick_xml::escape::unescape(t)
-                        .map_err(|e| stream.malformed(e.to_string(), tag.pos))?;
+                        .map_err(|e| stream.malformed(e.to_string(), stream.pos_at(tag.at)))?;
                     let trimmed = s.trim();
                     if !trimmed.is_empty() {
                         append_text(&mut el, trimmed);
