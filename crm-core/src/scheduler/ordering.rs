@@ -438,14 +438,12 @@ fn already_done(cluster: &Cluster, set: &ActionSet, t: usize) -> bool {
 /// unrunnable when fewer remain; required ones mark those in the graph.
 fn enforce_minimum_runnable(set: &mut ActionSet) -> bool {
     let mut changed = false;
-    for e in set.edges.clone() {
-        let first = &set.actions[e.first];
-        if e.flags.implies_then_printed
-            && !first.optional
-            && first.runnable
-            && !set.actions[e.then].print_always
-        {
-            set.actions[e.then].print_always = true;
+    for i in 0..set.edges.len() {
+        let (first, then, printed) =
+            (set.edges[i].first, set.edges[i].then, set.edges[i].flags.implies_then_printed);
+        let first = &set.actions[first];
+        if printed && !first.optional && first.runnable && !set.actions[then].print_always {
+            set.actions[then].print_always = true;
             changed = true;
         }
     }
