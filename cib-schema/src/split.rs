@@ -114,6 +114,12 @@ pub struct Shared<'a> {
 /// on a virtual machine, longer than the wait itself usually is.
 const SPIN: Duration = Duration::from_millis(5);
 
+/// How long this thread waits for a run the other thread is reading before
+/// it reads the run itself: about what reading one takes here. Waiting longer
+/// would gain at most that, and the other thread's processor may not be
+/// running it at all for milliseconds (the host's, on a virtual machine).
+const RUN_WAIT: Duration = Duration::from_micros(100);
+
 impl<'a> Shared<'a> {
     /// `observing`: whether a head may be handed over (else the other thread
     /// does not wait for one).
@@ -200,10 +206,17 @@ impl<'a> Splice<'a> {
             }
             cut
         };
+        // The other thread has claimed this run. The runs it claimed before,
+        // all after this one, are done: it is reading this one, or has sent it.
+        let since = Instant::now();
         while self.received[cut].is_none() {
-            // The other thread has claimed this run: it sends it.
-            let (i, run) = self.runs.recv().ok()?;
-            self.received[i] = Some(run);
+            match self.runs.try_recv() {
+                Ok((i, run)) => self.received[i] = Some(run),
+                Err(mpsc::TryRecvError::Empty) if since.elapsed() < RUN_WAIT => std::hint::spin_loop(),
+                // Read here (the other thread's reading of it, if it ends, is
+                // dropped; it claims nothing more, this thread being past it).
+                Err(_) => return None,
+            }
         }
         self.received[cut].take().flatten()
     }
@@ -214,11 +227,18 @@ impl<'a> Splice<'a> {
     }
 
     /// The head handed over, once the observer has seen it (`None` if none
-    /// was, or the observer panicked: the panic then ends the reading).
+    /// was, or the observer panicked: the panic then ends the reading). If
+    /// the other thread has not begun showing it, the observer sees it here:
+    /// that thread may not be running at all yet.
     pub fn take_back(&mut self) -> Option<Cib> {
-        let mut claims = self.shared.claims_when(|c| !matches!(c.head, Head::Given(..) | Head::Looking));
+        let mut claims = self.shared.claims_when(|c| !matches!(c.head, Head::Looking));
         match std::mem::replace(&mut claims.head, Head::Done) {
             Head::Seen(head) => Some(head),
+            Head::Given(head, observer) => {
+                drop(claims);
+                observer(&head);
+                Some(head)
+            }
             other => {
                 claims.head = other;
                 None
@@ -364,16 +384,65 @@ mod tests {
     fn the_other_thread_shows_the_observer_the_head_and_hands_it_back() {
         let text = document(8, |_, _| String::new());
         let here = std::thread::current().id();
-        let mut seen = None;
-        let cib = crate::parse_observed(&text, |head| {
-            seen = Some((std::thread::current().id(), head.configuration.clone(), head.status.is_none()))
-        })
-        .unwrap();
-        let (thread, configuration, no_status) = seen.expect("the observer ran");
-        assert_ne!(thread, here);
-        assert!(no_status);
-        assert_eq!(configuration, cib.configuration);
-        assert_eq!(cib, one_thread(&text).unwrap());
+        // Which thread shows it depends on their timing (this one does where
+        // the other has not taken it up by the end): once on the other will do.
+        let mut elsewhere = false;
+        for _ in 0..20 {
+            let mut seen = None;
+            let cib = crate::parse_observed(&text, |head| {
+                seen = Some((std::thread::current().id(), head.configuration.clone(), head.status.is_none()))
+            })
+            .unwrap();
+            let (thread, configuration, no_status) = seen.expect("the observer ran");
+            assert!(no_status);
+            assert_eq!(configuration, cib.configuration);
+            assert_eq!(cib, one_thread(&text).unwrap());
+            elsewhere |= thread != here;
+            if elsewhere {
+                break;
+            }
+        }
+        assert!(elsewhere, "the other thread never showed the observer the head");
+    }
+
+    /// This thread's side of a split reading whose other thread has claimed
+    /// the cut points from `theirs` on but never sends a run nor takes up a
+    /// head (its processor not running it): a reading must not wait for it.
+    fn stalled(
+        text: &str,
+        theirs: usize,
+        read: impl FnOnce(ReadCtx<'_>) -> Result<Cib, crate::CibError>,
+    ) -> Cib {
+        let plan = plan(text).unwrap();
+        let shared = std::sync::Arc::new(Shared::new(&plan, true));
+        shared.claims().theirs = theirs;
+        let (silent, runs) = mpsc::channel();
+        let mut ctx = ReadCtx::new(text);
+        ctx.splice = Some(Splice::new(plan, shared, runs));
+        let cib = read(ctx).unwrap();
+        drop(silent);
+        cib
+    }
+
+    #[test]
+    fn runs_and_a_head_the_other_thread_does_not_get_to_are_read_and_shown_here() {
+        let text = document(8, |_, _| String::new());
+        let whole = one_thread(&text).unwrap();
+        let seen = std::sync::Arc::new(Mutex::new(None));
+        let (shown, here) = (seen.clone(), std::thread::current().id());
+        let cib = stalled(&text, 0, move |mut ctx| {
+            let observer =
+                move |head: &Cib| *shown.lock().unwrap() = Some((std::thread::current().id(), head.clone()));
+            ctx.observer = Some(Box::new(observer));
+            crate::parse_with(ctx)
+        });
+        assert_eq!(cib, whole);
+        let (thread, head) = seen.lock().unwrap().take().expect("the observer ran");
+        assert_eq!(thread, here);
+        assert_eq!(head.configuration, whole.configuration);
+        // Some claimed, some not.
+        let half = plan(&text).unwrap().cuts.len() / 2;
+        assert_eq!(stalled(&text, half, crate::parse_with), whole);
     }
 
     #[test]
