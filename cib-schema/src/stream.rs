@@ -397,12 +397,12 @@ impl<'a> Stream<'a> {
         Stream { text, at, open: Vec::new(), last_tag: 0 }
     }
 
-    /// Offset of the next byte to read.
     /// The document being read.
     pub fn text(&self) -> &'a str {
         self.text
     }
 
+    /// Offset of the next byte to read.
     pub(crate) fn offset(&self) -> usize {
         self.at
     }
