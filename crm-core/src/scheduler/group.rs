@@ -4,6 +4,7 @@
 
 use super::actions::{ActionSet, EdgeFlags};
 use super::cluster::*;
+use super::score::Score;
 use super::variants::{assign_child, ResourceVariant, MANDATORY};
 
 pub struct Group;
@@ -18,6 +19,21 @@ impl ResourceVariant for Group {
         // "group with X" is "first member with X"; "X with group" is "X with
         // last member" (the internal colocations carry the rest).
         let this_with = std::mem::take(&mut cluster.rsc_mut(r).this_with);
+        // An unmanaged member stays where it is, whatever its colocations, so
+        // the members after it are held to the group's mandatory ones
+        // themselves (Pacemaker 2.1.1 on).
+        let mandatory: Vec<usize> =
+            this_with.iter().copied().filter(|&ci| cluster.colocations[ci].score == Score::INF).collect();
+        let mut any_unmanaged = !cluster.rsc(members[0]).managed;
+        for &m in &members[1..] {
+            if any_unmanaged {
+                for &ci in &mandatory {
+                    super::constraints::insert_this_with(cluster, m, ci);
+                }
+            } else if !cluster.rsc(m).managed {
+                any_unmanaged = true;
+            }
+        }
         for ci in this_with {
             super::constraints::insert_this_with(cluster, members[0], ci);
         }
