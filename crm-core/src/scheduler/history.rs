@@ -528,9 +528,12 @@ fn find_anonymous_instance(cluster: &mut Cluster, clone: RscId, node: NodeId, ba
     }
     let found = found.or(if skip_inactive { None } else { inactive });
     // Without fencing to rely on, history from a node that is down or
-    // unclean cannot vouch for an existing instance: it gets its own orphan.
+    // unclean cannot vouch for an existing instance: it gets its own orphan,
+    // so that the instance number stays free for a clean node. Not where
+    // there is an instance for every node anyway.
     let n = cluster.node(node);
-    let untrusted = (!n.online || n.unclean) && !n.is_guest();
+    let universal = cluster.rsc(clone).clone_max == cluster.nodes.len();
+    let untrusted = (!n.online || n.unclean) && !n.is_guest() && !universal;
     if let Some(m) = found.filter(|&m| !untrusted || cluster.rsc(m).requires_fencing) {
         return m;
     }
