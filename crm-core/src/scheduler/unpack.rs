@@ -687,6 +687,22 @@ impl ResourceBuilder<'_, '_> {
         meta
     }
 
+    /// A group's or clone's instance attributes, over those it inherits itself.
+    fn collective_params(&self, own: &[NvSet], parent: Option<RscId>) -> BTreeMap<String, String> {
+        let ctx = RuleContext { now: self.cluster.now, ..Default::default() };
+        let mut params = unpack_nvsets(&own.iter().collect::<Vec<_>>(), &ctx, None, self.resolve);
+        if let Some(parent) = parent.filter(|&p| self.is_collective(p)) {
+            for (k, v) in &self.cluster.resources[parent.0].params {
+                params.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        params
+    }
+
+    fn is_collective(&self, r: RscId) -> bool {
+        matches!(self.cluster.resources[r.0].variant, Variant::Group | Variant::Clone)
+    }
+
     fn add(&mut self, item: &cs::Resource, parent: Option<RscId>, suffix: &str) -> Option<RscId> {
         let nodes = self.cluster.nodes.len();
         match item {
@@ -700,6 +716,7 @@ impl ResourceBuilder<'_, '_> {
                 r.parent = parent;
                 let ctx = RuleContext { now: self.cluster.now, ..Default::default() };
                 r.meta = self.meta_of(&g.meta.iter().collect::<Vec<_>>(), ctx, parent);
+                r.params = self.collective_params(&g.instance, parent);
                 apply_common_meta(&mut r, &self.cluster.options);
                 let id = self.push(r);
                 for p in &g.primitives {
@@ -708,12 +725,13 @@ impl ResourceBuilder<'_, '_> {
                 }
                 Some(id)
             }
-            cs::Resource::Clone(cs::Clone { id, meta, child, .. })
-            | cs::Resource::Master(cs::Master { id, meta, child, .. }) => {
+            cs::Resource::Clone(cs::Clone { id, meta, instance, child, .. })
+            | cs::Resource::Master(cs::Master { id, meta, instance, child, .. }) => {
                 let mut r = Resource::new(id, Variant::Clone, nodes);
                 r.parent = parent;
                 let ctx = RuleContext { now: self.cluster.now, ..Default::default() };
                 r.meta = self.meta_of(&meta.iter().collect::<Vec<_>>(), ctx, parent);
+                r.params = self.collective_params(instance, parent);
                 if matches!(item, cs::Resource::Master(_)) {
                     r.meta.entry("promotable".into()).or_insert_with(|| "true".into());
                 }
@@ -850,6 +868,14 @@ impl ResourceBuilder<'_, '_> {
             inst.extend(t.instance.iter());
         }
         r.params = unpack_nvsets(&inst, &rsc_ctx, None, self.resolve);
+        // A group's or clone's instance attributes are its members' too
+        // (where they set none of the same name): agents get them, and the
+        // digests in the history cover them.
+        if let Some(parent) = parent.filter(|&p| self.is_collective(p)) {
+            for (k, v) in &self.cluster.resources[parent.0].params {
+                r.params.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
         if inst.iter().any(|s| !s.rules.is_empty()) {
             r.node_param_sets = Some(super::rules::resolve_nvsets(&inst, self.resolve));
         }
@@ -1001,4 +1027,39 @@ fn unfencing_configured(cfg: &cs::Configuration) -> bool {
     }
     cfg.resources.iter().flat_map(|r| r.items.iter()).any(in_resource)
         || cfg.rsc_defaults.iter().any(|d| says_unfencing(&d.sets))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A clone's and a group's instance attributes reach their members, under
+    /// the members' own; the start digest then is the one Pacemaker recorded
+    /// for this configuration (the scheduler suite's probe-2, `fs_www:0`).
+    #[test]
+    fn members_inherit_a_collectives_instance_attributes() {
+        let cib = cib_schema::parse(
+            r#"<cib><configuration><crm_config/><nodes/><resources>
+              <clone id="c"><instance_attributes id="c-ia">
+                  <nvpair id="c1" name="clone-max" value="2"/><nvpair id="c2" name="clone-node-max" value="1"/>
+                  <nvpair id="c3" name="target-role" value="Started"/></instance_attributes>
+                <group id="g"><instance_attributes id="g-ia"><nvpair id="g1" name="fstype" value="ext4"/></instance_attributes>
+                  <primitive class="ocf" id="fs" provider="heartbeat" type="Filesystem">
+                    <instance_attributes id="fs-ia"><nvpair id="f1" name="device" value="wcnfs:/share/drbd_www/data/"/>
+                      <nvpair id="f2" name="directory" value="/data/www"/><nvpair id="f3" name="fstype" value="nfs"/>
+                    </instance_attributes></primitive></group></clone>
+              <primitive class="ocf" id="alone" provider="heartbeat" type="Dummy"/>
+            </resources><constraints/></configuration></cib>"#,
+        )
+        .unwrap();
+        let cluster = configure(cib.configuration.as_ref().unwrap(), 0).cluster;
+        let fs = cluster.rsc(cluster.rsc_by_id("fs:0").expect("an instance"));
+        let param = |k: &str| fs.params.get(k).map(String::as_str);
+        assert_eq!(param("fstype"), Some("nfs"), "the member's own value wins");
+        assert_eq!((param("clone-max"), param("target-role")), (Some("2"), Some("Started")));
+        assert_eq!(super::super::digest::start_digest(fs), "0257f9c18aebf3a4f5c134893f38b146");
+        let group = cluster.rsc(fs.parent.unwrap());
+        assert_eq!(group.params.get("fstype").map(String::as_str), Some("ext4"));
+        assert!(cluster.rsc(cluster.rsc_by_id("alone").unwrap()).params.is_empty());
+    }
 }
