@@ -104,7 +104,14 @@ impl ResourceVariant for Primitive {
             }
             None => ActionSet::new_action(Some(r), "start", 0, next),
         };
-        let already = next.is_some_and(|n| rsc.running_on == [n]);
+        // Copies going with a node about to be fenced (see `fenced_extra`) do
+        // not count: running on `next` besides those is running there alone.
+        let goes_with_node = |c: NodeId| {
+            !rsc.requires_fencing && !multiply_active && current != Some(c) && cluster.node(c).unclean
+        };
+        let already = next.is_some_and(|n| {
+            rsc.running_on.contains(&n) && rsc.running_on.iter().all(|&c| c == n || goes_with_node(c))
+        });
         start.optional =
             !rsc.managed || !(next.is_some() && (!already || failed_stop || rsc.restarts_on(next.unwrap())));
         if let Some(n) = rsc.inhibited_on {
