@@ -54,17 +54,18 @@ impl ResourceVariant for Primitive {
             && next.is_some()
             && rsc.managed
             && rsc.meta.get("multiple-active").is_some_and(|v| v == "stop_unexpected");
+        // A copy on a node about to be fenced, besides the one that counts,
+        // goes with the node: no stop of its own.
+        let goes_with_node = |c: NodeId| {
+            !rsc.requires_fencing && !multiply_active && current != Some(c) && cluster.node(c).unclean
+        };
         for &c in &rsc.running_on {
             if stop_unexpected && next == Some(c) {
                 continue;
             }
             let node = cluster.node(c);
-            // A copy on a node about to be fenced, besides the one that
-            // counts, goes with the node: no stop of its own.
-            let fenced_extra =
-                !rsc.requires_fencing && !multiply_active && current != Some(c) && node.unclean;
             let required = rsc.managed
-                && !fenced_extra
+                && !goes_with_node(c)
                 && (next != Some(c) || failed_stop || multiply_active || rsc.restarts_on(c));
             let mut stop = ActionSet::new_action(Some(r), "stop", 0, Some(c));
             stop.optional = !required;
@@ -104,11 +105,8 @@ impl ResourceVariant for Primitive {
             }
             None => ActionSet::new_action(Some(r), "start", 0, next),
         };
-        // Copies going with a node about to be fenced (see `fenced_extra`) do
-        // not count: running on `next` besides those is running there alone.
-        let goes_with_node = |c: NodeId| {
-            !rsc.requires_fencing && !multiply_active && current != Some(c) && cluster.node(c).unclean
-        };
+        // Running on `next` besides copies that go with their node is running
+        // there alone.
         let already = next.is_some_and(|n| {
             rsc.running_on.contains(&n) && rsc.running_on.iter().all(|&c| c == n || goes_with_node(c))
         });
