@@ -326,8 +326,12 @@ pub fn apply_coloc_with_clone(cluster: &mut Cluster, c: &Colocation) {
     if cluster.rsc(c.primary).provisional {
         return;
     }
+    // Only a promotable clone's instances have roles to tell apart: with
+    // any other, a role in the constraint is moot.
+    let promotable = cluster.rsc(c.primary).promotable;
     let in_role = |cluster: &Cluster, i: RscId| match c.primary_role {
         None => true,
+        Some(_) if !promotable => true,
         Some(role) => {
             let leaf = first_leaf(cluster, i);
             cluster.rsc(leaf).next_role == role
