@@ -691,16 +691,21 @@ impl ResourceBuilder<'_, '_> {
     fn collective_params(&self, own: &[NvSet], parent: Option<RscId>) -> BTreeMap<String, String> {
         let ctx = RuleContext { now: self.cluster.now, ..Default::default() };
         let mut params = unpack_nvsets(&own.iter().collect::<Vec<_>>(), &ctx, None, self.resolve);
-        if let Some(parent) = parent.filter(|&p| self.is_collective(p)) {
-            for (k, v) in &self.cluster.resources[parent.0].params {
-                params.entry(k.clone()).or_insert_with(|| v.clone());
-            }
-        }
+        self.inherit_params(&mut params, parent);
         params
     }
 
-    fn is_collective(&self, r: RscId) -> bool {
-        matches!(self.cluster.resources[r.0].variant, Variant::Group | Variant::Clone)
+    /// A group's or clone's instance attributes are its members' too (where
+    /// they set none of the same name): agents get them, and the digests in
+    /// the history cover them.
+    fn inherit_params(&self, params: &mut BTreeMap<String, String>, parent: Option<RscId>) {
+        let Some(parent) = parent else { return };
+        let p = &self.cluster.resources[parent.0];
+        if matches!(p.variant, Variant::Group | Variant::Clone) {
+            for (k, v) in &p.params {
+                params.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
     }
 
     fn add(&mut self, item: &cs::Resource, parent: Option<RscId>, suffix: &str) -> Option<RscId> {
@@ -868,14 +873,7 @@ impl ResourceBuilder<'_, '_> {
             inst.extend(t.instance.iter());
         }
         r.params = unpack_nvsets(&inst, &rsc_ctx, None, self.resolve);
-        // A group's or clone's instance attributes are its members' too
-        // (where they set none of the same name): agents get them, and the
-        // digests in the history cover them.
-        if let Some(parent) = parent.filter(|&p| self.is_collective(p)) {
-            for (k, v) in &self.cluster.resources[parent.0].params {
-                r.params.entry(k.clone()).or_insert_with(|| v.clone());
-            }
-        }
+        self.inherit_params(&mut r.params, parent);
         if inst.iter().any(|s| !s.rules.is_empty()) {
             r.node_param_sets = Some(super::rules::resolve_nvsets(&inst, self.resolve));
         }
