@@ -4,7 +4,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
-// The tools run with mimalloc; measure the reader as they use it.
+// A fast small-block allocator, as the tools have (theirs lives in crm-cli).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -1,11 +1,11 @@
-//! Mid-sized blocks (8 KiB to 1 MiB) for the tools' allocator, laid out back
+//! Larger blocks (8 KiB to 256 MiB) for the tools' allocator, laid out back
 //! to back in one reserved region.
 //!
-//! mimalloc opens a page per size class (and per thread) for such blocks: 512
-//! KiB for each class up to 64 KiB, 4 MiB above. A scheduler run holds a few
-//! blocks in each of some twenty such classes, so most of those pages stay
-//! empty, and on transparent huge pages every 2 MiB they touch is cleared in
-//! full: a quarter of all the memory a run touched. Here a block takes its
+//! A general allocator opens a page per size class (and per thread) for such
+//! blocks (mimalloc: 512 KiB for each class up to 64 KiB, 4 MiB above). A
+//! scheduler run holds a few blocks in each of some twenty such classes, so
+//! most of those pages stay empty, and on transparent huge pages every 2 MiB
+//! they touch is cleared in full. Here a block takes its
 //! size rounded up to its class (at most an eighth more), freed blocks are
 //! kept per class for reuse (a larger one is cut to size when a class has
 //! none: the blocks a growing vector leaves behind serve later, smaller
@@ -15,17 +15,18 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-/// Smallest block served here; below it mimalloc's small pages (64 KiB) fill well.
+/// Smallest block served here; smaller ones are [`super::small`]'s.
 pub const MIN: usize = 8 << 10;
-/// Largest block served here; larger ones are few, and mimalloc hands them back.
-pub const MAX: usize = 1 << 20;
+/// Largest block served here; larger ones are rare, and the system allocator
+/// maps each on its own.
+pub const MAX: usize = 1 << 28;
 /// Every block's size is a multiple of this, and its address too.
 pub const GRAIN: usize = 4 << 10;
 /// Address space reserved (not memory: pages are used as blocks are).
-const RESERVE: usize = 1 << 30;
+const RESERVE: usize = 8 << 30;
 /// Transparent huge pages need regions aligned to them.
 const HUGE_PAGE: usize = 2 << 20;
-const CLASSES: usize = 65;
+const CLASSES: usize = 113;
 
 /// The region's blocks. Every method is thread safe.
 pub struct Blocks {
