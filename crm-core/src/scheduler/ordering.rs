@@ -482,15 +482,21 @@ fn block_colocation_dependents(cluster: &Cluster, set: &mut ActionSet) -> bool {
             continue;
         }
         let Some(arsc) = a.rsc else { continue };
+        // An instance kept from starting by an interleaved ordering neither
+        // blocks nor counts as blocked: Pacemaker takes it off its node while
+        // ordering, past the point where unrunnable starts block dependents.
+        let inhibited = |r: RscId| cluster.rsc(r).inhibited_on.is_some();
+        if inhibited(arsc) {
+            continue;
+        }
         let task = a.task.clone();
         let is_start = task == "start";
         let top = cluster.top_of(arsc);
         let trsc = cluster.rsc(top);
         if trsc.variant != Variant::Primitive {
-            let any_runnable = cluster
-                .leaves(top)
-                .into_iter()
-                .any(|leaf| set.matching(leaf, &task, None).any(|x| set.actions[x].runnable));
+            let any_runnable = cluster.leaves(top).into_iter().any(|leaf| {
+                inhibited(leaf) || set.matching(leaf, &task, None).any(|x| set.actions[x].runnable)
+            });
             if any_runnable {
                 continue;
             }
