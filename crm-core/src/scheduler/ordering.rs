@@ -125,9 +125,11 @@ pub fn apply_order_constraints(cluster: &Cluster, set: &mut ActionSet) {
                 // only ever takes effect for collections' own pseudo-actions
                 // (which follow their instances anyway): a required stop of
                 // the later resource does not make the earlier one stop.
+                // With restart-type=restart, though, the later resource's
+                // start is required by the earlier one's: it comes back.
                 let inverse = EdgeFlags {
                     ordered: true,
-                    implies_first: false,
+                    implies_first: restart_type,
                     runnable_left: mandatory && ti == "stop" && cluster.rsc(o.then).variant != Variant::Clone,
                     ..Default::default()
                 };
