@@ -114,8 +114,8 @@ impl ResourceVariant for Group {
                 }
             }
             // A member whose stop can never happen (blocked) holds back the
-            // stops of the members before it.
-            let blocked = cluster.rsc(w[1]).blocked;
+            // stops of the members before it; so does one whose stop is
+            // required but cannot run, where theirs are required.
             for b in set.find(w[1], "stop", None) {
                 for a in set.find(w[0], "stop", None) {
                     set.edge(
@@ -124,7 +124,7 @@ impl ResourceVariant for Group {
                         EdgeFlags {
                             ordered: true,
                             implies_first: true,
-                            runnable_left: blocked,
+                            restart: true,
                             ..Default::default()
                         },
                     );

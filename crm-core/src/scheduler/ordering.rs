@@ -309,6 +309,11 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
             }
             if e.flags.implies_first && set.actions[f].optional && required_for(set, t, f) {
                 set.actions[f].optional = false;
+                // Named only across a restart ordering (Pacemaker's other
+                // "then implies first" orderings leave no reason).
+                if e.flags.restart && set.actions[f].reason.is_none() && set.actions[f].rsc != set.actions[t].rsc {
+                    set.actions[f].reason = Some(format!("required {}", describe(cluster, set, t)));
+                }
                 changed = true;
             }
             // Actions of resources that are merely unmanaged never run but
@@ -336,13 +341,20 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                 }
                 changed = true;
             }
+            // Between two resources this holds only where `then` is
+            // required (a group member's stop before the previous one's).
+            let other = set.actions[f].rsc != set.actions[t].rsc;
             if e.flags.restart
                 && !set.actions[f].optional
                 && !set.actions[f].runnable
                 && set.actions[t].runnable
+                && (!other || !set.actions[t].optional)
                 && set.actions[t].rsc.is_some_and(|r| cluster.rsc(r).managed)
             {
                 set.actions[t].runnable = false;
+                if other && set.actions[t].reason.is_none() {
+                    set.actions[t].reason = Some(format!("unrunnable {}", describe(cluster, set, f)));
+                }
                 changed = true;
             }
             if e.flags.runnable_left && !set.actions[f].runnable && first_blocks && set.actions[t].runnable {
