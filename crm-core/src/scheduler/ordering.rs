@@ -271,6 +271,7 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
             None => a.task.clone(),
         }
     };
+    let by_primary = mandatory_colocations_by_primary(cluster);
     loop {
         let mut changed = false;
         for ei in 0..set.edges.len() {
@@ -377,38 +378,20 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                         set.actions[t].reason = Some(why);
                     }
                 }
+                // As Pacemaker (its restart ordering), at once: the stop a
+                // blocked start makes needed comes before what later
+                // orderings imply.
+                stop_for_blocked_start(cluster, set, t);
                 changed = true;
             }
         }
         changed |= enforce_minimum_runnable(set);
         changed |= super::clone::require_from_instances(cluster, set);
-        changed |= block_colocation_dependents(cluster, set);
-        // A running primitive whose start became unrunnable must stop.
+        changed |= block_colocation_dependents(cluster, set, &by_primary);
         for r in cluster.primitives() {
-            let rsc = cluster.rsc(r);
-            if !rsc.managed || rsc.running_on.is_empty() {
-                continue;
-            }
-            let blocked_start = set.matching(r, "start", None).find(|&s| !set.actions[s].runnable);
-            if let Some(s) = blocked_start {
-                let reason = set.actions[s].reason.clone();
-                let mut stopping = false;
-                for st in set.find(r, "stop", None) {
-                    stopping |= set.actions[st].runnable;
-                    if set.actions[st].optional {
-                        set.actions[st].optional = false;
-                        if set.actions[st].reason.is_none() {
-                            set.actions[st].reason = reason.clone();
-                        }
-                        changed = true;
-                    }
-                }
-                // The required stop requires the (unrunnable) start too,
-                // where the resource was to stay.
-                if stopping && set.actions[s].optional && set.actions[s].node.is_some() {
-                    set.actions[s].optional = false;
-                    changed = true;
-                }
+            let blocked = set.matching(r, "start", None).find(|&s| !set.actions[s].runnable);
+            if let Some(s) = blocked {
+                changed |= stop_for_blocked_start(cluster, set, s);
             }
         }
         if !changed {
@@ -427,6 +410,39 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
             }
         }
     }
+}
+
+/// A running primitive whose start (`s`) became unrunnable must stop; the
+/// required stop requires the (unrunnable) start too, where the resource was
+/// to stay. Done as soon as the start is found unrunnable, as Pacemaker does
+/// (its restart ordering), so that what follows the start sees it required.
+fn stop_for_blocked_start(cluster: &Cluster, set: &mut ActionSet, s: usize) -> bool {
+    let Some(r) = set.actions[s].rsc else { return false };
+    let rsc = cluster.rsc(r);
+    if set.actions[s].task != "start"
+        || rsc.variant != Variant::Primitive
+        || !rsc.managed
+        || rsc.running_on.is_empty()
+    {
+        return false;
+    }
+    let reason = set.actions[s].reason.clone();
+    let (mut stopping, mut changed) = (false, false);
+    for st in set.find(r, "stop", None) {
+        stopping |= set.actions[st].runnable;
+        if set.actions[st].optional {
+            set.actions[st].optional = false;
+            if set.actions[st].reason.is_none() {
+                set.actions[st].reason = reason.clone();
+            }
+            changed = true;
+        }
+    }
+    if stopping && set.actions[s].optional && set.actions[s].node.is_some() {
+        set.actions[s].optional = false;
+        changed = true;
+    }
+    changed
 }
 
 /// Whether `then` of an asymmetrical ordering would change nothing: a start
@@ -479,60 +495,74 @@ fn enforce_minimum_runnable(set: &mut ActionSet) -> bool {
     changed
 }
 
-/// An unrunnable start (or promote) of a primary blocks the same action of
-/// resources mandatorily colocated with it (all instances, for a collective).
-fn block_colocation_dependents(cluster: &Cluster, set: &mut ActionSet) -> bool {
-    let mut changed = false;
-    // Only looked up, never iterated: order cannot leak.
-    let mut by_primary: std::collections::HashMap<RscId, Vec<usize>> = std::collections::HashMap::new();
+/// Mandatory colocations by their primary (indexes into the cluster's
+/// colocations). Only looked up, never iterated: order cannot leak.
+type ByPrimary = std::collections::HashMap<RscId, Vec<usize>>;
+
+fn mandatory_colocations_by_primary(cluster: &Cluster) -> ByPrimary {
+    let mut by_primary = ByPrimary::new();
     for (i, c) in cluster.colocations.iter().enumerate() {
         if c.score.is_inf() {
             by_primary.entry(c.primary).or_default().push(i);
         }
     }
+    by_primary
+}
+
+/// An unrunnable start (or promote) of a primary blocks the same action of
+/// resources mandatorily colocated with it (all instances, for a collective).
+fn block_colocation_dependents(cluster: &Cluster, set: &mut ActionSet, by_primary: &ByPrimary) -> bool {
+    let mut changed = false;
     for i in 0..set.actions.len() {
-        let a = &set.actions[i];
-        if a.runnable || a.pseudo || !matches!(a.task.as_str(), "start" | "promote") {
+        changed |= block_dependents_of(cluster, set, by_primary, i);
+    }
+    changed
+}
+
+/// What [`block_colocation_dependents`] does for action `i`.
+fn block_dependents_of(cluster: &Cluster, set: &mut ActionSet, by_primary: &ByPrimary, i: usize) -> bool {
+    let a = &set.actions[i];
+    if a.runnable || a.pseudo || !matches!(a.task.as_str(), "start" | "promote") {
+        return false;
+    }
+    let Some(arsc) = a.rsc else { return false };
+    // An instance kept from starting by an interleaved ordering neither
+    // blocks nor counts as blocked: Pacemaker takes it off its node while
+    // ordering, past the point where unrunnable starts block dependents.
+    let inhibited = |r: RscId| cluster.rsc(r).inhibited_on.is_some();
+    if inhibited(arsc) {
+        return false;
+    }
+    let task = a.task.clone();
+    let is_start = task == "start";
+    let top = cluster.top_of(arsc);
+    let trsc = cluster.rsc(top);
+    if trsc.variant != Variant::Primitive {
+        let any_runnable = cluster.leaves(top).into_iter().any(|leaf| {
+            inhibited(leaf) || set.matching(leaf, &task, None).any(|x| set.actions[x].runnable)
+        });
+        if any_runnable {
+            return false;
+        }
+    }
+    let mut cons: Vec<&Colocation> =
+        by_primary.get(&top).into_iter().flatten().map(|&i| &cluster.colocations[i]).collect();
+    if arsc != top {
+        cons.extend(by_primary.get(&arsc).into_iter().flatten().map(|&i| &cluster.colocations[i]));
+    }
+    let mut changed = false;
+    for c in cons {
+        if !is_start && c.primary_role != Some(Role::Promoted) {
             continue;
         }
-        let Some(arsc) = a.rsc else { continue };
-        // An instance kept from starting by an interleaved ordering neither
-        // blocks nor counts as blocked: Pacemaker takes it off its node while
-        // ordering, past the point where unrunnable starts block dependents.
-        let inhibited = |r: RscId| cluster.rsc(r).inhibited_on.is_some();
-        if inhibited(arsc) {
-            continue;
-        }
-        let task = a.task.clone();
-        let is_start = task == "start";
-        let top = cluster.top_of(arsc);
-        let trsc = cluster.rsc(top);
-        if trsc.variant != Variant::Primitive {
-            let any_runnable = cluster.leaves(top).into_iter().any(|leaf| {
-                inhibited(leaf) || set.matching(leaf, &task, None).any(|x| set.actions[x].runnable)
-            });
-            if any_runnable {
-                continue;
-            }
-        }
-        let mut cons: Vec<&Colocation> =
-            by_primary.get(&top).into_iter().flatten().map(|&i| &cluster.colocations[i]).collect();
-        if arsc != top {
-            cons.extend(by_primary.get(&arsc).into_iter().flatten().map(|&i| &cluster.colocations[i]));
-        }
-        for c in cons.into_iter().filter(|c| c.score.is_inf()) {
-            if !is_start && c.primary_role != Some(Role::Promoted) {
-                continue;
-            }
-            let dep_task = if c.dependent_role == Some(Role::Promoted) { "promote" } else { "start" };
-            let reason = format!("colocation with {}", cluster.rsc(arsc).id);
-            for leaf in cluster.leaves(c.dependent) {
-                for x in set.find(leaf, dep_task, None) {
-                    if set.actions[x].runnable {
-                        set.actions[x].runnable = false;
-                        set.actions[x].reason = Some(reason.clone());
-                        changed = true;
-                    }
+        let dep_task = if c.dependent_role == Some(Role::Promoted) { "promote" } else { "start" };
+        let reason = format!("colocation with {}", cluster.rsc(arsc).id);
+        for leaf in cluster.leaves(c.dependent) {
+            for x in set.find(leaf, dep_task, None) {
+                if set.actions[x].runnable {
+                    set.actions[x].runnable = false;
+                    set.actions[x].reason = Some(reason.clone());
+                    changed = true;
                 }
             }
         }
