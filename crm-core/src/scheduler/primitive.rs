@@ -126,6 +126,12 @@ impl ResourceVariant for Primitive {
                     start.runnable = false;
                     start.reason = Some(why.into());
                 }
+                // A start that cannot run where it is placed stays optional
+                // (so requires nothing of its group's or clone's start);
+                // only orderings may make it required later.
+                if !start.runnable && rsc.inhibited_on.is_none() {
+                    start.optional = true;
+                }
             }
         }
         if rsc.digest_changed_on.iter().any(|&d| Some(d) == next) && !rsc.failed {
