@@ -112,6 +112,12 @@ impl ResourceVariant for Primitive {
         });
         start.optional =
             !rsc.managed || !(next.is_some() && (!already || failed_stop || rsc.restarts_on(next.unwrap())));
+        // The start a changed definition required (created while reading the
+        // history) stays required where the resource can no longer be
+        // placed: unrunnable, on no node.
+        if next.is_none() && early.is_some() && !rsc.digest_changed_on.is_empty() && !rsc.failed {
+            start.optional = false;
+        }
         if let Some(n) = rsc.inhibited_on {
             // Placed, then kept from starting by an interleaved ordering.
             start.node = Some(n);
