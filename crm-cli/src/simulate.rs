@@ -188,7 +188,12 @@ pub fn run_configured(
             }
             let mut simulated = cib.clone();
             record_results(&mut simulated, &transition, now);
-            let revised = scheduler::unpack::unpack(&simulated, now);
+            let mut revised = scheduler::unpack::unpack(&simulated, now);
+            // Pacemaker shows the revised status without pending actions
+            // (a start still in flight shows as the role it leads to).
+            for r in revised.resources.iter_mut() {
+                r.pending_task = None;
+            }
             after = Some(simulated);
             if !opts.quiet {
                 text.push_str("\nRevised Cluster Status:\n");
