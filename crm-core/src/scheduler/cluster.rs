@@ -252,6 +252,9 @@ pub struct Resource {
     /// Nodes whose recorded last failure ran with parameters since changed
     /// (its fail count is cleared), in status-section order.
     pub clear_for_params_on: Vec<NodeId>,
+    /// Nodes whose history holds a failure of an operation configured with
+    /// `on-fail=block`: there the failure timeout does not apply.
+    pub block_failure_on: Vec<NodeId>,
     /// The node a shutdown lock (recorded in the history) holds it to.
     pub lock_node: Option<NodeId>,
     /// Nodes whose history of it is erased (`lrm_delete`): an expired lock.
@@ -378,6 +381,7 @@ impl Resource {
             pending_task: None,
             failed_probes: Vec::new(),
             clear_for_params_on: Vec::new(),
+            block_failure_on: Vec::new(),
             lock_node: None,
             history_delete_on: Vec::new(),
             known_on: Vec::new(),

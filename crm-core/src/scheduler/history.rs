@@ -738,6 +738,9 @@ fn unpack_lrm_resource(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs:
             continue;
         }
         let is_probe = o.task == "monitor" && o.interval_ms == 0;
+        if blocking_failure(cluster, rsc, lr.id(), o) && !cluster.rsc(rsc).block_failure_on.contains(&node) {
+            cluster.rsc_mut(rsc).block_failure_on.push(node);
+        }
         if last_failure_params_changed(cluster, rsc, o)
             && !cluster.rsc(rsc).clear_for_params_on.contains(&node)
         {
@@ -1106,6 +1109,23 @@ fn last_failure_params_changed(cluster: &Cluster, rsc: RscId, o: &OpRecord) -> b
     super::digest::restart_digest_changed(o.op, &params) || recorded != params.digest()
 }
 
+/// Whether `o` records a failure of an operation configured with
+/// `on-fail=block` (Pacemaker's test: the resource's last-failure record of
+/// that operation, or its own record with an unexpected result).
+fn blocking_failure(cluster: &Cluster, rsc: RscId, base: &str, o: &OpRecord) -> bool {
+    if op_on_fail(cluster, rsc, o.task, o.interval_ms) != Some(OnFail::Block) {
+        return false;
+    }
+    let id = o.op.id();
+    let Some(rest) = id.strip_prefix(base).and_then(|r| r.strip_prefix('_')) else { return false };
+    if rest == "last_failure_0" {
+        return true;
+    }
+    // Without a transition key the expected result is unknown (-1): any counts.
+    rest.strip_prefix(o.task).and_then(|r| r.strip_prefix('_')) == Some(o.interval_ms.to_string().as_str())
+        && o.rc != o.target_rc.unwrap_or(-1)
+}
+
 fn failure_expired(cluster: &Cluster, rsc: RscId, o: &OpRecord) -> bool {
     let timeout = cluster.rsc(rsc).failure_timeout_s;
     let changed = o.op.last_rc_change_text().and_then(|v| v.parse::<i64>().ok());
@@ -1373,7 +1393,9 @@ fn unpack_fail_counts(cluster: &mut Cluster) {
             }
             if total.0 > 0 {
                 let r = &mut cluster.resources[ri];
-                if timeout > 0 && last_failure > 0 && now >= last_failure + timeout {
+                // A failure that blocks (on-fail=block) does not expire.
+                let blocking = r.block_failure_on.contains(&NodeId(ni));
+                if timeout > 0 && last_failure > 0 && now >= last_failure + timeout && !blocking {
                     // A blocked resource's failure does not expire by itself.
                     if !r.blocked {
                         r.clear_failcount_on.push(NodeId(ni));
