@@ -204,6 +204,9 @@ impl ResourceVariant for Primitive {
                     Some(Role::Stopped) => false,
                     Some(Role::Promoted) => next_role == Role::Promoted,
                     Some(Role::Unpromoted) => next_role == Role::Unpromoted,
+                    // `Started` is that role only: not a promotable instance's
+                    // unpromoted one (Pacemaker 2.1.5 compares roles as named).
+                    Some(Role::Started) => next_role == Role::Started,
                     // Without a role, a monitor is for the started/unpromoted state.
                     _ => next_role != Role::Promoted,
                 };
