@@ -644,16 +644,34 @@ fn note_history_seen(cluster: &mut Cluster, rsc: RscId, node: NodeId, lr: &cs::L
     }
     // History left by a different agent (class, provider or type) is stale:
     // cleaned up, and where the resource runs, restarted.
-    let agent_changed = !r.orphan
-        && (r.class != lr.class().unwrap_or_default()
+    let agent_differs = |r: &super::cluster::Resource| {
+        r.class != lr.class().unwrap_or_default()
             || r.provider.as_deref() != lr.provider()
-            || r.agent != lr.agent().unwrap_or_default());
-    if agent_changed {
+            || r.agent != lr.agent().unwrap_or_default()
+    };
+    if !r.orphan && agent_differs(r) {
         if !r.cleanup_on.contains(&node) {
             r.cleanup_on.push(node);
         }
         if !r.agent_changed_on.contains(&node) {
             r.agent_changed_on.push(node);
+        }
+    }
+    // Pacemaker checks the agent of the resource named exactly as the
+    // history too (an anonymous clone's instance other than the one the
+    // history was given to): where that one does not run, its stale history
+    // is cleaned up as well.
+    if r.id != lr.id() {
+        if let Some(named) = cluster.rsc_by_id(lr.id()).filter(|&n| n != rsc) {
+            let n = cluster.rsc_mut(named);
+            if n.variant == Variant::Primitive
+                && !n.orphan
+                && !n.running_on.contains(&node)
+                && agent_differs(n)
+                && !n.cleanup_on.contains(&node)
+            {
+                n.cleanup_on.push(node);
+            }
         }
     }
 }
