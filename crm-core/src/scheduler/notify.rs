@@ -100,9 +100,14 @@ pub fn create_notifications(cluster: &Cluster, set: &mut ActionSet, r: RscId) {
     for NotifySet { action, act, done, pre, pre_done, post, post_done } in notify_sets(cluster, set, r) {
         let (act_optional, done_optional, done_runnable) =
             (set.actions[act].optional, set.actions[done].optional, set.actions[done].runnable);
+        // The pre notifications can run only if some instance's action can
+        // (Pacemaker sums them up from the instances' actions).
+        let instances = cluster.leaves(r);
+        let any_runnable =
+            instances.iter().any(|&l| set.find(l, action, None).into_iter().any(|x| set.actions[x].runnable));
         for i in [pre, pre_done] {
             set.actions[i].optional = act_optional;
-            set.actions[i].runnable = true;
+            set.actions[i].runnable = any_runnable;
         }
         for i in [post, post_done] {
             set.actions[i].optional = done_optional;
@@ -110,7 +115,6 @@ pub fn create_notifications(cluster: &Cluster, set: &mut ActionSet, r: RscId) {
         }
 
         // Is any instance actually doing this?
-        let instances = cluster.leaves(r);
         let doing = |set: &ActionSet, task: &str| {
             instances.iter().any(|&l| {
                 set.find(l, task, None)
