@@ -289,14 +289,10 @@ fn record_results(cib: &mut Cib, t: &Transition, now: i64) {
         // Anonymous clone instances are recorded under their configured name.
         let hist_id = c.action_name(r, Some(n)).to_string();
         match a.task.as_str() {
-            "delete" | "lrm_delete" => {
-                inject::delete_history(cib, &node, &hist_id);
-                continue;
-            }
-            "cancel" => {
-                inject::cancel_recurring(cib, &node, &hist_id, "monitor", a.interval_ms);
-                continue;
-            }
+            // As Pacemaker's simulation: a clean-up is shown, not applied to
+            // the history; a cancelled monitor gets a record of the cancel
+            // beside its own (which stays).
+            "delete" | "lrm_delete" => continue,
             // Notification results are not recorded in the history.
             "reload-agent" | "notify" | "clear_failcount" => continue,
             _ => {}

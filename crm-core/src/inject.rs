@@ -167,24 +167,6 @@ pub fn max_call_id(cib: &Cib) -> i64 {
         .unwrap_or(0)
 }
 
-/// Forgets a resource's history on a node (what a `delete` action does).
-pub fn delete_history(cib: &mut Cib, uname: &str, rsc: &str) {
-    let st = node_state(cib, uname);
-    if let Some(res) = st.lrm.as_mut().and_then(|l| l.resources.as_mut()) {
-        res.resources.retain(|r| r.id() != rsc);
-    }
-}
-
-/// Removes a recurring operation's record (what a `cancel` action does).
-pub fn cancel_recurring(cib: &mut Cib, uname: &str, rsc: &str, task: &str, interval_ms: u64) {
-    let st = node_state(cib, uname);
-    if let Some(res) = st.lrm.as_mut().and_then(|l| l.resources.as_mut()) {
-        for r in res.resources.iter_mut().filter(|r| r.id() == rsc) {
-            r.ops.retain(|o| !(o.operation() == Some(task) && o.interval_ms() == interval_ms));
-        }
-    }
-}
-
 /// Sets the parameters' digest on the record of `task` (interval in ms) of
 /// `rsc` on node `uname`, as the controller records it, so that a later run
 /// sees the definition unchanged.
