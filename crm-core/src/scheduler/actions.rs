@@ -334,9 +334,12 @@ pub fn create_config_change_clears(cluster: &Cluster, set: &mut ActionSet) -> Ve
 }
 
 /// Whether `r`'s fail count clear on `n` is for a definition change that a
-/// reload handles: it comes after the reload (a restart's clear does not wait).
+/// reload handles, or one that cancels an operation no longer configured: it
+/// comes after the reload or the cancel (a restart's clear does not wait).
 fn clear_waits_for_reload(r: &super::cluster::Resource, n: NodeId) -> bool {
-    r.config_changed_on.contains(&n) && r.reload_on.contains(&n) && !r.orphan
+    r.config_changed_on.contains(&n)
+        && (r.reload_on.contains(&n) || r.cancel.iter().any(|c| c.0 == n))
+        && !r.orphan
 }
 
 fn create_clears(cluster: &Cluster, set: &mut ActionSet, config_changes: bool) -> Vec<usize> {
