@@ -397,7 +397,7 @@ fn create_clears(cluster: &Cluster, set: &mut ActionSet, config_changes: bool) -
 
 /// Orders cleanups after stops (and before starts), and lets a required stop
 /// cancel a reload.
-pub fn order_config_change_actions(_cluster: &Cluster, set: &mut ActionSet, created: &[usize]) {
+pub fn order_config_change_actions(cluster: &Cluster, set: &mut ActionSet, created: &[usize]) {
     for &a in created {
         let (task, rsc) = (set.actions[a].task.clone(), set.actions[a].rsc.expect("resource action"));
         match task.as_str() {
@@ -409,8 +409,9 @@ pub fn order_config_change_actions(_cluster: &Cluster, set: &mut ActionSet, crea
                     set.edge(a, s, EdgeFlags::ORDER);
                 }
             }
-            // An orphan's fail count is cleared before it stops.
-            "clear_failcount" => {
+            // An orphan's fail count is cleared before it stops (others'
+            // clears are not ordered).
+            "clear_failcount" if cluster.rsc(rsc).orphan => {
                 for s in set.find(rsc, "stop", None) {
                     set.edge(a, s, EdgeFlags::ORDER);
                 }
