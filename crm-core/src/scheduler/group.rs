@@ -121,12 +121,7 @@ impl ResourceVariant for Group {
                     set.edge(
                         b,
                         a,
-                        EdgeFlags {
-                            ordered: true,
-                            implies_first: true,
-                            restart: true,
-                            ..Default::default()
-                        },
+                        EdgeFlags { ordered: true, implies_first: true, restart: true, ..Default::default() },
                     );
                 }
             }

@@ -312,7 +312,10 @@ pub fn propagate(cluster: &Cluster, set: &mut ActionSet) {
                 set.actions[f].optional = false;
                 // Named only across a restart ordering (Pacemaker's other
                 // "then implies first" orderings leave no reason).
-                if e.flags.restart && set.actions[f].reason.is_none() && set.actions[f].rsc != set.actions[t].rsc {
+                if e.flags.restart
+                    && set.actions[f].reason.is_none()
+                    && set.actions[f].rsc != set.actions[t].rsc
+                {
                     set.actions[f].reason = Some(format!("required {}", describe(cluster, set, t)));
                 }
                 changed = true;
@@ -538,9 +541,10 @@ fn block_dependents_of(cluster: &Cluster, set: &mut ActionSet, by_primary: &ByPr
     let top = cluster.top_of(arsc);
     let trsc = cluster.rsc(top);
     if trsc.variant != Variant::Primitive {
-        let any_runnable = cluster.leaves(top).into_iter().any(|leaf| {
-            inhibited(leaf) || set.matching(leaf, &task, None).any(|x| set.actions[x].runnable)
-        });
+        let any_runnable = cluster
+            .leaves(top)
+            .into_iter()
+            .any(|leaf| inhibited(leaf) || set.matching(leaf, &task, None).any(|x| set.actions[x].runnable));
         if any_runnable {
             return false;
         }
