@@ -24,8 +24,6 @@ pub const MAX: usize = 1 << 28;
 pub const GRAIN: usize = 4 << 10;
 /// Address space reserved (not memory: pages are used as blocks are).
 const RESERVE: usize = 8 << 30;
-/// Transparent huge pages need regions aligned to them.
-const HUGE_PAGE: usize = 2 << 20;
 const CLASSES: usize = 113;
 
 /// The region's blocks. Every method is thread safe.
@@ -131,25 +129,10 @@ impl Blocks {
             0 => {}
             base => return Some(base),
         }
-        // SAFETY: a fresh private anonymous mapping that nothing else refers
-        // to; NORESERVE, so only the pages used count.
-        let raw = unsafe {
-            nix::libc::mmap(
-                std::ptr::null_mut(),
-                RESERVE + HUGE_PAGE,
-                nix::libc::PROT_READ | nix::libc::PROT_WRITE,
-                nix::libc::MAP_PRIVATE | nix::libc::MAP_ANONYMOUS | nix::libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
-        };
-        if raw == nix::libc::MAP_FAILED {
+        let Some((_, base)) = super::reserve(RESERVE) else {
             self.base.store(UNAVAILABLE, Ordering::Release);
             return None;
-        }
-        let base = (raw as usize).next_multiple_of(HUGE_PAGE);
-        // SAFETY: advice on the mapping just made; failing it only costs speed.
-        unsafe { nix::libc::madvise(base as *mut _, RESERVE, nix::libc::MADV_HUGEPAGE) };
+        };
         state.top = base;
         state.untouched = base;
         self.base.store(base, Ordering::Release);

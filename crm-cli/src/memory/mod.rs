@@ -23,6 +23,41 @@ mod small;
 
 use std::alloc::GlobalAlloc;
 
+/// Transparent huge pages need regions aligned to them.
+const HUGE_PAGE: usize = 2 << 20;
+
+/// Reserves `size` bytes of address space (not memory: NORESERVE, so only
+/// the pages used count) for one of the allocator's regions, its start
+/// aligned to a huge page and advised onto huge pages. Returns the mapping's
+/// own start (for [`unreserve`]) and the aligned start, or `None` if the
+/// system has no room.
+fn reserve(size: usize) -> Option<(usize, usize)> {
+    // SAFETY: a fresh private anonymous mapping that nothing else refers to.
+    let raw = unsafe {
+        nix::libc::mmap(
+            std::ptr::null_mut(),
+            size + HUGE_PAGE,
+            nix::libc::PROT_READ | nix::libc::PROT_WRITE,
+            nix::libc::MAP_PRIVATE | nix::libc::MAP_ANONYMOUS | nix::libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if raw == nix::libc::MAP_FAILED {
+        return None;
+    }
+    let base = (raw as usize).next_multiple_of(HUGE_PAGE);
+    // SAFETY: advice on the mapping just made; failing it only costs speed.
+    unsafe { nix::libc::madvise(base as *mut _, size, nix::libc::MADV_HUGEPAGE) };
+    Some((raw as usize, base))
+}
+
+/// Gives back a reservation made by [`reserve`] for `size` bytes, unused.
+fn unreserve(raw: usize, size: usize) {
+    // SAFETY: the caller's own mapping, holding nothing.
+    unsafe { nix::libc::munmap(raw as *mut _, size + HUGE_PAGE) };
+}
+
 /// Below this resident size, freed memory is kept for reuse rather than
 /// handed back: what follows would fault the same memory in again.
 const PURGE_ABOVE_BYTES: u64 = 128 << 20;

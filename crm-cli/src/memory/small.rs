@@ -25,8 +25,6 @@ pub const ALIGN: usize = 16;
 const CHUNK: usize = 256 << 10;
 /// Address space reserved (not memory: pages are used as blocks are).
 const RESERVE: usize = 16 << 30;
-/// Transparent huge pages need regions aligned to them.
-const HUGE_PAGE: usize = 2 << 20;
 
 /// Sizes in steps of [`ALIGN`] up to 256 bytes, then four classes per doubling.
 const CLASSES: usize = 16 + 5 * 4;
@@ -98,33 +96,14 @@ fn region() -> Option<usize> {
         0 => {}
         base => return Some(base),
     }
-    // SAFETY: a fresh private anonymous mapping that nothing else refers to;
-    // NORESERVE, so only the pages used count.
-    let raw = unsafe {
-        nix::libc::mmap(
-            std::ptr::null_mut(),
-            RESERVE + HUGE_PAGE,
-            nix::libc::PROT_READ | nix::libc::PROT_WRITE,
-            nix::libc::MAP_PRIVATE | nix::libc::MAP_ANONYMOUS | nix::libc::MAP_NORESERVE,
-            -1,
-            0,
-        )
-    };
-    let base = if raw == nix::libc::MAP_FAILED {
-        UNAVAILABLE
-    } else {
-        let base = (raw as usize).next_multiple_of(HUGE_PAGE);
-        // SAFETY: advice on the mapping just made; failing it only costs speed.
-        unsafe { nix::libc::madvise(base as *mut _, RESERVE, nix::libc::MADV_HUGEPAGE) };
-        base
-    };
+    let reserved = super::reserve(RESERVE);
+    let base = reserved.map_or(UNAVAILABLE, |(_, base)| base);
     match BASE.compare_exchange(0, base, Ordering::AcqRel, Ordering::Acquire) {
         Ok(_) => (base != UNAVAILABLE).then_some(base),
         Err(theirs) => {
             // Another thread reserved it first: ours goes back.
-            if base != UNAVAILABLE {
-                // SAFETY: our own mapping, unused.
-                unsafe { nix::libc::munmap(raw, RESERVE + HUGE_PAGE) };
+            if let Some((raw, _)) = reserved {
+                super::unreserve(raw, RESERVE);
             }
             (theirs != UNAVAILABLE).then_some(theirs)
         }
