@@ -28,9 +28,25 @@ impl ResourceVariant for Primitive {
         // A failure recovered by demotion needs no stop.
         let failed_stop = rsc.failed && !rsc.recover_by_demoting;
 
-        // Demote before anything takes a promoted instance down or away.
+        // multiple-active=stop_unexpected: only the copies where the
+        // resource is not meant to be are stopped; it stays where it goes
+        // (its start there is a formality).
+        let stop_unexpected = multiply_active
+            && next.is_some()
+            && rsc.managed
+            && rsc.meta.get("multiple-active").is_some_and(|v| v == "stop_unexpected");
+
+        // Demote before anything takes a promoted instance down or away:
+        // wherever it runs (a primitive promoted on several nodes is demoted
+        // on each, but where it is meant to stay), or where it counts as
+        // running.
         if rsc.role == Role::Promoted {
-            if let Some(c) = current {
+            let demote_on: Vec<NodeId> = if multiply_active {
+                rsc.running_on.iter().copied().filter(|&c| !(stop_unexpected && next == Some(c))).collect()
+            } else {
+                current.into_iter().collect()
+            };
+            for c in demote_on {
                 let leaving = next != Some(c) || rsc.failed || multiply_active || rsc.restarts_on(c);
                 let mut demote = ActionSet::new_action(Some(r), "demote", 0, Some(c));
                 demote.optional = !rsc.managed || (!leaving && next_role == Role::Promoted);
@@ -47,13 +63,6 @@ impl ResourceVariant for Primitive {
             }
         }
 
-        // multiple-active=stop_unexpected: only the copies where the
-        // resource is not meant to be are stopped; it stays where it goes
-        // (its start there is a formality).
-        let stop_unexpected = multiply_active
-            && next.is_some()
-            && rsc.managed
-            && rsc.meta.get("multiple-active").is_some_and(|v| v == "stop_unexpected");
         // A copy on a node about to be fenced, besides the one that counts,
         // goes with the node: no stop of its own.
         let goes_with_node = |c: NodeId| {
