@@ -312,6 +312,11 @@ pub fn create_config_change_actions(cluster: &Cluster, set: &mut ActionSet) -> V
                 continue;
             }
             if r.reload_becomes_restart(*node) {
+                // The restart's stop is created now, as Pacemaker does (the
+                // resource's own actions take it over later).
+                let mut stop = ActionSet::new_action(Some(rid), "stop", 0, Some(*node));
+                stop.optional = false;
+                set.add(stop);
                 continue;
             }
             if r.running_on.contains(node) {
