@@ -298,10 +298,11 @@ pub fn create_config_change_actions(cluster: &Cluster, set: &mut ActionSet) -> V
             node.maintenance
                 || (node.online && !node.shutdown && !node.unclean && !node.standby && !node.pending)
         };
-        // Pacemaker cleans up node by node, in its node list's (name) order.
+        // Pacemaker cleans up node by node, in its node list's order, which
+        // node ids follow.
         let mut cleanup: Vec<NodeId> =
             r.cleanup_on.iter().copied().filter(|&n| r.managed && !r.failed && available(n)).collect();
-        cleanup.sort_by(|&a, &b| crate::display::natural_cmp(&cluster.node(a).name, &cluster.node(b).name));
+        cleanup.sort_unstable();
         for node in &cleanup {
             let mut a = ActionSet::new_action(Some(rid), "delete", 0, Some(*node));
             a.optional = false;

@@ -517,56 +517,48 @@ fn mandatory_colocations_by_primary(cluster: &Cluster) -> ByPrimary {
 fn block_colocation_dependents(cluster: &Cluster, set: &mut ActionSet, by_primary: &ByPrimary) -> bool {
     let mut changed = false;
     for i in 0..set.actions.len() {
-        changed |= block_dependents_of(cluster, set, by_primary, i);
-    }
-    changed
-}
-
-/// What [`block_colocation_dependents`] does for action `i`.
-fn block_dependents_of(cluster: &Cluster, set: &mut ActionSet, by_primary: &ByPrimary, i: usize) -> bool {
-    let a = &set.actions[i];
-    if a.runnable || a.pseudo || !matches!(a.task.as_str(), "start" | "promote") {
-        return false;
-    }
-    let Some(arsc) = a.rsc else { return false };
-    // An instance kept from starting by an interleaved ordering neither
-    // blocks nor counts as blocked: Pacemaker takes it off its node while
-    // ordering, past the point where unrunnable starts block dependents.
-    let inhibited = |r: RscId| cluster.rsc(r).inhibited_on.is_some();
-    if inhibited(arsc) {
-        return false;
-    }
-    let task = a.task.clone();
-    let is_start = task == "start";
-    let top = cluster.top_of(arsc);
-    let trsc = cluster.rsc(top);
-    if trsc.variant != Variant::Primitive {
-        let any_runnable = cluster
-            .leaves(top)
-            .into_iter()
-            .any(|leaf| inhibited(leaf) || set.matching(leaf, &task, None).any(|x| set.actions[x].runnable));
-        if any_runnable {
-            return false;
-        }
-    }
-    let mut cons: Vec<&Colocation> =
-        by_primary.get(&top).into_iter().flatten().map(|&i| &cluster.colocations[i]).collect();
-    if arsc != top {
-        cons.extend(by_primary.get(&arsc).into_iter().flatten().map(|&i| &cluster.colocations[i]));
-    }
-    let mut changed = false;
-    for c in cons {
-        if !is_start && c.primary_role != Some(Role::Promoted) {
+        let a = &set.actions[i];
+        if a.runnable || a.pseudo || !matches!(a.task.as_str(), "start" | "promote") {
             continue;
         }
-        let dep_task = if c.dependent_role == Some(Role::Promoted) { "promote" } else { "start" };
-        let reason = format!("colocation with {}", cluster.rsc(arsc).id);
-        for leaf in cluster.leaves(c.dependent) {
-            for x in set.find(leaf, dep_task, None) {
-                if set.actions[x].runnable {
-                    set.actions[x].runnable = false;
-                    set.actions[x].reason = Some(reason.clone());
-                    changed = true;
+        let Some(arsc) = a.rsc else { continue };
+        // An instance kept from starting by an interleaved ordering neither
+        // blocks nor counts as blocked: Pacemaker takes it off its node while
+        // ordering, past the point where unrunnable starts block dependents.
+        let inhibited = |r: RscId| cluster.rsc(r).inhibited_on.is_some();
+        if inhibited(arsc) {
+            continue;
+        }
+        let task = a.task.clone();
+        let is_start = task == "start";
+        let top = cluster.top_of(arsc);
+        let trsc = cluster.rsc(top);
+        if trsc.variant != Variant::Primitive {
+            let any_runnable = cluster.leaves(top).into_iter().any(|leaf| {
+                inhibited(leaf) || set.matching(leaf, &task, None).any(|x| set.actions[x].runnable)
+            });
+            if any_runnable {
+                continue;
+            }
+        }
+        let mut cons: Vec<&Colocation> =
+            by_primary.get(&top).into_iter().flatten().map(|&i| &cluster.colocations[i]).collect();
+        if arsc != top {
+            cons.extend(by_primary.get(&arsc).into_iter().flatten().map(|&i| &cluster.colocations[i]));
+        }
+        for c in cons {
+            if !is_start && c.primary_role != Some(Role::Promoted) {
+                continue;
+            }
+            let dep_task = if c.dependent_role == Some(Role::Promoted) { "promote" } else { "start" };
+            let reason = format!("colocation with {}", cluster.rsc(arsc).id);
+            for leaf in cluster.leaves(c.dependent) {
+                for x in set.find(leaf, dep_task, None) {
+                    if set.actions[x].runnable {
+                        set.actions[x].runnable = false;
+                        set.actions[x].reason = Some(reason.clone());
+                        changed = true;
+                    }
                 }
             }
         }

@@ -144,7 +144,7 @@ impl ResourceVariant for Primitive {
                 // A start that cannot run where it is placed stays optional
                 // (so requires nothing of its group's or clone's start);
                 // only orderings may make it required later.
-                if !start.runnable && rsc.inhibited_on.is_none() {
+                if !start.runnable {
                     start.optional = true;
                 }
             }
